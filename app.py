@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""The CDK app: composes the workflow stacks and runs the synth-time checks on all of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import App, Environment
+from workflow_constructs import add_checks
+
+from stacks.operations import OperationsStack
+
+
+def environment(app: App) -> Environment | None:
+    """Environment-agnostic unless ``account``/``region`` context pins it (cdk.json or ``-c``)."""
+    account = app.node.try_get_context("account")
+    region = app.node.try_get_context("region")
+    return Environment(account=account, region=region) if account or region else None
+
+
+def build_app(**app_props: Any) -> App:
+    """Build the app; tests pass ``outdir`` and ``context``."""
+    app = App(**app_props)
+    env = environment(app)
+    OperationsStack(app, "Operations", env=env,
+                    description="Operations topic for workflow alarms and failure notices")
+    add_checks(app)
+    return app
+
+
+if __name__ == "__main__":
+    build_app().synth()

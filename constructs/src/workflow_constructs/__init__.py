@@ -1,0 +1,46 @@
+"""AWS CDK constructs for business workflows on Step Functions.
+
+Safe by default: every task retries with capped, jittered exponential backoff; every workflow
+logs at level ALL, traces, alarms and has a dashboard; every Lambda function runs the newest
+Python on arm64 with Powertools. Names are loaded lazily, so ``workflow_constructs.naming`` and
+``workflow_constructs.definition`` can be used without loading aws-cdk-lib.
+
+Example::
+
+    from workflow_constructs import PythonFunction, Workflow, add_checks, tasks
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workflow_constructs import tasks
+    from workflow_constructs.checks import WorkflowGuards, add_checks
+    from workflow_constructs.errors import InvalidPropsError
+    from workflow_constructs.function import PythonFunction
+    from workflow_constructs.naming import execution_name, state_name_problem
+    from workflow_constructs.retry import NoRetry, RetryPolicy
+    from workflow_constructs.workflow import Workflow
+
+_EXPORTS = {
+    "InvalidPropsError": "workflow_constructs.errors",
+    "NoRetry": "workflow_constructs.retry",
+    "PythonFunction": "workflow_constructs.function",
+    "RetryPolicy": "workflow_constructs.retry",
+    "Workflow": "workflow_constructs.workflow",
+    "WorkflowGuards": "workflow_constructs.checks",
+    "add_checks": "workflow_constructs.checks",
+    "execution_name": "workflow_constructs.naming",
+    "state_name_problem": "workflow_constructs.naming",
+}
+__all__ = [*sorted(_EXPORTS), "tasks"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "tasks":
+        return importlib.import_module("workflow_constructs.tasks")
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'workflow_constructs' has no attribute [{name}]")

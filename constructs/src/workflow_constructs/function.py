@@ -1,0 +1,122 @@
+"""A Python Lambda function with the defaults every workflow handler should have."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from workflow_constructs.errors import InvalidPropsError
+from workflow_constructs.lambda_code import ASSET_EXCLUDES, lambda_code_root
+
+LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
+"""The newest Python runtime this aws-cdk-lib offers; every function uses it."""
+LAMBDA_ARCHITECTURE = lambda_.Architecture.ARM_64
+
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"  # AWS-published Powertools for AWS Lambda (Python) layers
+POWERTOOLS_LAYER_VERSION = 27
+"""Layer version of ``AWSLambdaPowertoolsPythonV3-<python>-arm64`` (Powertools 3.x)."""
+
+DEFAULT_MEMORY_MB = 256
+DEFAULT_TIMEOUT = Duration.seconds(30)
+DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+
+
+class PythonFunction(lambda_.Function):
+    """A handler from the library's Lambda code, with Powertools, tracing and JSON logs.
+
+    Defaults: Python ``LAMBDA_RUNTIME`` on arm64; the AWS-published Powertools layer for the
+    stack's region (no bundling, no Docker); active X-Ray tracing; JSON logs into its own log
+    group kept ``DEFAULT_LOG_RETENTION``; ``POWERTOOLS_SERVICE_NAME`` and metrics namespace set;
+    256 MB and a 30 s timeout unless given. Sentry is opt-in: pass ``sentry_dsn_secret`` and
+    handlers report exceptions to it.
+
+    Example::
+
+        PythonFunction(self, "ValidateRequest", handler="onboarding.handler.validate_request",
+                       service="customer-onboarding")
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        handler: str,
+        service: str,
+        metrics_namespace: str | None = None,
+        description: str | None = None,
+        environment: Mapping[str, str] | None = None,
+        memory_size: int = DEFAULT_MEMORY_MB,
+        timeout: Duration = DEFAULT_TIMEOUT,
+        log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
+        sentry_dsn_secret: secretsmanager.ISecret | None = None,
+        powertools_layer_version: int = POWERTOOLS_LAYER_VERSION,
+    ) -> None:
+        if handler.count(".") < 1 or not all(part.isidentifier() for part in handler.split(".")):
+            raise InvalidPropsError("handler", "must be a dotted path like 'package.module.function'", handler)
+        if not 128 <= memory_size <= 10_240:
+            raise InvalidPropsError("memory_size", "must be between 128 and 10240 MB", memory_size)
+        if not service:
+            raise InvalidPropsError("service", "must name the workflow the function serves", service)
+        python = LAMBDA_RUNTIME.name.replace(".", "")  # python3.14 -> python314
+        scope_stack = Stack.of(scope)
+        log_group = logs.LogGroup(
+            scope, f"{id}Logs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
+        )
+        role = iam.Role(
+            scope, f"{id}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Runs {handler}",
+        )
+        env = {
+            "POWERTOOLS_SERVICE_NAME": service,
+            "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace or service,
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            **(environment or {}),
+        }
+        if sentry_dsn_secret is not None:
+            env["SENTRY_DSN_SECRET_ARN"] = sentry_dsn_secret.secret_arn
+        super().__init__(
+            scope, id,
+            handler=handler,
+            code=lambda_.Code.from_asset(str(lambda_code_root()), exclude=list(ASSET_EXCLUDES)),
+            runtime=LAMBDA_RUNTIME,
+            architecture=LAMBDA_ARCHITECTURE,
+            description=description,
+            memory_size=memory_size,
+            timeout=timeout,
+            tracing=lambda_.Tracing.ACTIVE,
+            logging_format=lambda_.LoggingFormat.JSON,
+            log_group=log_group,
+            role=role,
+            environment=env,
+        )
+        self.add_layers(
+            lambda_.LayerVersion.from_layer_version_arn(
+                self, "Powertools",
+                f"arn:{scope_stack.partition}:lambda:{scope_stack.region}:{POWERTOOLS_LAYER_ACCOUNT}:"
+                f"layer:AWSLambdaPowertoolsPythonV3-{python}-arm64:{powertools_layer_version}",
+            )
+        )
+        log_group.grant_write(role)
+        if sentry_dsn_secret is not None:
+            sentry_dsn_secret.grant_read(role)
+        Validations.of(self).acknowledge(
+            Acknowledgment(
+                id="Serverless-LambdaDLQ",
+                reason="Invoked synchronously by Step Functions, which retries and catches failures; "
+                "an async dead-letter queue would never receive anything.",
+            ),
+        )
+        Validations.of(role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.",
+            ),
+        )

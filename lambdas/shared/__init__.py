@@ -1,0 +1,1 @@
+"""Code every handler shares: observability set-up, errors, AWS clients."""

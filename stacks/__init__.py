@@ -1,0 +1,1 @@
+"""CDK stacks that compose the workflow constructs into this app."""
