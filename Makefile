@@ -36,7 +36,8 @@ setup: .venv/.synced node_modules/.synced ## Install Python (uv) and Node (npm) 
 lint: setup ## ruff and mypy (strict on the construct library)
 	ruff check .
 	ruff format --check .
-	mypy constructs/src/workflow_constructs stacks app.py
+	mypy constructs/src/workflow_constructs stacks tools app.py
+	cd lambdas && mypy --config-file ../pyproject.toml --explicit-package-bases .
 
 test: lint ## Lint, then the whole test suite
 	pytest

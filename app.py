@@ -22,8 +22,9 @@ def build_app(**app_props: Any) -> App:
     """Build the app; tests pass ``outdir`` and ``context``."""
     app = App(**app_props)
     env = environment(app)
-    OperationsStack(app, "Operations", env=env,
-                    description="Operations topic for workflow alarms and failure notices")
+    OperationsStack(
+        app, "Operations", env=env, description="Operations topic for workflow alarms and failure notices"
+    )
     add_checks(app)
     return app
 

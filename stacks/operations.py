@@ -8,6 +8,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
+
 from constructs import Construct
 
 
@@ -20,14 +21,16 @@ class OperationsStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         key = kms.Key(
-            self, "OperationsTopicKey",
+            self,
+            "OperationsTopicKey",
             description="Encrypts the workflow operations topic",
             enable_key_rotation=True,
         )
         # CloudWatch alarms publish to the topic, so they must be able to use its key.
         key.grant_encrypt_decrypt(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
         self.operations_topic = sns.Topic(
-            self, "OperationsTopic",
+            self,
+            "OperationsTopic",
             display_name="Workflow operations",
             master_key=key,
             enforce_ssl=True,

@@ -49,8 +49,11 @@ def handler(function: Handler) -> Handler:
         except Exception as error:
             logger.warning(
                 "Step failed",
-                extra={"step": step, "error": type(error).__name__,
-                       "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
+                extra={
+                    "step": step,
+                    "error": type(error).__name__,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
             )
             sentry.capture(error)
             raise
@@ -62,8 +65,9 @@ def handler(function: Handler) -> Handler:
 
     traced = tracer.capture_lambda_handler(wrapped, capture_response=False)
     with_metrics = metrics.log_metrics(traced)
-    return logger.inject_lambda_context(with_metrics, correlation_id_path=CORRELATION_ID_PATH,
-                                        log_event=False, clear_state=True)
+    return logger.inject_lambda_context(
+        with_metrics, correlation_id_path=CORRELATION_ID_PATH, log_event=False, clear_state=True
+    )
 
 
 def service_name() -> str:

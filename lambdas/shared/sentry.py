@@ -43,8 +43,12 @@ def init_from_environment(secrets_client: Any | None = None) -> bool:
     except ImportError:
         _log.warning("Sentry DSN configured but sentry_sdk is not installed; exceptions are not reported")
         return False
-    sentry_sdk.init(dsn=dsn, integrations=[AwsLambdaIntegration()], send_default_pii=False,
-                    environment=os.environ.get("SENTRY_ENVIRONMENT", "production"))
+    sentry_sdk.init(
+        dsn=dsn,
+        integrations=[AwsLambdaIntegration()],
+        send_default_pii=False,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+    )
     _state["enabled"] = True
     return True
 

@@ -16,13 +16,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from workflow_constructs import tasks
-    from workflow_constructs.checks import WorkflowGuards, add_checks
-    from workflow_constructs.errors import InvalidPropsError
-    from workflow_constructs.function import PythonFunction
-    from workflow_constructs.naming import execution_name, state_name_problem
-    from workflow_constructs.retry import NoRetry, RetryPolicy
-    from workflow_constructs.workflow import Workflow
+    from workflow_constructs import tasks as tasks
+    from workflow_constructs.checks import WorkflowGuards as WorkflowGuards
+    from workflow_constructs.checks import add_checks as add_checks
+    from workflow_constructs.errors import InvalidPropsError as InvalidPropsError
+    from workflow_constructs.function import PythonFunction as PythonFunction
+    from workflow_constructs.naming import (
+        execution_name as execution_name,
+    )
+    from workflow_constructs.naming import (
+        state_name_problem as state_name_problem,
+    )
+    from workflow_constructs.retry import NoRetry as NoRetry
+    from workflow_constructs.retry import RetryPolicy as RetryPolicy
+    from workflow_constructs.workflow import Workflow as Workflow
 
 _EXPORTS = {
     "InvalidPropsError": "workflow_constructs.errors",

@@ -9,11 +9,11 @@ from typing import Any
 import jsii
 from aws_cdk import (
     App,
-    IPolicyValidationContextBeta1,
-    IPolicyValidationPluginBeta1,
-    PolicyValidationPluginReportBeta1,
-    PolicyViolatingResourceBeta1,
-    PolicyViolationBeta1,
+    IPolicyValidationContext,
+    IPolicyValidationPlugin,
+    PolicyValidationPluginReport,
+    PolicyViolatingResource,
+    PolicyViolation,
     Validations,
 )
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
@@ -70,7 +70,7 @@ def observability_problems(properties: dict[str, Any]) -> list[str]:
     return problems
 
 
-@jsii.implements(IPolicyValidationPluginBeta1)
+@jsii.implements(IPolicyValidationPlugin)
 class WorkflowGuards:
     """Fails synth when a state machine breaks the house rules, listing every offender.
 
@@ -92,8 +92,8 @@ class WorkflowGuards:
     def rule_ids(self) -> list[str]:
         return [RULE_RETRY, RULE_STATE_NAME, RULE_OBSERVABILITY]
 
-    def validate(self, context: IPolicyValidationContextBeta1) -> PolicyValidationPluginReportBeta1:
-        violations: list[PolicyViolationBeta1] = []
+    def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        violations: list[PolicyViolation] = []
         for template_path in context.template_paths:
             template = json.loads(Path(template_path).read_text())
             for logical_id, resource in template.get("Resources", {}).items():
@@ -104,16 +104,21 @@ class WorkflowGuards:
                 if "DefinitionString" in properties:
                     found += definition_problems(render_definition(properties["DefinitionString"]))
                 for rule, message in found:
-                    violations.append(PolicyViolationBeta1(
-                        rule_name=rule,
-                        description=message,
-                        fix="See workflow_constructs.checks and the README's 'House rules'.",
-                        violating_resources=[PolicyViolatingResourceBeta1(
-                            resource_logical_id=logical_id, template_path=template_path,
-                            locations=["Properties/DefinitionString"],
-                        )],
-                    ))
-        return PolicyValidationPluginReportBeta1(success=not violations, violations=violations)
+                    violations.append(
+                        PolicyViolation(
+                            rule_name=rule,
+                            description=message,
+                            fix="See workflow_constructs.checks and the README's 'House rules'.",
+                            violating_resources=[
+                                PolicyViolatingResource(
+                                    resource_logical_id=logical_id,
+                                    template_path=template_path,
+                                    locations=["Properties/DefinitionString"],
+                                )
+                            ],
+                        )
+                    )
+        return PolicyValidationPluginReport(success=not violations, violations=violations)
 
 
 def add_checks(app: App) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Validations
-from aws_cdk import Acknowledgment
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
-from constructs import Construct
 
+from constructs import Construct
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.lambda_code import ASSET_EXCLUDES, lambda_code_root
 
@@ -60,7 +59,9 @@ class PythonFunction(lambda_.Function):
         powertools_layer_version: int = POWERTOOLS_LAYER_VERSION,
     ) -> None:
         if handler.count(".") < 1 or not all(part.isidentifier() for part in handler.split(".")):
-            raise InvalidPropsError("handler", "must be a dotted path like 'package.module.function'", handler)
+            raise InvalidPropsError(
+                "handler", "must be a dotted path like 'package.module.function'", handler
+            )
         if not 128 <= memory_size <= 10_240:
             raise InvalidPropsError("memory_size", "must be between 128 and 10240 MB", memory_size)
         if not service:
@@ -71,7 +72,9 @@ class PythonFunction(lambda_.Function):
             scope, f"{id}Logs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
         )
         role = iam.Role(
-            scope, f"{id}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            scope,
+            f"{id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Runs {handler}",
         )
         env = {
@@ -83,7 +86,8 @@ class PythonFunction(lambda_.Function):
         if sentry_dsn_secret is not None:
             env["SENTRY_DSN_SECRET_ARN"] = sentry_dsn_secret.secret_arn
         super().__init__(
-            scope, id,
+            scope,
+            id,
             handler=handler,
             code=lambda_.Code.from_asset(str(lambda_code_root()), exclude=list(ASSET_EXCLUDES)),
             runtime=LAMBDA_RUNTIME,
@@ -99,7 +103,8 @@ class PythonFunction(lambda_.Function):
         )
         self.add_layers(
             lambda_.LayerVersion.from_layer_version_arn(
-                self, "Powertools",
+                self,
+                "Powertools",
                 f"arn:{scope_stack.partition}:lambda:{scope_stack.region}:{POWERTOOLS_LAYER_ACCOUNT}:"
                 f"layer:AWSLambdaPowertoolsPythonV3-{python}-arm64:{powertools_layer_version}",
             )

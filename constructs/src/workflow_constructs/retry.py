@@ -105,19 +105,22 @@ class RetryPolicy:
             raise InvalidPropsError("errors", "must name at least one error, none empty", self.errors)
         if "States.ALL" in self.errors:
             raise InvalidPropsError(
-                "errors", "must name transient errors; 'States.ALL' would retry permanent failures too",
+                "errors",
+                "must name transient errors; 'States.ALL' would retry permanent failures too",
                 self.errors,
             )
         if self.interval_seconds < 1:
             raise InvalidPropsError("interval_seconds", "must be at least 1", self.interval_seconds)
         if self.backoff_rate <= 1:
-            raise InvalidPropsError("backoff_rate", "must be greater than 1 (exponential backoff)",
-                                    self.backoff_rate)
+            raise InvalidPropsError(
+                "backoff_rate", "must be greater than 1 (exponential backoff)", self.backoff_rate
+            )
         if not 1 <= self.max_attempts <= 99_999_999:
             raise InvalidPropsError("max_attempts", "must be between 1 and 99999999", self.max_attempts)
         if self.max_delay_seconds < self.interval_seconds:
             raise InvalidPropsError(
-                "max_delay_seconds", f"must be at least interval_seconds ({self.interval_seconds})",
+                "max_delay_seconds",
+                f"must be at least interval_seconds ({self.interval_seconds})",
                 self.max_delay_seconds,
             )
         if self.jitter is not sfn.JitterType.FULL:
@@ -125,9 +128,14 @@ class RetryPolicy:
 
     def with_errors(self, *errors: str) -> RetryPolicy:
         """The same timing for other errors."""
-        return RetryPolicy(errors=tuple(errors), interval_seconds=self.interval_seconds,
-                           backoff_rate=self.backoff_rate, max_attempts=self.max_attempts,
-                           max_delay_seconds=self.max_delay_seconds, jitter=self.jitter)
+        return RetryPolicy(
+            errors=tuple(errors),
+            interval_seconds=self.interval_seconds,
+            backoff_rate=self.backoff_rate,
+            max_attempts=self.max_attempts,
+            max_delay_seconds=self.max_delay_seconds,
+            jitter=self.jitter,
+        )
 
     def props(self) -> sfn.RetryProps:
         """This policy as CDK ``RetryProps``."""
@@ -149,15 +157,20 @@ class RetryPolicy:
 
     @classmethod
     def throttling(cls, service: str) -> RetryPolicy:
-        """Throttling and internal errors of an optimized integration: DynamoDB, SNS, SQS, EventBridge, StepFunctions."""
+        """Throttling and internal errors of an optimized integration.
+
+        ``service`` is one of DynamoDB, SNS, SQS, EventBridge, StepFunctions.
+        """
         try:
             return cls(errors=_THROTTLING_ERRORS[service])
         except KeyError:
-            raise InvalidPropsError("service", f"must be one of {sorted(_THROTTLING_ERRORS)}", service) from None
+            raise InvalidPropsError(
+                "service", f"must be one of {sorted(_THROTTLING_ERRORS)}", service
+            ) from None
 
     @classmethod
     def sdk_transient(cls, service: str) -> RetryPolicy:
-        """Throttling and unavailability of an AWS SDK integration (``arn:aws:states:::aws-sdk:<service>:...``)."""
+        """Throttling and unavailability of an AWS SDK integration (``aws-sdk:<service>:<action>``)."""
         prefix = sdk_error_prefix(service)
         return cls(errors=tuple(f"{prefix}.{suffix}" for suffix in _SDK_TRANSIENT_SUFFIXES))
 
@@ -181,8 +194,9 @@ class NoRetry:
 
     def __post_init__(self) -> None:
         if len(self.reason.strip()) < 10:
-            raise InvalidPropsError("reason", "must explain in at least 10 characters why no retry is safe",
-                                    self.reason)
+            raise InvalidPropsError(
+                "reason", "must explain in at least 10 characters why no retry is safe", self.reason
+            )
 
     @property
     def comment(self) -> str:
@@ -199,18 +213,15 @@ def apply_retry(state: sfn.TaskStateBase, retry: Retry) -> None:
         return
     policies: Iterable[RetryPolicy] = retry
     if not list(policies):
-        raise InvalidPropsError("retry", "must hold at least one RetryPolicy, or be NoRetry(reason=...)", retry)
+        raise InvalidPropsError(
+            "retry", "must hold at least one RetryPolicy, or be NoRetry(reason=...)", retry
+        )
     for policy in retry:
-        state.add_retry(**_retry_kwargs(policy))
-
-
-def _retry_kwargs(policy: RetryPolicy) -> dict[str, object]:
-    props = policy.props()
-    return {
-        "errors": props.errors,
-        "interval": props.interval,
-        "backoff_rate": props.backoff_rate,
-        "max_attempts": props.max_attempts,
-        "max_delay": props.max_delay,
-        "jitter_strategy": props.jitter_strategy,
-    }
+        state.add_retry(
+            errors=list(policy.errors),
+            interval=Duration.seconds(policy.interval_seconds),
+            backoff_rate=policy.backoff_rate,
+            max_attempts=policy.max_attempts,
+            max_delay=Duration.seconds(policy.max_delay_seconds),
+            jitter_strategy=policy.jitter,
+        )

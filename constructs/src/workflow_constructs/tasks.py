@@ -28,8 +28,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
-from constructs import Construct
 
+from constructs import Construct
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.naming import state_name_problem
 from workflow_constructs.retry import NoRetry, Retry, RetryPolicy, apply_retry
@@ -61,8 +61,9 @@ def _build(
         )
     if isinstance(retry, NoRetry):
         if props.get("comment"):
-            raise InvalidPropsError("comment", "cannot be combined with NoRetry (it carries the reason)",
-                                    props["comment"])
+            raise InvalidPropsError(
+                "comment", "cannot be combined with NoRetry (it carries the reason)", props["comment"]
+            )
         props["comment"] = retry.comment
     task = task_class(scope, name, **props)
     apply_retry(task, list(default_retry) if retry is None else retry)
@@ -94,7 +95,9 @@ def invoke_lambda(
     """
     props.setdefault("payload_response_only", True)
     return _build(
-        tasks.LambdaInvoke, scope, name,
+        tasks.LambdaInvoke,
+        scope,
+        name,
         default_retry=(RetryPolicy.lambda_transient(), RetryPolicy.task_timeout()),
         retry=retry,
         props={
@@ -127,7 +130,9 @@ def wait_for_callback(
     if "taskToken" in payload:
         raise InvalidPropsError("payload", "must not set 'taskToken'; the step adds it", dict(payload))
     return _build(
-        tasks.LambdaInvoke, scope, name,
+        tasks.LambdaInvoke,
+        scope,
+        name,
         default_retry=(RetryPolicy.lambda_transient(),),
         retry=retry,
         props={
@@ -146,70 +151,141 @@ def wait_for_callback(
 
 
 def dynamodb_put_item(
-    scope: Construct, name: str, *, table: dynamodb.ITable,
-    item: Mapping[str, tasks.DynamoAttributeValue], retry: Retry | None = None, **props: Any,
+    scope: Construct,
+    name: str,
+    *,
+    table: dynamodb.ITable,
+    item: Mapping[str, tasks.DynamoAttributeValue],
+    retry: Retry | None = None,
+    **props: Any,
 ) -> tasks.DynamoPutItem:
     """Write an item. Pass ``condition_expression`` to make the write conditional (idempotent)."""
-    return _build(tasks.DynamoPutItem, scope, name, default_retry=(RetryPolicy.throttling("DynamoDB"),),
-                  retry=retry, props={"table": table, "item": dict(item), **props})
+    return _build(
+        tasks.DynamoPutItem,
+        scope,
+        name,
+        default_retry=(RetryPolicy.throttling("DynamoDB"),),
+        retry=retry,
+        props={"table": table, "item": dict(item), **props},
+    )
 
 
 def dynamodb_update_item(
-    scope: Construct, name: str, *, table: dynamodb.ITable,
-    key: Mapping[str, tasks.DynamoAttributeValue], update_expression: str,
-    retry: Retry | None = None, **props: Any,
+    scope: Construct,
+    name: str,
+    *,
+    table: dynamodb.ITable,
+    key: Mapping[str, tasks.DynamoAttributeValue],
+    update_expression: str,
+    retry: Retry | None = None,
+    **props: Any,
 ) -> tasks.DynamoUpdateItem:
     """Update an item in place."""
-    return _build(tasks.DynamoUpdateItem, scope, name, default_retry=(RetryPolicy.throttling("DynamoDB"),),
-                  retry=retry,
-                  props={"table": table, "key": dict(key), "update_expression": update_expression, **props})
+    return _build(
+        tasks.DynamoUpdateItem,
+        scope,
+        name,
+        default_retry=(RetryPolicy.throttling("DynamoDB"),),
+        retry=retry,
+        props={"table": table, "key": dict(key), "update_expression": update_expression, **props},
+    )
 
 
 def dynamodb_get_item(
-    scope: Construct, name: str, *, table: dynamodb.ITable,
-    key: Mapping[str, tasks.DynamoAttributeValue], retry: Retry | None = None, **props: Any,
+    scope: Construct,
+    name: str,
+    *,
+    table: dynamodb.ITable,
+    key: Mapping[str, tasks.DynamoAttributeValue],
+    retry: Retry | None = None,
+    **props: Any,
 ) -> tasks.DynamoGetItem:
     """Read an item (strongly consistent unless ``consistent_read=False``)."""
     props.setdefault("consistent_read", True)
-    return _build(tasks.DynamoGetItem, scope, name, default_retry=(RetryPolicy.throttling("DynamoDB"),),
-                  retry=retry, props={"table": table, "key": dict(key), **props})
+    return _build(
+        tasks.DynamoGetItem,
+        scope,
+        name,
+        default_retry=(RetryPolicy.throttling("DynamoDB"),),
+        retry=retry,
+        props={"table": table, "key": dict(key), **props},
+    )
 
 
 # Messaging --------------------------------------------------------------------------------------
 
 
 def publish_to_topic(
-    scope: Construct, name: str, *, topic: sns.ITopic, message: sfn.TaskInput,
-    retry: Retry | None = None, **props: Any,
+    scope: Construct,
+    name: str,
+    *,
+    topic: sns.ITopic,
+    message: sfn.TaskInput,
+    retry: Retry | None = None,
+    **props: Any,
 ) -> tasks.SnsPublish:
     """Publish to an SNS topic."""
-    return _build(tasks.SnsPublish, scope, name, default_retry=(RetryPolicy.throttling("SNS"),),
-                  retry=retry, props={"topic": topic, "message": message, **props})
+    return _build(
+        tasks.SnsPublish,
+        scope,
+        name,
+        default_retry=(RetryPolicy.throttling("SNS"),),
+        retry=retry,
+        props={"topic": topic, "message": message, **props},
+    )
 
 
 def send_message(
-    scope: Construct, name: str, *, queue: sqs.IQueue, message_body: sfn.TaskInput,
-    retry: Retry | None = None, **props: Any,
+    scope: Construct,
+    name: str,
+    *,
+    queue: sqs.IQueue,
+    message_body: sfn.TaskInput,
+    retry: Retry | None = None,
+    **props: Any,
 ) -> tasks.SqsSendMessage:
     """Send a message to an SQS queue."""
-    return _build(tasks.SqsSendMessage, scope, name, default_retry=(RetryPolicy.throttling("SQS"),),
-                  retry=retry, props={"queue": queue, "message_body": message_body, **props})
+    return _build(
+        tasks.SqsSendMessage,
+        scope,
+        name,
+        default_retry=(RetryPolicy.throttling("SQS"),),
+        retry=retry,
+        props={"queue": queue, "message_body": message_body, **props},
+    )
 
 
 def put_events(
-    scope: Construct, name: str, *, entries: Sequence[tasks.EventBridgePutEventsEntry],
-    retry: Retry | None = None, **props: Any,
+    scope: Construct,
+    name: str,
+    *,
+    entries: Sequence[tasks.EventBridgePutEventsEntry],
+    retry: Retry | None = None,
+    **props: Any,
 ) -> tasks.EventBridgePutEvents:
     """Put events on an EventBridge bus."""
-    return _build(tasks.EventBridgePutEvents, scope, name,
-                  default_retry=(RetryPolicy.throttling("EventBridge"),),
-                  retry=retry, props={"entries": list(entries), **props})
+    return _build(
+        tasks.EventBridgePutEvents,
+        scope,
+        name,
+        default_retry=(RetryPolicy.throttling("EventBridge"),),
+        retry=retry,
+        props={"entries": list(entries), **props},
+    )
 
 
 def send_email(
-    scope: Construct, name: str, *, from_address: str, to_address_path: str, template_name: str,
-    template_data: sfn.TaskInput | str, identity_arn: str, template_arn: str,
-    retry: Retry | None = None, **props: Any,
+    scope: Construct,
+    name: str,
+    *,
+    from_address: str,
+    to_address_path: str,
+    template_name: str,
+    template_data: sfn.TaskInput | str,
+    identity_arn: str,
+    template_arn: str,
+    retry: Retry | None = None,
+    **props: Any,
 ) -> tasks.CallAwsService:
     """Send a templated email through SES v2 (a direct integration, no Lambda).
 
@@ -219,13 +295,19 @@ def send_email(
     """
     data = template_data.value if isinstance(template_data, sfn.TaskInput) else template_data
     return aws_sdk_call(
-        scope, name, service="sesv2", action="sendEmail",
+        scope,
+        name,
+        service="sesv2",
+        action="sendEmail",
         parameters={
             "FromEmailAddress": from_address,
             "Destination": {"ToAddresses": sfn.JsonPath.array(sfn.JsonPath.string_at(to_address_path))},
             "Content": {"Template": {"TemplateName": template_name, "TemplateData": data}},
         },
-        iam_resources=[identity_arn, template_arn], iam_action="ses:SendEmail", retry=retry, **props,
+        iam_resources=[identity_arn, template_arn],
+        iam_action="ses:SendEmail",
+        retry=retry,
+        **props,
     )
 
 
@@ -249,10 +331,13 @@ def start_workflow(
     for the child's name; a deterministic one makes a re-run find the same child.
     """
     if "correlationId" in input or "correlationId.$" in input:
-        raise InvalidPropsError("input", "must not set correlationId; it is passed on from this execution",
-                                dict(input))
+        raise InvalidPropsError(
+            "input", "must not set correlationId; it is passed on from this execution", dict(input)
+        )
     return _build(
-        tasks.StepFunctionsStartExecution, scope, name,
+        tasks.StepFunctionsStartExecution,
+        scope,
+        name,
         default_retry=(RetryPolicy.throttling("StepFunctions"),),
         retry=retry,
         props={
@@ -283,10 +368,13 @@ def aws_sdk_call(
 ) -> tasks.CallAwsService:
     """Call any AWS API (``arn:aws:states:::aws-sdk:<service>:<action>``), scoped to ``iam_resources``."""
     if not iam_resources or "*" in iam_resources:
-        raise InvalidPropsError("iam_resources", "must list the resources the call touches, not '*'",
-                                list(iam_resources))
+        raise InvalidPropsError(
+            "iam_resources", "must list the resources the call touches, not '*'", list(iam_resources)
+        )
     return _build(
-        tasks.CallAwsService, scope, name,
+        tasks.CallAwsService,
+        scope,
+        name,
         default_retry=(RetryPolicy.sdk_transient(service),),
         retry=retry,
         props={

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-
 from typing import Any
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Tags, Token, Validations
@@ -15,8 +14,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
-from constructs import Construct
 
+from constructs import Construct
 from workflow_constructs.errors import InvalidPropsError
 
 DEFAULT_TIMEOUT = Duration.hours(1)
@@ -78,14 +77,16 @@ class Workflow(Construct):
         self.workflow_name = workflow_name
 
         self.log_group = logs.LogGroup(
-            self, "Logs",
+            self,
+            "Logs",
             log_group_name=f"{LOG_GROUP_PREFIX}{workflow_name}",
             retention=log_retention,
             encryption_key=log_encryption_key,
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.state_machine = sfn.StateMachine(
-            self, "StateMachine",
+            self,
+            "StateMachine",
             state_machine_name=workflow_name,
             comment=description,
             definition_body=sfn.DefinitionBody.from_chainable(definition),
@@ -112,10 +113,12 @@ class Workflow(Construct):
         if policy is None:
             return
         document = Stack.of(self).resolve(policy.node.default_child.policy_document)  # type: ignore[union-attr]
-        findings = {"AwsSolutions-IAM5[Resource::*]": (
-            "X-Ray (PutTraceSegments) and CloudWatch Logs delivery (CreateLogDelivery, ...) "
-            "support no resource-level permissions."
-        )}
+        findings = {
+            "AwsSolutions-IAM5[Resource::*]": (
+                "X-Ray (PutTraceSegments) and CloudWatch Logs delivery (CreateLogDelivery, ...) "
+                "support no resource-level permissions."
+            )
+        }
         for statement in document.get("Statement", []):
             resources = statement.get("Resource", [])
             for resource in resources if isinstance(resources, list) else [resources]:
@@ -135,9 +138,16 @@ class Workflow(Construct):
         five_minutes = Duration.minutes(5)
         signals: dict[str, tuple[cloudwatch.IMetric, float, str]] = {
             "ExecutionsFailed": (machine.metric_failed(period=five_minutes), 1, "an execution failed"),
-            "ExecutionsTimedOut": (machine.metric_timed_out(period=five_minutes), 1, "an execution timed out"),
-            "ExecutionsThrottled": (machine.metric_throttled(period=five_minutes), 1,
-                                    "executions were throttled"),
+            "ExecutionsTimedOut": (
+                machine.metric_timed_out(period=five_minutes),
+                1,
+                "an execution timed out",
+            ),
+            "ExecutionsThrottled": (
+                machine.metric_throttled(period=five_minutes),
+                1,
+                "executions were throttled",
+            ),
             "ExecutionsAborted": (machine.metric_aborted(period=five_minutes), 1, "an execution was aborted"),
             "DurationP99": (
                 machine.metric_time(period=five_minutes, statistic="p99"),
@@ -148,7 +158,8 @@ class Workflow(Construct):
         alarms = {}
         for name, (metric, threshold, what) in signals.items():
             alarm = cloudwatch.Alarm(
-                self, f"{name}Alarm",
+                self,
+                f"{name}Alarm",
                 metric=metric,
                 threshold=threshold,
                 evaluation_periods=1,
@@ -167,8 +178,14 @@ class Workflow(Construct):
         widgets: list[cloudwatch.IWidget] = [
             cloudwatch.GraphWidget(
                 title="Executions",
-                left=[machine.metric_started(), machine.metric_succeeded(), machine.metric_failed(),
-                      machine.metric_timed_out(), machine.metric_aborted(), machine.metric_throttled()],
+                left=[
+                    machine.metric_started(),
+                    machine.metric_succeeded(),
+                    machine.metric_failed(),
+                    machine.metric_timed_out(),
+                    machine.metric_aborted(),
+                    machine.metric_throttled(),
+                ],
                 width=12,
             ),
             cloudwatch.GraphWidget(
