@@ -8,7 +8,7 @@ which carries its reason into the definition so a reviewer and the synth guard c
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from aws_cdk import Duration
 from aws_cdk import aws_stepfunctions as sfn
@@ -128,14 +128,7 @@ class RetryPolicy:
 
     def with_errors(self, *errors: str) -> RetryPolicy:
         """The same timing for other errors."""
-        return RetryPolicy(
-            errors=tuple(errors),
-            interval_seconds=self.interval_seconds,
-            backoff_rate=self.backoff_rate,
-            max_attempts=self.max_attempts,
-            max_delay_seconds=self.max_delay_seconds,
-            jitter=self.jitter,
-        )
+        return replace(self, errors=tuple(errors))
 
     def props(self) -> sfn.RetryProps:
         """This policy as CDK ``RetryProps``."""
