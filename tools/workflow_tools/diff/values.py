@@ -152,15 +152,36 @@ def _diff_lists(
         else:
             unmatched_old.remove(match)
             pairs.append((match, new_index))
-    # What is left was edited in place: pair it up in order, the remainder was added or removed.
-    leftover = min(len(unmatched_old), len(unmatched_new))
-    pairs.extend(zip(unmatched_old[:leftover], unmatched_new[:leftover], strict=True))
+    # What is left was edited in place: pair each leftover old element with the leftover new one it
+    # shares most fields with (a retrier with its errors changed, a statement that gained a condition);
+    # elements that share nothing were removed and added.
+    for old_index in list(unmatched_old):
+        scores = [(_shared_fields(old[old_index], new[i]), -i, i) for i in unmatched_new]
+        best = max(scores, default=(0, 0, -1))
+        if best[0] > 0:
+            unmatched_old.remove(old_index)
+            unmatched_new.remove(best[2])
+            pairs.append((old_index, best[2]))
     changes: list[FieldChange] = []
     for old_index, new_index in sorted(pairs, key=lambda pair: pair[1]):
-        changes.extend(diff_values(old[old_index], new[new_index], path=label(old, old_index), keys=keys))
-    changes.extend(FieldChange(label(new, i), MISSING, new[i]) for i in unmatched_new[leftover:])
-    changes.extend(FieldChange(label(old, i), old[i], MISSING) for i in unmatched_old[leftover:])
+        where = label(old, old_index) if key_function is not None else label(new, new_index)
+        changes.extend(diff_values(old[old_index], new[new_index], path=where, keys=keys))
+    changes.extend(FieldChange(label(new, i), MISSING, new[i]) for i in unmatched_new)
+    changes.extend(FieldChange(label(old, i), old[i], MISSING) for i in unmatched_old)
     return changes
+
+
+def _shared_fields(old: Any, new: Any) -> int:
+    """How many fields (at any depth) two values have in common, with the same value."""
+    return len(_leaves(old) & _leaves(new))
+
+
+def _leaves(value: Any, path: str = "") -> set[tuple[str, str]]:
+    if isinstance(value, Mapping):
+        return {leaf for key, item in value.items() for leaf in _leaves(item, f"{path}.{key}")}
+    if _is_list(value) and _has_containers(value):
+        return {leaf for index, item in enumerate(value) for leaf in _leaves(item, f"{path}[{index}]")}
+    return {(path, json.dumps(value, sort_keys=True))}
 
 
 def as_document(value: Any) -> Any:
