@@ -138,8 +138,9 @@ def test_deleting_an_unretained_table_is_a_danger_and_a_retained_one_a_warning(w
     )
     (warning,) = retained.stacks[0].hazards
     assert warning.severity == "warning"
-    assert warning.message.startswith(
-        "DynamoDB table leaves the stack: kept in the account (DeletionPolicy Retain)"
+    assert warning.message == (
+        "DynamoDB table leaves the stack: kept in the account (DeletionPolicy Retain) but no longer managed; "
+        "adding it back under the same name fails until it is imported."
     )
 
 
@@ -180,6 +181,11 @@ def test_a_removed_stack_warns_for_each_stateful_resource(write_assembly):
         "HandlerLogs6FD01908",
         TABLE,
     ]
+    # ...with the note about re-adding it under the same name only where it has a fixed name
+    handler_logs = next(hazard for hazard in stack.hazards if hazard.logical_id == "HandlerLogs6FD01908")
+    assert handler_logs.message == (
+        "log group leaves the stack: kept in the account (DeletionPolicy Retain) but no longer managed."
+    )
 
 
 def test_an_added_stack_lists_its_state_machines_states(write_assembly):

@@ -32,8 +32,7 @@ def diagrams_command(
         "README.md"
     ),
     images: Annotated[
-        Path | None,
-        typer.Option(help="Where Graphviz SVG/PNG images go (skipped when `dot` is not installed)."),
+        Path, typer.Option(help="Where Graphviz SVG/PNG images go (skipped when `dot` is not installed).")
     ] = Path("build/diagrams"),
     no_images: Annotated[bool, typer.Option("--no-images", help="Do not draw images.")] = False,
     check: Annotated[
@@ -54,7 +53,7 @@ def diagrams_command(
             raise typer.Exit(EXIT_OK)
         for line in write(the_plan) or [f"{len(the_plan.pages)} workflow diagram(s) already up to date."]:
             typer.echo(line)
-        if images is not None and not no_images:
+        if not no_images:
             for page in the_plan.pages.values():
                 result = render_images(page.graph, images, stem=page.stem)
                 drawn = ", ".join(str(image) for image in result.images)

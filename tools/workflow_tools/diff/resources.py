@@ -112,12 +112,16 @@ def _removal(
         else ""
     )
     if policy in RETAINING_POLICIES:
+        named = stateful.name_property is not None and stateful.name_property in resource.get(
+            "Properties", {}
+        )
+        again = "; adding it back under the same name fails until it is imported" if named else ""
         return Hazard(
             change.logical_id,
             change.type,
             "warning",
             f"{stateful.what} leaves the stack: kept in the account (DeletionPolicy {policy}) but no longer "
-            f"managed; adding it back under the same name fails until it is imported.{rename}",
+            f"managed{again}.{rename}",
         )
     return Hazard(
         change.logical_id,
