@@ -349,3 +349,19 @@ def test_a_catch_put_back_is_reported_added_with_its_route():
     assert Transition("Charge the customer", "catch States.ALL", "Notify billing failure", "catch") in (
         machine.transitions_added
     )
+
+
+def test_changing_a_tables_resource_type_is_a_replacement(write_assembly):
+    # GIVEN the table migrated from Table (v1) to TableV2 under the same logical id
+    old = fixture_template()
+    old["Resources"][TABLE]["Type"] = "AWS::DynamoDB::Table"
+    diff = diff_directories(write_assembly({"Billing": old}), ASSEMBLIES / "base")
+    (resource,) = diff.stacks[0].resources
+    (hazard,) = diff.stacks[0].hazards
+    # THEN CloudFormation replaces it, and the text output says so first, loudly
+    assert resource.replaced_by == ("Type",)
+    assert hazard.message.startswith("DynamoDB table will be REPLACED (Type changed)")
+    text = render_text(diff)
+    assert text.splitlines()[3].startswith(
+        "!! DANGER  Billing/InvoicesF0222E8D (AWS::DynamoDB::GlobalTable): DynamoDB table will be REPLACED"
+    )
