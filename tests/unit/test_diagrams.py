@@ -6,7 +6,7 @@ import json
 import shutil
 
 import pytest
-from workflow_tools.diagrams import build_graph, render_images, to_dot, to_mermaid
+from workflow_tools.diagrams import DiagramError, build_graph, render_images, to_dot, to_mermaid
 from workflow_tools.diagrams import graphviz as graphviz_module
 
 from tests.unit.tooling import DEFINITIONS
@@ -242,3 +242,11 @@ def test_dot_is_called_once_per_image_format(tmp_path, monkeypatch):
         f"-Tsvg {out / 'payment.dot'}\n",
         f"-Tpng {out / 'payment.dot'}\n",
     ]
+
+
+def test_a_transition_to_a_missing_state_is_a_named_error():
+    definition = {"StartAt": "Start here", "States": {"Start here": {"Type": "Pass", "Next": "Nowhere"}}}
+    with pytest.raises(
+        DiagramError, match=r"\[Start here\] leads to a state that does not exist: \[Nowhere\]"
+    ):
+        build_graph(definition, name="broken")

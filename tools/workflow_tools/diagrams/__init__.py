@@ -17,10 +17,10 @@ From a shell: ``make diagrams`` (``python -m workflow_tools.diagrams``; ``--chec
 from __future__ import annotations
 
 from workflow_tools.diagrams.cli import diagrams_command, main
-from workflow_tools.diagrams.graph import Graph, build_graph
+from workflow_tools.diagrams.graph import DiagramError, Graph, build_graph
 from workflow_tools.diagrams.graphviz import render_images, to_dot
 from workflow_tools.diagrams.mermaid import to_mermaid
-from workflow_tools.diagrams.pages import DiagramError, plan, problems, write
+from workflow_tools.diagrams.pages import plan, problems, write
 
 __all__ = [
     "DiagramError",

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from workflow_constructs.definition import DefinitionError
 
 from workflow_tools.assembly import AssemblyError, load_assembly
+from workflow_tools.diagrams.graph import DiagramError
 from workflow_tools.diagrams.graphviz import render_images
-from workflow_tools.diagrams.pages import REGENERATE_HINT, DiagramError, plan, problems, write
+from workflow_tools.diagrams.pages import REGENERATE_HINT, plan, problems, write
 
 EXIT_OK = 0
 EXIT_OUT_OF_DATE = 1
@@ -58,7 +60,7 @@ def diagrams_command(
                 result = render_images(page.graph, images, stem=page.stem)
                 drawn = ", ".join(str(image) for image in result.images)
                 typer.echo(f"{result.dot_file}: {drawn or f'no images: {result.skipped}'}")
-    except (AssemblyError, DiagramError) as error:
+    except (AssemblyError, DefinitionError, DiagramError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_ERROR) from error
     except subprocess.CalledProcessError as error:

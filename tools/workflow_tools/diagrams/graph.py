@@ -24,6 +24,11 @@ from workflow_tools.asl import (
     wait_label,
 )
 
+
+class DiagramError(Exception):
+    """A definition or the files around it cannot be turned into diagrams; the message says why."""
+
+
 EdgeKind = Literal["start", "next", "choice", "default", "catch", "end"]
 GroupKind = Literal["map", "parallel", "branch"]
 MarkerKind = Literal["start", "end"]
@@ -120,6 +125,13 @@ class _Ids:
         self.states: dict[str, str] = {}
         self.resource_types = resource_types
 
+    def state(self, name: Any, *, referenced_by: str) -> str:
+        """The id of state ``name``, which ``referenced_by`` leads to."""
+        try:
+            return self.states[str(name)]
+        except KeyError:
+            raise DiagramError(f"[{referenced_by}] leads to a state that does not exist: [{name}]") from None
+
     def unique(self, prefix: str, text: str) -> str:
         base = f"{prefix}_{slugify(text).replace('-', '_') or 'state'}"
         candidate, count = base, 1
@@ -155,11 +167,11 @@ def _scope(
     end = Node(ids.unique("m", f"{owner} end"), end_title, "End")
     members: list[Node | Group] = [start]
     if "StartAt" in scope:
-        edges.append(Edge(start.id, ids.states[str(scope["StartAt"])], "start"))
+        edges.append(Edge(start.id, ids.state(scope["StartAt"], referenced_by="StartAt"), "start"))
     for state_name, state in scope.get("States", {}).items():
         state_id = ids.states[state_name]
         members.append(_member(state_name, state, state_id, ids, edges))
-        edges.extend(_edges(state, state_id, ids, end.id))
+        edges.extend(_edges(state_name, state, state_id, ids, end.id))
     members.append(end)
     return members
 
@@ -201,17 +213,16 @@ def _details(state_type: str, state: Mapping[str, Any], resource_types: Mapping[
     return tuple(detail for detail in details if detail)
 
 
-def _edges(state: Mapping[str, Any], state_id: str, ids: _Ids, end_id: str) -> Iterator[Edge]:
+def _edges(name: str, state: Mapping[str, Any], state_id: str, ids: _Ids, end_id: str) -> Iterator[Edge]:
     if "Next" in state:
-        yield Edge(state_id, ids.states[str(state["Next"])], "next")
+        yield Edge(state_id, ids.state(state["Next"], referenced_by=name), "next")
     if state.get("End") is True or state.get("Type") == "Succeed":
         yield Edge(state_id, end_id, "end")
     for rule in state.get("Choices", []):
         label = str(rule["Comment"]) if rule.get("Comment") else describe_condition(rule)
-        yield Edge(state_id, ids.states[str(rule["Next"])], "choice", label)
+        yield Edge(state_id, ids.state(rule.get("Next"), referenced_by=name), "choice", label)
     if "Default" in state:
-        yield Edge(state_id, ids.states[str(state["Default"])], "default", "otherwise")
+        yield Edge(state_id, ids.state(state["Default"], referenced_by=name), "default", "otherwise")
     for catcher in state.get("Catch", []):
-        yield Edge(
-            state_id, ids.states[str(catcher["Next"])], "catch", errors_label(catcher.get("ErrorEquals", []))
-        )
+        errors = errors_label(catcher.get("ErrorEquals", []))
+        yield Edge(state_id, ids.state(catcher.get("Next"), referenced_by=name), "catch", errors)
