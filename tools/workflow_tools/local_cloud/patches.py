@@ -1,0 +1,1334 @@
+"""Every adjustment of moto's internals that the local cloud needs, and nothing else.
+
+moto is pinned exactly (see the root ``pyproject.toml``): what is touched here is private and may
+move in any release. Each adjustment is a :class:`Patch` with
+
+- ``check``: asserts the target still exists with the shape we expect (signature, attribute,
+  constant) *before* touching it, so an upgrade fails loudly instead of silently doing nothing;
+- ``apply``: the change itself, idempotent;
+- ``verify``: asserts that, once applied, moto behaves as the local cloud needs.
+
+``tests/local_cloud/test_canary.py`` runs all three for every patch (in a child process: patching
+is process-wide and the test process must stay pristine for tests that use ``mock_aws``).
+
+The functions at the bottom (``pending_callbacks``, ``time_out_callback``, ``sent_emails``,
+``moto_wsgi_app``) read moto's internal state for the control API; they live here too, so this
+is the only module that knows moto's insides.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from workflow_tools.local_cloud.faults import Fault, is_timeout
+
+MOTO_VERSION = "5.2.5"
+"""The only moto version these patches were written against (``pyproject.toml`` pins it)."""
+
+SYNC_POLL_SECONDS = 0.02
+"""How often a ``.sync`` task (nested execution) checks its child; moto polls every 0.5 s."""
+
+
+class PatchDriftError(RuntimeError):
+    """A moto internal the local cloud patches is not what the patch was written against."""
+
+
+class Hooks(Protocol):
+    """What the patched moto calls back into: the local cloud's runtime (see ``server.Runtime``)."""
+
+    @property
+    def simulated_time(self) -> bool: ...
+
+    def record_pause(
+        self, *, execution_arn: str, state_machine: str, state: str, kind: str, seconds: float
+    ) -> None: ...
+
+    def take_fault(self, state_machine: str, state: str) -> Fault | None: ...
+
+    def run_lambda(self, function: Any, event: Any) -> tuple[str, bool, str]: ...
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One adjustment of moto: what it changes, why, and how to tell it still fits."""
+
+    name: str
+    why: str
+    check: Callable[[], None]
+    apply: Callable[[], None]
+    verify: Callable[[], None]
+
+
+_state: dict[str, Any] = {"hooks": None, "applied": False}
+_apply_lock = threading.Lock()
+_current = threading.local()  # the interpreter Environment of the state retrying on this thread
+
+
+def _hooks() -> Hooks:
+    hooks = _state["hooks"]
+    if hooks is None:
+        raise RuntimeError("local cloud patches are applied but no runtime is installed")
+    return hooks  # type: ignore[no-any-return]
+
+
+def apply_all(hooks: Hooks) -> None:
+    """Check then apply every patch (once per process); later calls only swap the runtime."""
+    with _apply_lock:
+        _state["hooks"] = hooks
+        if _state["applied"]:
+            return
+        for patch in PATCHES:
+            patch.check()
+        for patch in PATCHES:
+            patch.apply()
+        _state["applied"] = True
+
+
+# Helpers ------------------------------------------------------------------------------------------
+
+
+def _require(condition: bool, patch: str, message: str) -> None:
+    if not condition:
+        raise PatchDriftError(f"moto patch [{patch}] no longer fits moto: {message}")
+
+
+def _require_parameters(patch: str, function: Any, expected: tuple[str, ...]) -> None:
+    target = inspect.unwrap(function)
+    actual = tuple(inspect.signature(target).parameters)
+    _require(
+        actual == expected,
+        patch,
+        f"{getattr(target, '__qualname__', target)} takes {actual}, expected {expected}",
+    )
+
+
+def _require_version(patch: str) -> None:
+    import moto
+
+    _require(
+        moto.__version__ == MOTO_VERSION,
+        patch,
+        f"written for moto {MOTO_VERSION}, found {moto.__version__}; re-check every patch",
+    )
+
+
+def _service_module(name: str) -> Any:
+    """A module of moto's service integrations (their import paths are longer than a line)."""
+    import importlib
+
+    return importlib.import_module(
+        f"moto.stepfunctions.parser.asl.component.state.exec.state_task.service.{name}"
+    )
+
+
+def _context_names(env: Any) -> tuple[str, str, str]:
+    """(execution ARN, state machine name, state name) of an interpreter Environment."""
+    data = env.states.context_object.context_object_data
+    return data["Execution"]["Id"], data["StateMachine"]["Name"], data.get("State", {}).get("Name", "")
+
+
+# 1. Step Functions executes -----------------------------------------------------------------------
+
+
+def _check_execute() -> None:
+    from moto.core.config import default_user_config
+    from moto.stepfunctions import responses
+
+    _require_version("sfn-execute")
+    _require(
+        "execute_state_machine" in default_user_config.get("stepfunctions", {}),
+        "sfn-execute",
+        "default_user_config has no stepfunctions.execute_state_machine",
+    )
+    _require_parameters("sfn-execute", responses.get_backend, ("account", "region"))
+
+
+def _apply_execute() -> None:
+    from moto.core.config import default_user_config
+
+    default_user_config["stepfunctions"]["execute_state_machine"] = True
+
+
+def _verify_execute() -> None:
+    from moto.stepfunctions import responses
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    backend = responses.get_backend("123456789012", "us-east-1")
+    _require(
+        isinstance(backend, StepFunctionsParserBackend),
+        "sfn-execute",
+        f"API calls reach {type(backend).__name__}, not the executing parser backend",
+    )
+
+
+# 2. State machines created by CloudFormation are executable ---------------------------------------
+
+
+def _check_cfn_backend() -> None:
+    from moto.stepfunctions import models
+
+    source = inspect.getsource(models.StateMachine.create_from_cloudformation_json)
+    _require(
+        "stepfunctions_backends[" in source,
+        "sfn-cloudformation-backend",
+        "StateMachine.create_from_cloudformation_json no longer reads the module's stepfunctions_backends",
+    )
+    _require(
+        hasattr(models, "stepfunctions_backends"),
+        "sfn-cloudformation-backend",
+        "moto.stepfunctions.models.stepfunctions_backends is gone",
+    )
+
+
+def _apply_cfn_backend() -> None:
+    # Re-point only the name the model module reads; the package-level name must stay (note 2).
+    from moto.stepfunctions import models
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    models.stepfunctions_backends = stepfunctions_parser_backends  # type: ignore[assignment]
+
+
+def _verify_cfn_backend() -> None:
+    import moto.stepfunctions
+    from moto.stepfunctions import models
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    _require(
+        models.stepfunctions_backends is stepfunctions_parser_backends,
+        "sfn-cloudformation-backend",
+        "the model module does not use the parser backends",
+    )
+    _require(
+        moto.stepfunctions.stepfunctions_backends is not stepfunctions_parser_backends,
+        "sfn-cloudformation-backend",
+        "the package-level backends must stay the plain ones",
+    )
+
+
+# 3. StartExecution without a name gets a unique one -----------------------------------------------
+
+
+def _check_execution_name() -> None:
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    _require_parameters(
+        "sfn-execution-name",
+        StepFunctionsParserBackend.start_execution,
+        ("self", "state_machine_arn", "name", "execution_input", "trace_header"),
+    )
+
+
+def _apply_execution_name() -> None:
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend.start_execution
+    if getattr(original, "_local_cloud", False):
+        return
+
+    def start_execution(
+        self: Any,
+        state_machine_arn: str,
+        name: Any = None,
+        execution_input: Any = None,
+        trace_header: Any = None,
+    ) -> Any:
+        # AWS names an unnamed execution with a UUID; moto would name it "None" and collide next time.
+        return original(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
+
+    start_execution._local_cloud = True  # type: ignore[attr-defined]
+    start_execution.__wrapped__ = original  # type: ignore[attr-defined]
+    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
+
+
+def _verify_execution_name() -> None:
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    _require(
+        getattr(StepFunctionsParserBackend.start_execution, "_local_cloud", False),
+        "sfn-execution-name",
+        "start_execution is not wrapped",
+    )
+
+
+# 4. JSONata through jsonata-python ----------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """jsonata-python results (JList, NULL_VALUE) as plain JSON values."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def evaluate_jsonata(expression: str) -> Any:
+    """Evaluate a complete JSONata expression (moto inlines the variables) with jsonata-python."""
+    import jsonata
+    from moto.stepfunctions.parser.asl.jsonata.jsonata import JSONataException
+
+    try:
+        return _plain(jsonata.Jsonata(expression).evaluate(None))
+    except Exception as error:
+        raise JSONataException("States.QueryEvaluationError", str(error)) from error
+
+
+def _encode_declarations(bindings: dict[str, Any]) -> str:
+    # moto writes strings as f'"{value}"', which breaks on quotes, backslashes and newlines.
+    return "".join(
+        f"{reference}:={json.dumps(value, separators=(',', ':'))};" for reference, value in bindings.items()
+    )
+
+
+_JSONATA_ENCODER_MODULES = (
+    "moto.stepfunctions.parser.asl.jsonata.jsonata",
+    "moto.stepfunctions.parser.asl.eval.states",
+    "moto.stepfunctions.parser.asl.eval.variable_store",
+)
+
+
+def _check_jsonata() -> None:
+    import importlib
+
+    from moto.stepfunctions.parser.asl.jsonata import jsonata as module
+
+    _require(hasattr(module, "_eval_jsonata"), "sfn-jsonata", "jsonata._eval_jsonata is gone")
+    _require_parameters("sfn-jsonata", module.eval_jsonata_expression, ("jsonata_expression",))
+    for name in _JSONATA_ENCODER_MODULES:
+        encoder = getattr(importlib.import_module(name), "encode_jsonata_variable_declarations", None)
+        _require(encoder is not None, "sfn-jsonata", f"{name}.encode_jsonata_variable_declarations is gone")
+        _require_parameters("sfn-jsonata", encoder, ("bindings",))
+
+
+def _apply_jsonata() -> None:
+    import importlib
+
+    from moto.stepfunctions.parser.asl.jsonata import jsonata as module
+
+    module._eval_jsonata = evaluate_jsonata  # type: ignore[attr-defined]
+    for name in _JSONATA_ENCODER_MODULES:
+        module = importlib.import_module(name)
+        module.encode_jsonata_variable_declarations = _encode_declarations  # type: ignore[attr-defined]
+
+
+def _verify_jsonata() -> None:
+    from moto.stepfunctions.parser.asl.eval.variable_store import VariableStore
+    from moto.stepfunctions.parser.asl.jsonata.jsonata import eval_jsonata_expression
+
+    store = VariableStore()
+    store.set("greeting", 'say "hi"\n')
+    expression = f"({store.get_variable_declarations()}$greeting & [1, 2][1])"
+    _require(
+        eval_jsonata_expression(expression) == 'say "hi"\n2',
+        "sfn-jsonata",
+        f"JSONata evaluation gave {eval_jsonata_expression(expression)!r}",
+    )
+
+
+# 5. Simulated time: Wait states -------------------------------------------------------------------
+
+
+def _check_wait() -> None:
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+    _require_parameters("sfn-wait-clock", WaitFunction._wait_interval, ("self", "env", "wait_seconds"))
+
+
+def _apply_wait() -> None:
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+    original = WaitFunction._wait_interval
+    if getattr(original, "_local_cloud", False):
+        return
+
+    def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
+        hooks = _hooks()
+        if not hooks.simulated_time:
+            original(self, env, wait_seconds)
+            return
+        execution_arn, state_machine, state = _context_names(env)
+        hooks.record_pause(
+            execution_arn=execution_arn,
+            state_machine=state_machine,
+            state=state,
+            kind="wait",
+            seconds=float(max(wait_seconds, 0)),
+        )
+
+    _wait_interval._local_cloud = True  # type: ignore[attr-defined]
+    _wait_interval.__wrapped__ = original  # type: ignore[attr-defined]
+    WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
+
+
+def _verify_wait() -> None:
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+    _require(
+        getattr(WaitFunction._wait_interval, "_local_cloud", False),
+        "sfn-wait-clock",
+        "WaitFunction._wait_interval is not wrapped",
+    )
+
+
+# 6. Simulated time: retry intervals ---------------------------------------------------------------
+
+
+class _RetryTime:
+    """Stands in for ``time`` inside moto's retrier: records the backoff instead of sleeping."""
+
+    def sleep(self, seconds: float) -> None:
+        hooks = _hooks()
+        env = getattr(_current, "env", None)
+        if not hooks.simulated_time or env is None:
+            time.sleep(seconds)
+            return
+        execution_arn, state_machine, state = _context_names(env)
+        hooks.record_pause(
+            execution_arn=execution_arn,
+            state_machine=state_machine,
+            state=state,
+            kind="retry",
+            seconds=float(seconds),
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+def _check_retry() -> None:
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    _require(retrier_decl.time is time, "sfn-retry-clock", "retrier_decl no longer sleeps through `time`")
+    _require(
+        "time.sleep(" in inspect.getsource(retrier_decl.RetrierDecl._eval_body),
+        "sfn-retry-clock",
+        "RetrierDecl._eval_body no longer calls time.sleep",
+    )
+    _require_parameters("sfn-retry-clock", retrier_decl.RetrierDecl._eval_body, ("self", "env"))
+
+
+def _apply_retry() -> None:
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    original = retrier_decl.RetrierDecl._eval_body
+    if getattr(original, "_local_cloud", False):
+        return
+
+    def _eval_body(self: Any, env: Any) -> None:
+        _current.env = env
+        try:
+            original(self, env)
+        finally:
+            _current.env = None
+
+    _eval_body._local_cloud = True  # type: ignore[attr-defined]
+    _eval_body.__wrapped__ = original  # type: ignore[attr-defined]
+    retrier_decl.RetrierDecl._eval_body = _eval_body  # type: ignore[method-assign]
+    retrier_decl.time = _RetryTime()  # type: ignore[assignment]
+
+
+def _verify_retry() -> None:
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    _require(
+        isinstance(retrier_decl.time, _RetryTime), "sfn-retry-clock", "retrier_decl.time is not replaced"
+    )
+    _require(retrier_decl.time.monotonic() > 0, "sfn-retry-clock", "the time stand-in does not delegate")
+
+
+# 7. Nested executions (.sync) poll quickly --------------------------------------------------------
+
+
+def _check_sync_poll() -> None:
+    module = _service_module("state_task_service_callback")
+
+    _require(
+        getattr(module, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", None) == 0.5,
+        "sfn-sync-poll",
+        "state_task_service_callback._DELAY_SECONDS_SYNC_CONDITION_CHECK is not 0.5 any more",
+    )
+
+
+def _apply_sync_poll() -> None:
+    module = _service_module("state_task_service_callback")
+
+    module._DELAY_SECONDS_SYNC_CONDITION_CHECK = SYNC_POLL_SECONDS  # type: ignore[misc]
+
+
+def _verify_sync_poll() -> None:
+    module = _service_module("state_task_service_callback")
+
+    _require(module._DELAY_SECONDS_SYNC_CONDITION_CHECK == SYNC_POLL_SECONDS, "sfn-sync-poll", "not applied")
+
+
+# 8. Service integrations speak the Step Functions casing -----------------------------------------
+
+BOTO_SERVICE_NAMES = {"eventbridge": "events", "cloudwatchlogs": "logs", "elasticloadbalancingv2": "elbv2"}
+"""``aws-sdk:<service>`` names (the AWS SDK for Java's) whose boto3 client is named otherwise."""
+
+
+def _operation_shape(service: str, action: str, direction: str) -> Any:
+    """The botocore input or output shape of ``service``'s snake_case ``action``, or None."""
+    return _operation_shapes(service).get(action, {}).get(direction)
+
+
+def _operation_shapes(service: str) -> dict[str, dict[str, Any]]:
+    cached = _state.setdefault("shapes", {})
+    if service not in cached:
+        import botocore.session
+        from botocore import xform_name
+        from botocore.exceptions import UnknownServiceError
+
+        try:
+            model = botocore.session.get_session().get_service_model(service)
+        except UnknownServiceError:
+            cached[service] = {}
+        else:
+            cached[service] = {
+                xform_name(name): {
+                    "input": model.operation_model(name).input_shape,
+                    "output": model.operation_model(name).output_shape,
+                }
+                for name in model.operation_names
+            }
+    return cached[service]  # type: ignore[no-any-return]
+
+
+def _check_casing() -> None:
+    StateTaskService = _service_module("state_task_service").StateTaskService  # noqa: N806 - a class
+
+    for method in (StateTaskService._normalise_parameters, StateTaskService._normalise_response):
+        body = inspect.getsource(method).rstrip().splitlines()[-1].strip()
+        _require(
+            body == "pass",
+            "sfn-service-casing",
+            f"{method.__qualname__} does something now ({body!r}): moto may normalise; drop this patch",
+        )
+    _require_parameters(
+        "sfn-service-casing", StateTaskService._to_boto_request, ("self", "parameters", "structure_shape")
+    )
+    _require_parameters(
+        "sfn-service-casing", StateTaskService._from_boto_response, ("self", "response", "structure_shape")
+    )
+    _require(
+        isinstance(StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES, dict),
+        "sfn-service-casing",
+        "StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES is gone",
+    )
+
+
+def _apply_casing() -> None:
+    StateTaskService = _service_module("state_task_service").StateTaskService  # noqa: N806 - a class
+    StateTaskServiceAwsSdk = _service_module("state_task_service_aws_sdk").StateTaskServiceAwsSdk  # noqa: N806 - a class
+    StateTaskServiceSfn = _service_module("state_task_service_sfn").StateTaskServiceSfn  # noqa: N806 - a class
+
+    if getattr(StateTaskService._normalise_parameters, "_local_cloud", False):
+        return
+
+    def _normalise_parameters(
+        self: Any,
+        parameters: dict[str, Any],
+        boto_service_name: str | None = None,
+        service_action_name: str | None = None,
+    ) -> None:
+        # Step Functions takes PascalCase (StateMachineArn); some APIs are camelCase (stateMachineArn).
+        shape = _operation_shape(
+            self._get_boto_service_name(boto_service_name),
+            self._get_boto_service_action(service_action_name),
+            "input",
+        )
+        if shape is not None:
+            self._to_boto_request(parameters, shape)
+
+    def _normalise_response(
+        self: Any, response: Any, boto_service_name: str | None = None, service_action_name: str | None = None
+    ) -> None:
+        # Nested executions and AWS SDK calls answer in PascalCase; the optimised DynamoDB, SNS, SQS,
+        # EventBridge and Lambda integrations pass the API's own field names through.
+        if not isinstance(self, StateTaskServiceSfn | StateTaskServiceAwsSdk):
+            return
+        shape = _operation_shape(
+            self._get_boto_service_name(boto_service_name),
+            self._get_boto_service_action(service_action_name),
+            "output",
+        )
+        if shape is not None:
+            self._from_boto_response(response, shape)
+
+    for wrapper in (_normalise_parameters, _normalise_response):
+        wrapper._local_cloud = True  # type: ignore[attr-defined]
+    StateTaskService._normalise_parameters = _normalise_parameters  # type: ignore[method-assign]
+    StateTaskService._normalise_response = _normalise_response  # type: ignore[method-assign]
+    overrides = StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES
+    overrides.update(BOTO_SERVICE_NAMES)  # type: ignore[attr-defined]
+
+
+def _verify_casing() -> None:
+    shape = _operation_shape("stepfunctions", "start_execution", "input")
+    _require(
+        shape is not None and "stateMachineArn" in shape.members,
+        "sfn-service-casing",
+        "botocore has no StartExecution input shape",
+    )
+
+
+# 9. AWS SDK integration error names ---------------------------------------------------------------
+
+SDK_ERROR_PREFIXES = {
+    "cloudformation": "CloudFormation",
+    "dynamodb": "DynamoDb",
+    "eventbridge": "EventBridge",
+    "iam": "Iam",
+    "lambda": "Lambda",
+    "s3": "S3",
+    "secretsmanager": "SecretsManager",
+    "sesv2": "SesV2",
+    "sfn": "Sfn",
+    "sns": "Sns",
+    "sqs": "Sqs",
+    "ssm": "Ssm",
+    "apigateway": "ApiGateway",
+}
+"""How Step Functions prefixes ``aws-sdk:<service>`` errors (``SesV2.NotFoundException``)."""
+
+
+def _check_sdk_errors() -> None:
+    module = _service_module("state_task_service_aws_sdk")
+
+    names = getattr(module, "_SERVICE_ERROR_NAMES", None)
+    _require(
+        isinstance(names, dict) and names.get("dynamodb") == "DynamoDb",
+        "sfn-sdk-error-names",
+        "state_task_service_aws_sdk._SERVICE_ERROR_NAMES is gone or changed",
+    )
+
+
+def _apply_sdk_errors() -> None:
+    module = _service_module("state_task_service_aws_sdk")
+
+    module._SERVICE_ERROR_NAMES.update(SDK_ERROR_PREFIXES)
+
+
+def _verify_sdk_errors() -> None:
+    StateTaskServiceAwsSdk = _service_module("state_task_service_aws_sdk").StateTaskServiceAwsSdk  # noqa: N806 - a class
+
+    name = StateTaskServiceAwsSdk._normalise_service_error_name("sesv2")
+    _require(name == "SesV2", "sfn-sdk-error-names", f"sesv2 errors are prefixed {name!r}")
+
+
+# 10. Fault injection into named steps --------------------------------------------------------------
+
+
+def _fault_for(env: Any) -> Fault | None:
+    _, state_machine, state = _context_names(env)
+    return _hooks().take_fault(state_machine, state)
+
+
+def _check_faults() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    StateTaskService = _service_module("state_task_service").StateTaskService  # noqa: N806 - a class
+
+    _require_parameters(
+        "sfn-faults",
+        lambda_eval_utils.execute_lambda_function_integration,
+        ("env", "parameters", "region", "state_credentials"),
+    )
+    _require_parameters(
+        "sfn-faults",
+        lambda_eval_utils.LambdaFunctionErrorException.__init__,
+        ("self", "function_error", "payload"),
+    )
+    _require_parameters(
+        "sfn-faults",
+        StateTaskService._before_eval_execution,
+        ("self", "env", "resource_runtime_part", "raw_parameters", "state_credentials"),
+    )
+
+
+def _apply_faults() -> None:
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import EvalTimeoutError
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    StateTaskService = _service_module("state_task_service").StateTaskService  # noqa: N806 - a class
+    StateTaskServiceLambda = _service_module("state_task_service_lambda").StateTaskServiceLambda  # noqa: N806 - a class
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    original_invoke = lambda_eval_utils.execute_lambda_function_integration
+    if getattr(original_invoke, "_local_cloud", False):
+        return
+
+    def execute_lambda_function_integration(
+        env: Any, parameters: dict[str, Any], region: str, state_credentials: Any
+    ) -> None:
+        fault = _fault_for(env)
+        if fault is not None:
+            if is_timeout(fault.error):
+                raise EvalTimeoutError()
+            # What Lambda answers when the handler raised: the error type names the Step Functions error.
+            payload = {
+                "errorMessage": fault.cause,
+                "errorType": fault.error,
+                "requestId": str(uuid.uuid4()),
+                "stackTrace": [],
+            }
+            raise lambda_eval_utils.LambdaFunctionErrorException("Unhandled", json.dumps(payload))
+        original_invoke(env, parameters, region, state_credentials)
+
+    original_before = StateTaskService._before_eval_execution
+
+    def _before_eval_execution(
+        self: Any,
+        env: Any,
+        resource_runtime_part: Any,
+        raw_parameters: dict[str, Any],
+        state_credentials: Any,
+    ) -> None:
+        original_before(self, env, resource_runtime_part, raw_parameters, state_credentials)
+        if isinstance(self, StateTaskServiceLambda):
+            return  # its fault is injected where the function is invoked
+        fault = _fault_for(env)
+        if fault is None:
+            return
+        if is_timeout(fault.error):
+            raise EvalTimeoutError()
+        raise FailureEventException(
+            FailureEvent(
+                env=env,
+                error_name=CustomErrorName(fault.error),
+                event_type=HistoryEventType.TaskFailed,
+                event_details=EventDetails(
+                    taskFailedEventDetails=TaskFailedEventDetails(
+                        error=fault.error,
+                        cause=fault.cause,
+                        resource=self._get_sfn_resource(),
+                        resourceType=self._get_sfn_resource_type(),
+                    )
+                ),
+            )
+        )
+
+    for wrapper, original in (
+        (execute_lambda_function_integration, original_invoke),
+        (_before_eval_execution, original_before),
+    ):
+        wrapper._local_cloud = True  # type: ignore[attr-defined]
+        wrapper.__wrapped__ = original  # type: ignore[attr-defined]
+    lambda_eval_utils.execute_lambda_function_integration = execute_lambda_function_integration
+    StateTaskService._before_eval_execution = _before_eval_execution  # type: ignore[method-assign]
+
+
+def _verify_faults() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    StateTaskService = _service_module("state_task_service").StateTaskService  # noqa: N806 - a class
+
+    for target in (
+        lambda_eval_utils.execute_lambda_function_integration,
+        StateTaskService._before_eval_execution,
+    ):
+        _require(
+            getattr(target, "_local_cloud", False), "sfn-faults", f"{target.__qualname__} is not wrapped"
+        )
+
+
+# 11. Lambda runs the deployed code ----------------------------------------------------------------
+
+
+def _check_lambda() -> None:
+    from moto.awslambda.models import LambdaFunction
+
+    _require_parameters("lambda-run-code", LambdaFunction._invoke_lambda, ("self", "event"))
+    source = inspect.getsource(LambdaFunction.invoke)
+    _require(
+        "self._invoke_lambda(event=body)" in source,
+        "lambda-run-code",
+        "LambdaFunction.invoke no longer goes through _invoke_lambda(event=body)",
+    )
+    for attribute in (
+        "code_bytes",
+        "code_digest",
+        "environment_vars",
+        "handler",
+        "timeout",
+        "memory_size",
+        "function_arn",
+        "logs_backend",
+        "logs_group_name",
+    ):
+        _require(
+            attribute in inspect.getsource(LambdaFunction),
+            "lambda-run-code",
+            f"LambdaFunction no longer has {attribute}",
+        )
+
+
+def _apply_lambda() -> None:
+    from moto.awslambda.models import LambdaFunction
+
+    if getattr(LambdaFunction._invoke_lambda, "_local_cloud", False):
+        return
+    original = LambdaFunction._invoke_lambda
+
+    def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        return _hooks().run_lambda(self, event)
+
+    _invoke_lambda._local_cloud = True  # type: ignore[attr-defined]
+    _invoke_lambda.__wrapped__ = original  # type: ignore[attr-defined]
+    LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+
+
+def _verify_lambda() -> None:
+    from moto.awslambda.models import LambdaFunction
+
+    _require(getattr(LambdaFunction._invoke_lambda, "_local_cloud", False), "lambda-run-code", "not wrapped")
+
+
+# 12. SES v2 SendEmail with a template --------------------------------------------------------------
+
+
+def _check_sesv2() -> None:
+    from moto.ses.models import SESBackend
+    from moto.sesv2.responses import SESV2Response
+
+    _require(
+        'raise NotImplementedError("Template functionality not ready")'
+        in inspect.getsource(SESV2Response.send_email),
+        "sesv2-template",
+        "moto's SES v2 SendEmail may support templates now: drop this patch",
+    )
+    _require_parameters(
+        "sesv2-template",
+        SESBackend.send_templated_email,
+        ("self", "source", "template", "template_data", "destinations"),
+    )
+
+
+def _apply_sesv2() -> None:
+    from moto.core.exceptions import JsonRESTError
+    from moto.ses.exceptions import MessageRejectedError, TemplateDoesNotExist
+    from moto.ses.exceptions import ValidationError as SesValidationError
+    from moto.sesv2.responses import SESV2Response
+
+    original = SESV2Response.send_email
+    if getattr(original, "_local_cloud", False):
+        return
+
+    def send_email(self: Any) -> str:
+        params = json.loads(self.body)
+        template = (params.get("Content") or {}).get("Template")
+        if template is None:
+            return original(self)  # type: ignore[no-any-return]
+        name = template.get("TemplateName") or str(template.get("TemplateArn", "")).rsplit("/", 1)[-1]
+        destination = {key: list(value) for key, value in (params.get("Destination") or {}).items()}
+        try:
+            message = self.sesv2_backend.core_backend.send_templated_email(
+                source=params.get("FromEmailAddress"),
+                template=name,
+                template_data=template.get("TemplateData") or "{}",
+                destinations=destination,
+            )
+        except TemplateDoesNotExist:
+            raise NotFoundException(f"Template {name} does not exist.") from None
+        except MessageRejectedError as error:
+            raise JsonRESTError("MessageRejected", error.message) from None
+        except SesValidationError as error:
+            raise JsonRESTError("BadRequestException", error.message) from None
+        return json.dumps({"MessageId": message.id})
+
+    class NotFoundException(JsonRESTError):  # noqa: N818 - the SES v2 error code
+        code = 404
+
+        def __init__(self, message: str) -> None:
+            super().__init__("NotFoundException", message)
+
+    send_email._local_cloud = True  # type: ignore[attr-defined]
+    send_email.__wrapped__ = original  # type: ignore[attr-defined]
+    SESV2Response.send_email = send_email  # type: ignore[method-assign]
+
+
+def _verify_sesv2() -> None:
+    from moto.sesv2.responses import SESV2Response
+
+    _require(getattr(SESV2Response.send_email, "_local_cloud", False), "sesv2-template", "not wrapped")
+
+
+# 13. CloudFormation resources moto skips ----------------------------------------------------------
+
+EXTRA_CFN_TYPES = ("AWS::SES::Template", "AWS::SES::EmailIdentity", "AWS::DynamoDB::GlobalTable")
+
+
+def _extra_cfn_models() -> tuple[type, ...]:
+    from moto.core.common_models import CloudFormationModel
+    from moto.ses.models import ses_backends
+
+    class SesTemplate(CloudFormationModel):  # type: ignore[misc]
+        """``AWS::SES::Template``: an email template in the SES backend (v1 and v2 share it)."""
+
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.name
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "TemplateName"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::SES::Template"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return False
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls,
+            resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+            **kwargs: Any,
+        ) -> SesTemplate:
+            spec = cloudformation_json.get("Properties", {}).get("Template", {})
+            name = spec.get("TemplateName") or resource_name
+            ses_backends[account_id][region_name].add_template(
+                {
+                    "template_name": name,
+                    "subject_part": spec.get("SubjectPart", ""),
+                    "text_part": spec.get("TextPart", ""),
+                    "html_part": spec.get("HtmlPart", ""),
+                }
+            )
+            return cls(name)
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls,
+            original_resource: Any,
+            new_resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+        ) -> SesTemplate:
+            cls.delete_from_cloudformation_json(
+                original_resource.name, cloudformation_json, account_id, region_name
+            )
+            return cls.create_from_cloudformation_json(
+                new_resource_name, cloudformation_json, account_id, region_name
+            )
+
+        @classmethod
+        def delete_from_cloudformation_json(
+            cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+        ) -> None:
+            ses_backends[account_id][region_name].templates.pop(resource_name, None)
+
+        def is_created(self) -> bool:
+            return True
+
+    class SesEmailIdentity(CloudFormationModel):  # type: ignore[misc]
+        """``AWS::SES::EmailIdentity``: a verified sender address or domain."""
+
+        def __init__(self, identity: str) -> None:
+            self.identity = identity
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.identity
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "EmailIdentity"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::SES::EmailIdentity"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return False
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls,
+            resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+            **kwargs: Any,
+        ) -> SesEmailIdentity:
+            identity = cloudformation_json.get("Properties", {}).get("EmailIdentity") or resource_name
+            ses_backends[account_id][region_name].create_email_identity_v2(identity, None, None, None)
+            return cls(identity)
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls,
+            original_resource: Any,
+            new_resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+        ) -> SesEmailIdentity:
+            return cls.create_from_cloudformation_json(
+                new_resource_name, cloudformation_json, account_id, region_name
+            )
+
+        @classmethod
+        def delete_from_cloudformation_json(
+            cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+        ) -> None:
+            ses_backends[account_id][region_name].email_identities.pop(resource_name, None)
+
+        def is_created(self) -> bool:
+            return True
+
+    return SesTemplate, SesEmailIdentity, _global_table_model()
+
+
+def _global_table_model() -> type:
+    from moto.core.common_models import CloudFormationModel
+    from moto.dynamodb.models.table import Table
+
+    class DynamoDbGlobalTable(CloudFormationModel):  # type: ignore[misc]
+        """``AWS::DynamoDB::GlobalTable`` (CDK's TableV2) as a table in this one region.
+
+        Creating it returns moto's own ``Table``, so Ref, GetAtt and deletion behave as for
+        ``AWS::DynamoDB::Table``. Replicas other than this region's are ignored.
+        """
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "TableName"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::DynamoDB::GlobalTable"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr in ("Arn", "StreamArn", "TableId") or bool(Table.has_cfn_attr(attr))
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls,
+            resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+            **kwargs: Any,
+        ) -> Any:
+            properties = dict(cloudformation_json.get("Properties", {}))
+            replicas = properties.pop("Replicas", [])
+            here = next(
+                (r for r in replicas if r.get("Region") in (None, region_name)),
+                replicas[0] if replicas else {},
+            )
+            if here.get("Tags"):
+                properties["Tags"] = here["Tags"]
+            if here.get("DeletionProtectionEnabled") is not None:
+                properties["DeletionProtectionEnabled"] = here["DeletionProtectionEnabled"]
+            properties.setdefault("BillingMode", "PAY_PER_REQUEST")
+            return Table.create_from_cloudformation_json(
+                resource_name, {"Properties": properties}, account_id, region_name, **kwargs
+            )
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls,
+            original_resource: Any,
+            new_resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+        ) -> Any:
+            return original_resource
+
+        @classmethod
+        def delete_from_cloudformation_json(
+            cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+        ) -> None:
+            Table.delete_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name)
+
+        def is_created(self) -> bool:
+            return True
+
+    return DynamoDbGlobalTable
+
+
+def _check_extra_cfn() -> None:
+    from moto.cloudformation import parsing
+    from moto.dynamodb.models.table import Table
+
+    for function in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        _require(
+            hasattr(function, "cache_clear"),
+            "cfn-extra-resources",
+            f"{function.__name__} is no longer an lru_cache over CloudFormationModel subclasses",
+        )
+    _require_parameters(
+        "cfn-extra-resources",
+        Table.create_from_cloudformation_json,
+        ("resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"),
+    )
+    if "extra_cfn_models" in _state:
+        return
+    supported = {model.cloudformation_type() for model in parsing.get_model_list()}
+    for resource_type in EXTRA_CFN_TYPES:
+        _require(
+            resource_type not in supported,
+            "cfn-extra-resources",
+            f"moto supports {resource_type} itself now: drop it from this patch",
+        )
+
+
+def _apply_extra_cfn() -> None:
+    from moto.cloudformation import parsing
+
+    if "extra_cfn_models" in _state:
+        return
+    # moto finds models through CloudFormationModel.__subclasses__(): keep the classes alive.
+    _state["extra_cfn_models"] = _extra_cfn_models()
+    for function in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        function.cache_clear()
+
+
+def _verify_extra_cfn() -> None:
+    from moto.cloudformation import parsing
+
+    for resource_type in EXTRA_CFN_TYPES:
+        _require(
+            resource_type in parsing.get_model_map(), "cfn-extra-resources", f"{resource_type} not registered"
+        )
+
+
+PATCHES: tuple[Patch, ...] = (
+    Patch(
+        "sfn-execute",
+        "Step Functions only runs state machines when execute_state_machine is on (note 1).",
+        _check_execute,
+        _apply_execute,
+        _verify_execute,
+    ),
+    Patch(
+        "sfn-cloudformation-backend",
+        "CloudFormation creates state machines in the non-executing backend (note 2).",
+        _check_cfn_backend,
+        _apply_cfn_backend,
+        _verify_cfn_backend,
+    ),
+    Patch(
+        "sfn-execution-name",
+        "An execution started without a name (a .sync child) must get a unique one.",
+        _check_execution_name,
+        _apply_execution_name,
+        _verify_execution_name,
+    ),
+    Patch(
+        "sfn-jsonata",
+        "moto's interpreter ships without a JSONata engine and mis-quotes string variables.",
+        _check_jsonata,
+        _apply_jsonata,
+        _verify_jsonata,
+    ),
+    Patch(
+        "sfn-wait-clock",
+        "Simulated time: Wait states are recorded instead of slept (note 5).",
+        _check_wait,
+        _apply_wait,
+        _verify_wait,
+    ),
+    Patch(
+        "sfn-retry-clock",
+        "Simulated time: retry intervals are recorded instead of slept (note 5).",
+        _check_retry,
+        _apply_retry,
+        _verify_retry,
+    ),
+    Patch(
+        "sfn-sync-poll",
+        "A .sync task polls its child every 0.5 s; nested executions would dominate test time.",
+        _check_sync_poll,
+        _apply_sync_poll,
+        _verify_sync_poll,
+    ),
+    Patch(
+        "sfn-service-casing",
+        "moto skips the PascalCase/camelCase mapping: nested executions and camelCase APIs fail.",
+        _check_casing,
+        _apply_casing,
+        _verify_casing,
+    ),
+    Patch(
+        "sfn-sdk-error-names",
+        "aws-sdk errors must carry the prefixes Retry/Catch name (SesV2., Iam., ...).",
+        _check_sdk_errors,
+        _apply_sdk_errors,
+        _verify_sdk_errors,
+    ),
+    Patch(
+        "sfn-faults",
+        "Tests inject transient or permanent errors into a named step.",
+        _check_faults,
+        _apply_faults,
+        _verify_faults,
+    ),
+    Patch(
+        "lambda-run-code",
+        "Without Docker moto cannot run Lambda code; run it in warm worker processes (note 3).",
+        _check_lambda,
+        _apply_lambda,
+        _verify_lambda,
+    ),
+    Patch(
+        "sesv2-template",
+        "moto's SES v2 SendEmail raises NotImplementedError for templated emails.",
+        _check_sesv2,
+        _apply_sesv2,
+        _verify_sesv2,
+    ),
+    Patch(
+        "cfn-extra-resources",
+        "moto's CloudFormation skips SES templates and identities and DynamoDB global tables (CDK TableV2).",
+        _check_extra_cfn,
+        _apply_extra_cfn,
+        _verify_extra_cfn,
+    ),
+)
+
+
+# Reading moto's state for the control API ----------------------------------------------------------
+
+
+def moto_wsgi_app() -> Any:
+    """moto's own server application (every service, dispatched by host and path)."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    return DomainDispatcherApplication(create_backend_app)
+
+
+def moto_request_handler() -> Any:
+    """The request handler class moto's server uses (it keeps HTTP/1.1 keep-alive right)."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    return MotoRequestHandler
+
+
+def _running_executions() -> Iterator[Any]:
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    for account in list(stepfunctions_parser_backends.values()):
+        for backend in list(account.values()):
+            for machine in list(backend.state_machines):
+                for execution in list(machine.executions):
+                    worker = execution.exec_worker
+                    if execution.exec_status == ExecutionStatus.RUNNING and worker and worker.env:
+                        yield execution
+
+
+def pending_callbacks() -> list[dict[str, str]]:
+    """Task tokens still waiting for SendTaskSuccess/Failure, with the execution that holds each."""
+    found = []
+    for execution in _running_executions():
+        pool = execution.exec_worker.env.callback_pool_manager._pool
+        for token, endpoint in list(pool.items()):
+            if endpoint.get_outcome() is None and not endpoint._notify_event.is_set():
+                found.append({"executionArn": execution.exec_arn, "taskToken": token})
+    return found
+
+
+def time_out_callback(task_token: str) -> bool:
+    """Make the step waiting on ``task_token`` time out now (``States.Timeout``); False if none waits."""
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeTimedOut
+
+    for execution in _running_executions():
+        endpoint = execution.exec_worker.env.callback_pool_manager.get(task_token)
+        if endpoint is not None and endpoint.get_outcome() is None:
+            endpoint.notify(CallbackOutcomeTimedOut(callback_id=task_token))
+            return True
+    return False
+
+
+def sent_emails() -> list[dict[str, Any]]:
+    """Every email SES (v1 or v2) accepted, templated ones rendered, oldest first."""
+    from moto.ses.models import ses_backends
+    from moto.ses.template import parse_template
+
+    emails = []
+    for account in list(ses_backends.values()):
+        for backend in list(account.values()):
+            for message in list(backend.sent_messages):
+                destinations = getattr(message, "destinations", {})
+                if isinstance(destinations, list):
+                    destinations = {"ToAddresses": destinations}
+                row: dict[str, Any] = {
+                    "messageId": message.id,
+                    "from": getattr(message, "source", None),
+                    "to": list(destinations.get("ToAddresses", [])),
+                    "cc": list(destinations.get("CcAddresses", [])),
+                    "bcc": list(destinations.get("BccAddresses", [])),
+                    "subject": getattr(message, "subject", None),
+                    "body": getattr(message, "body", None) or getattr(message, "raw_data", None),
+                    "template": getattr(message, "template", None),
+                    "templateData": getattr(message, "template_data", None),
+                }
+                template = backend.templates.get(row["template"]) if row["template"] else None
+                if template is not None:
+                    data = json.loads(row["templateData"] or "{}")
+                    row["subject"] = parse_template(template.get("subject_part") or "", data)
+                    row["body"] = parse_template(
+                        template.get("text_part") or template.get("html_part") or "", data
+                    )
+                emails.append(row)
+    return emails
+
+
+def lambda_function_facts(function: Any) -> dict[str, Any]:
+    """What the Lambda runner needs from moto's ``LambdaFunction``: identity, code, configuration."""
+    return {
+        "name": function.function_name,
+        "arn": function.function_arn,
+        "handler": function.handler or "",
+        "code_digest": function.code_digest or "",
+        "code": function.code_bytes or b"",
+        "environment": {key: str(value) for key, value in (function.environment_vars or {}).items()},
+        "memory_mb": int(function.memory_size),
+        "timeout_seconds": float(function.timeout),
+        "region": function.region,
+        "log_group": function.logs_group_name,
+    }
+
+
+def save_lambda_logs(function: Any, stream: str, lines: list[str] | tuple[str, ...]) -> None:
+    """Put a function's output into moto's CloudWatch Logs, in its log group, one stream per worker."""
+    from moto.logs.exceptions import ResourceAlreadyExistsException
+
+    if not lines:
+        return
+    backend = function.logs_backend
+    backend.ensure_log_group(function.logs_group_name)
+    with contextlib.suppress(ResourceAlreadyExistsException):
+        backend.create_log_stream(function.logs_group_name, stream)
+    now = int(time.time() * 1000)
+    backend.put_log_events(
+        function.logs_group_name, stream, [{"timestamp": now, "message": line} for line in lines]
+    )
