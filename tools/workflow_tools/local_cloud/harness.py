@@ -16,12 +16,14 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -30,7 +32,8 @@ from workflow_constructs.naming import execution_name
 
 from workflow_tools.local_cloud.clock import Pause
 from workflow_tools.local_cloud.faults import DEFAULT_CAUSE, Fault, FaultError
-from workflow_tools.local_cloud.loader import DeployedStack, load_assembly
+from workflow_tools.local_cloud.loader import DeployedStack, LoadError, load_assembly
+from workflow_tools.local_cloud.process import launch
 from workflow_tools.local_cloud.server import DEFAULT_REGION
 from workflow_tools.local_cloud.steps import TaskStep, task_steps
 from workflow_tools.local_cloud.trace import Trace, build_trace
@@ -110,6 +113,8 @@ class LocalCloudHarness:
             region_name=region, aws_access_key_id=FAKE_ACCESS_KEY, aws_secret_access_key=FAKE_ACCESS_KEY
         )
         self._clients: dict[str, Any] = {}
+        self.server_log: Path | None = None
+        """Where the server writes its own log, when this harness started it."""
         self._machines: dict[str, str] = {}
         self._definitions: dict[str, dict[str, Any]] = {}
 
@@ -455,3 +460,34 @@ def _strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
+
+
+@contextlib.contextmanager
+def running_local_cloud(
+    assembly: Path | str | Callable[[], Path | str] | None = None,
+    *,
+    simulated_time: bool = True,
+    workdir: Path | None = None,
+) -> Iterator[LocalCloudHarness]:
+    """A local cloud in a child process, with ``assembly`` (a ``cdk.out`` folder) loaded; stopped on exit.
+
+    ``assembly`` may be a callable: it is called while the server starts (synthesis and moto's
+    start-up then overlap). This is what the behaviour tests' session fixture does::
+
+        with running_local_cloud(lambda: request.getfixturevalue("synthesized_app").outdir) as harness:
+            yield harness
+    """
+    cloud = launch(simulated_time=simulated_time, workdir=workdir)
+    try:
+        outdir = assembly() if callable(assembly) else assembly
+        cloud.wait_ready()
+        harness = LocalCloudHarness(cloud.endpoint_url)
+        harness.server_log = cloud.log_path
+        if outdir is not None:
+            try:
+                harness.load(outdir)
+            except LoadError as error:
+                raise LoadError(f"{error}\n--- local cloud log ---\n{cloud.log_tail()}") from error
+        yield harness
+    finally:
+        cloud.stop()

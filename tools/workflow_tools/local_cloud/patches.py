@@ -258,7 +258,54 @@ def _verify_execution_name() -> None:
     )
 
 
-# 4. JSONata through jsonata-python ----------------------------------------------------------------
+# 4. SendTaskFailure keeps its cause --------------------------------------------------------------
+
+
+def _check_failure_cause() -> None:
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    source = inspect.getsource(StepFunctionResponse.send_task_failure)
+    _require(
+        "send_task_failure(task_token, error=error)" in source,
+        "sfn-task-failure-cause",
+        "StepFunctionResponse.send_task_failure changed; it may pass the cause on now: drop this patch",
+    )
+    _require_parameters(
+        "sfn-task-failure-cause",
+        StepFunctionsParserBackend.send_task_failure,
+        ("self", "task_token", "error", "cause"),
+    )
+
+
+def _apply_failure_cause() -> None:
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    if getattr(StepFunctionResponse.send_task_failure, "_local_cloud", False):
+        return
+
+    def send_task_failure(self: Any) -> Any:
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return EmptyResult()
+
+    send_task_failure._local_cloud = True  # type: ignore[attr-defined]
+    StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
+
+
+def _verify_failure_cause() -> None:
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    _require(
+        getattr(StepFunctionResponse.send_task_failure, "_local_cloud", False),
+        "sfn-task-failure-cause",
+        "StepFunctionResponse.send_task_failure is not replaced",
+    )
+
+
+# 5. JSONata through jsonata-python ----------------------------------------------------------------
 
 
 def _plain(value: Any) -> Any:
@@ -333,7 +380,7 @@ def _verify_jsonata() -> None:
     )
 
 
-# 5. Simulated time: Wait states -------------------------------------------------------------------
+# 6. Simulated time: Wait states -------------------------------------------------------------------
 
 
 def _check_wait() -> None:
@@ -378,7 +425,7 @@ def _verify_wait() -> None:
     )
 
 
-# 6. Simulated time: retry intervals ---------------------------------------------------------------
+# 7. Simulated time: retry intervals ---------------------------------------------------------------
 
 
 class _RetryTime:
@@ -444,7 +491,7 @@ def _verify_retry() -> None:
     _require(retrier_decl.time.monotonic() > 0, "sfn-retry-clock", "the time stand-in does not delegate")
 
 
-# 7. Nested executions (.sync) poll quickly --------------------------------------------------------
+# 8. Nested executions (.sync) poll quickly --------------------------------------------------------
 
 
 def _check_sync_poll() -> None:
@@ -469,7 +516,7 @@ def _verify_sync_poll() -> None:
     _require(module._DELAY_SECONDS_SYNC_CONDITION_CHECK == SYNC_POLL_SECONDS, "sfn-sync-poll", "not applied")
 
 
-# 8. Service integrations speak the Step Functions casing -----------------------------------------
+# 9. Service integrations speak the Step Functions casing -----------------------------------------
 
 BOTO_SERVICE_NAMES = {"eventbridge": "events", "cloudwatchlogs": "logs", "elasticloadbalancingv2": "elbv2"}
 """``aws-sdk:<service>`` names (the AWS SDK for Java's) whose boto3 client is named otherwise."""
@@ -580,7 +627,7 @@ def _verify_casing() -> None:
     )
 
 
-# 9. AWS SDK integration error names ---------------------------------------------------------------
+# 10. AWS SDK integration error names ---------------------------------------------------------------
 
 SDK_ERROR_PREFIXES = {
     "cloudformation": "CloudFormation",
@@ -624,7 +671,7 @@ def _verify_sdk_errors() -> None:
     _require(name == "SesV2", "sfn-sdk-error-names", f"sesv2 errors are prefixed {name!r}")
 
 
-# 10. Fault injection into named steps --------------------------------------------------------------
+# 11. Fault injection into named steps --------------------------------------------------------------
 
 
 def _fault_for(env: Any) -> Fault | None:
@@ -657,10 +704,7 @@ def _check_faults() -> None:
 def _apply_faults() -> None:
     from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
     from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-        FailureEvent,
-        FailureEventException,
-    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
     from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import EvalTimeoutError
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
@@ -706,7 +750,7 @@ def _apply_faults() -> None:
             return
         if is_timeout(fault.error):
             raise EvalTimeoutError()
-        raise FailureEventException(
+        raise _injected_failure_class()(
             FailureEvent(
                 env=env,
                 error_name=CustomErrorName(fault.error),
@@ -746,7 +790,82 @@ def _verify_faults() -> None:
         )
 
 
-# 11. Lambda runs the deployed code ----------------------------------------------------------------
+# 12. Task failures keep their names ----------------------------------------------------------------
+
+
+def _injected_failure_class() -> type:
+    """``FailureEventException`` marked as ours, so every state hands its event on unchanged."""
+    if "injected_failure" not in _state:
+        from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+            FailureEventException,
+        )
+
+        class InjectedFailure(FailureEventException):  # type: ignore[misc]
+            """A failure the local cloud injected into a step."""
+
+        _state["injected_failure"] = InjectedFailure
+    return _state["injected_failure"]  # type: ignore[no-any-return]
+
+
+def _states_with_own_from_error() -> list[type]:
+    import moto.stepfunctions.parser.models  # noqa: F401 - imports every state class
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+
+    found, pending = [], [ExecutionState]
+    while pending:
+        cls = pending.pop()
+        if "_from_error" in cls.__dict__:
+            found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def _check_task_errors() -> None:
+    StateTaskService = _service_module("state_task_service").StateTaskService  # noqa: N806 - a class
+
+    classes = {cls.__name__ for cls in _states_with_own_from_error()}
+    _require(
+        {"ExecutionState", "StateTaskServiceDynamoDB", "StateTaskServiceAwsSdk"} <= classes,
+        "sfn-task-errors",
+        f"the states that map exceptions to errors changed: {sorted(classes)}",
+    )
+    for cls in _states_with_own_from_error():
+        _require_parameters("sfn-task-errors", cls.__dict__["_from_error"], ("self", "env", "ex"))
+    _require_parameters("sfn-task-errors", StateTaskService._get_timed_out_failure_event, ("self", "env"))
+
+
+def _apply_task_errors() -> None:
+    StateTaskService = _service_module("state_task_service").StateTaskService  # noqa: N806 - a class
+    injected = _injected_failure_class()
+
+    for cls in _states_with_own_from_error():
+        original = cls.__dict__["_from_error"]
+        if getattr(original, "_local_cloud", False):
+            continue
+
+        def _from_error(self: Any, env: Any, ex: Exception, _original: Any = original) -> Any:
+            if isinstance(ex, injected):
+                return ex.failure_event
+            # DynamoDB, SNS, SQS, ... name any non-client error "<Service>.Amazon...Exception", timeouts too.
+            if isinstance(ex, TimeoutError) and isinstance(self, StateTaskService):
+                return self._get_timed_out_failure_event(env)
+            return _original(self, env, ex)
+
+        _from_error._local_cloud = True  # type: ignore[attr-defined]
+        _from_error.__wrapped__ = original  # type: ignore[attr-defined]
+        cls._from_error = _from_error  # type: ignore[attr-defined]
+
+
+def _verify_task_errors() -> None:
+    for cls in _states_with_own_from_error():
+        _require(
+            getattr(cls.__dict__["_from_error"], "_local_cloud", False),
+            "sfn-task-errors",
+            f"{cls.__name__}._from_error is not wrapped",
+        )
+
+
+# 13. Lambda runs the deployed code ----------------------------------------------------------------
 
 
 def _check_lambda() -> None:
@@ -798,7 +917,7 @@ def _verify_lambda() -> None:
     _require(getattr(LambdaFunction._invoke_lambda, "_local_cloud", False), "lambda-run-code", "not wrapped")
 
 
-# 12. SES v2 SendEmail with a template --------------------------------------------------------------
+# 14. SES v2 SendEmail with a template --------------------------------------------------------------
 
 
 def _check_sesv2() -> None:
@@ -867,7 +986,7 @@ def _verify_sesv2() -> None:
     _require(getattr(SESV2Response.send_email, "_local_cloud", False), "sesv2-template", "not wrapped")
 
 
-# 13. CloudFormation resources moto skips ----------------------------------------------------------
+# 15. CloudFormation resources moto skips ----------------------------------------------------------
 
 EXTRA_CFN_TYPES = ("AWS::SES::Template", "AWS::SES::EmailIdentity", "AWS::DynamoDB::GlobalTable")
 
@@ -878,6 +997,8 @@ def _extra_cfn_models() -> tuple[type, ...]:
 
     class SesTemplate(CloudFormationModel):  # type: ignore[misc]
         """``AWS::SES::Template``: an email template in the SES backend (v1 and v2 share it)."""
+
+        __module__ = "moto.ses.local_cloud"  # moto files models by the second part of their module
 
         def __init__(self, name: str) -> None:
             self.name = name
@@ -947,6 +1068,8 @@ def _extra_cfn_models() -> tuple[type, ...]:
     class SesEmailIdentity(CloudFormationModel):  # type: ignore[misc]
         """``AWS::SES::EmailIdentity``: a verified sender address or domain."""
 
+        __module__ = "moto.ses.local_cloud"
+
         def __init__(self, identity: str) -> None:
             self.identity = identity
 
@@ -1014,6 +1137,8 @@ def _global_table_model() -> type:
         Creating it returns moto's own ``Table``, so Ref, GetAtt and deletion behave as for
         ``AWS::DynamoDB::Table``. Replicas other than this region's are ignored.
         """
+
+        __module__ = "moto.dynamodb.local_cloud"
 
         @staticmethod
         def cloudformation_name_type() -> str:
@@ -1143,6 +1268,13 @@ PATCHES: tuple[Patch, ...] = (
         _verify_execution_name,
     ),
     Patch(
+        "sfn-task-failure-cause",
+        "moto's SendTaskFailure drops the cause: Catch and the execution would see none.",
+        _check_failure_cause,
+        _apply_failure_cause,
+        _verify_failure_cause,
+    ),
+    Patch(
         "sfn-jsonata",
         "moto's interpreter ships without a JSONata engine and mis-quotes string variables.",
         _check_jsonata,
@@ -1190,6 +1322,13 @@ PATCHES: tuple[Patch, ...] = (
         _check_faults,
         _apply_faults,
         _verify_faults,
+    ),
+    Patch(
+        "sfn-task-errors",
+        "Service tasks rename every non-client error (faults, timeouts) '<Service>.Amazon...Exception'.",
+        _check_task_errors,
+        _apply_task_errors,
+        _verify_task_errors,
     ),
     Patch(
         "lambda-run-code",
@@ -1332,3 +1471,39 @@ def save_lambda_logs(function: Any, stream: str, lines: list[str] | tuple[str, .
     backend.put_log_events(
         function.logs_group_name, stream, [{"timestamp": now, "message": line} for line in lines]
     )
+
+
+def canary_report() -> dict[str, str]:
+    """Check, apply and verify every patch in this process: ``{patch: "ok" | "<stage> failed: ..."}``.
+
+    Run it in a process of its own (``python -m workflow_tools.local_cloud.patches``): it patches moto.
+    """
+
+    class _InertHooks:
+        simulated_time = False
+
+        def record_pause(self, **_: Any) -> None:
+            return None
+
+        def take_fault(self, state_machine: str, state: str) -> Fault | None:
+            return None
+
+        def run_lambda(self, function: Any, event: Any) -> tuple[str, bool, str]:
+            raise RuntimeError("no Lambda runner in a canary run")
+
+    _state["hooks"] = _InertHooks()
+    report: dict[str, str] = {}
+    for patch in PATCHES:
+        for stage in ("check", "apply", "verify"):
+            try:
+                getattr(patch, stage)()
+            except Exception as error:
+                report[patch.name] = f"{stage} failed: {type(error).__name__}: {error}"
+                break
+        else:
+            report[patch.name] = "ok"
+    return report
+
+
+if __name__ == "__main__":
+    print(json.dumps(canary_report(), indent=2))

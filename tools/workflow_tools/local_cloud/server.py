@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import shutil
+import socket
 import tempfile
 import threading
 from pathlib import Path
@@ -130,6 +131,7 @@ class LocalCloudServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         clock, faults = SimulatedClock(enabled=self.simulated_time), FaultBook()
         app = _DeferredApp()
+        listener = _listen(self.host, self.requested_port)
         try:
             self._server = make_server(
                 self.host,
@@ -137,16 +139,11 @@ class LocalCloudServer:
                 app,
                 threaded=True,
                 request_handler=patches.moto_request_handler(),
+                fd=listener.fileno(),
             )
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                raise PortInUseError(
-                    error.errno,
-                    f"port [{self.requested_port}] on {self.host} is already in use; "
-                    f"stop what runs there or pick another with --port",
-                ) from None
-            raise
-        self.port = int(self._server.server_port)
+        finally:
+            listener.close()  # the server holds its own duplicate of the socket
+        self.port = int(self._server.port)
         # The interpreter calls Lambda, DynamoDB, ... at localhost:$MOTO_PORT (note 4).
         os.environ["MOTO_PORT"] = str(self.port)
         runner = LambdaRunner(endpoint_url=self.endpoint_url, workdir=self.workdir)
@@ -177,6 +174,25 @@ class LocalCloudServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket, bound here so that a busy port is our error (werkzeug would exit)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        listener.close()
+        if error.errno == errno.EADDRINUSE:
+            raise PortInUseError(
+                error.errno,
+                f"port [{port}] on {host} is already in use; "
+                "stop what runs there or pick another with --port",
+            ) from None
+        raise
+    listener.listen(128)
+    return listener
 
 
 def _event_document(event: Any) -> str:

@@ -30,6 +30,7 @@ _FAILURE_EVENTS = frozenset(
 )
 _ATTEMPT_EVENTS = frozenset({"TaskScheduled", "LambdaFunctionScheduled", "ActivityScheduled"})
 _SUCCESS_EVENTS = frozenset({"TaskSucceeded", "LambdaFunctionSucceeded", "ActivitySucceeded"})
+_EXECUTION_END_EVENTS = frozenset({"ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"})
 _NESTING_EVENTS = frozenset({"MapIterationStarted", "ParallelStateStarted", "MapRunStarted"})
 OUTPUT_PREVIEW_CHARS = 100
 
@@ -143,6 +144,9 @@ def build_trace(
             details = _details(event)
             run.failures.append((details.get("error"), details.get("cause")))
             run.error, run.cause = details.get("error"), details.get("cause")
+        elif kind in _EXECUTION_END_EVENTS and run.exited is None:
+            details = _details(event)
+            run.error, run.cause = details.get("error") or kind, details.get("cause")
         elif kind in _SUCCESS_EVENTS:
             run.result = _parse(_details(event).get("output"))
         elif kind.endswith("StateExited"):
