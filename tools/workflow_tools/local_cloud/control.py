@@ -16,6 +16,7 @@ GET      /_local_cloud/faults/delivered   every attempt a fault failed
 GET      /_local_cloud/callbacks          task tokens still waiting, with their execution
 POST     /_local_cloud/callbacks/timeout  ``{"taskToken"}``: that step times out now
 GET      /_local_cloud/emails             every email sent through SES, templates rendered
+POST     /_local_cloud/prewarm            start a warm Lambda worker for every function, in the background
 =======  ===============================  ====================================================
 """
 
@@ -84,6 +85,8 @@ class ControlApp:
             if not patches.time_out_callback(token):
                 return 404, {"error": f"no step is waiting on task token [{token[:12]}...]"}
             return 200, {"taskToken": token, "timedOut": True}
+        if (method, route) == ("POST", "prewarm"):
+            return 202, {"functions": runtime.prewarm()}
         if (method, route) == ("GET", "emails"):
             return 200, patches.sent_emails()
         return 404, {"error": f"no local cloud route [{method} {PREFIX}{route}]"}

@@ -150,12 +150,23 @@ class LocalCloudHarness:
 
     # Deployment -----------------------------------------------------------------------------------
 
-    def load(self, outdir: Any, *, stacks: list[str] | None = None) -> list[DeployedStack]:
-        """Deploy a synthesized assembly (all stacks, or those named) with CloudFormation, in process."""
+    def load(
+        self, outdir: Any, *, stacks: list[str] | None = None, prewarm: bool = True
+    ) -> list[DeployedStack]:
+        """Deploy a synthesized assembly (all stacks, or those named) with CloudFormation, in process.
+
+        ``prewarm`` then starts a Lambda worker per function in the background (see :meth:`prewarm`).
+        """
         deployed = load_assembly(outdir, session=self.session, endpoint_url=self.endpoint_url, stacks=stacks)
         self._machines.clear()
         self._definitions.clear()
+        if prewarm:
+            self.prewarm()
         return deployed
+
+    def prewarm(self) -> int:
+        """Start a warm worker for every deployed function, in the background; returns how many functions."""
+        return int(self.control("POST", "prewarm")["functions"])
 
     def workflows(self) -> list[str]:
         """Names of every deployed state machine."""

@@ -220,6 +220,30 @@ class LambdaRunner:
             duration_ms=duration_ms,
         )
 
+    def prewarm(self, spec: FunctionSpec, code: bytes) -> bool:
+        """Start a worker for ``spec`` now, unless one exists; True if one was started.
+
+        Lambda's cold start (importing the handler, boto3, Powertools) then happens before the
+        first invocation rather than during it.
+        """
+        key = spec.key
+        with self._condition:
+            if self._closed or self._started.get(key, 0) > 0:
+                return False
+            self._current_key[spec.name] = key
+            self._started[key] = 1
+        try:
+            worker = _Worker(
+                spec, self._code_dir(spec, code), self._environment(spec), self.python, self._worker_log
+            )
+        except Exception:
+            with self._condition:
+                self._started[key] -= 1
+                self._condition.notify_all()
+            raise
+        self._release(worker)
+        return True
+
     def worker_count(self, function_name: str | None = None) -> int:
         """How many workers are running, for one function or in all."""
         with self._condition:

@@ -305,7 +305,55 @@ def _verify_failure_cause() -> None:
     )
 
 
-# 5. JSONata through jsonata-python ----------------------------------------------------------------
+# 5. SendTaskHeartbeat works without HeartbeatSeconds ---------------------------------------------
+
+
+def _check_heartbeat() -> None:
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    _require_parameters(
+        "sfn-heartbeat", StepFunctionsParserBackend.send_task_heartbeat, ("self", "task_token")
+    )
+    _require(
+        "raise InvalidToken()" in inspect.getsource(StepFunctionsParserBackend.send_task_heartbeat),
+        "sfn-heartbeat",
+        "send_task_heartbeat no longer ends in InvalidToken: it may accept every pending token now",
+    )
+
+
+def _apply_heartbeat() -> None:
+    from moto.stepfunctions.parser.api import InvalidToken
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend.send_task_heartbeat
+    if getattr(original, "_local_cloud", False):
+        return
+
+    def send_task_heartbeat(self: Any, task_token: str) -> Any:
+        # AWS accepts a heartbeat for any waiting task; moto only for one with HeartbeatSeconds.
+        try:
+            return original(self, task_token)
+        except InvalidToken:
+            if any(row["taskToken"] == task_token for row in pending_callbacks()):
+                return None
+            raise
+
+    send_task_heartbeat._local_cloud = True  # type: ignore[attr-defined]
+    send_task_heartbeat.__wrapped__ = original  # type: ignore[attr-defined]
+    StepFunctionsParserBackend.send_task_heartbeat = send_task_heartbeat  # type: ignore[method-assign]
+
+
+def _verify_heartbeat() -> None:
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    _require(
+        getattr(StepFunctionsParserBackend.send_task_heartbeat, "_local_cloud", False),
+        "sfn-heartbeat",
+        "send_task_heartbeat is not wrapped",
+    )
+
+
+# 6. JSONata through jsonata-python ----------------------------------------------------------------
 
 
 def _plain(value: Any) -> Any:
@@ -380,7 +428,7 @@ def _verify_jsonata() -> None:
     )
 
 
-# 6. Simulated time: Wait states -------------------------------------------------------------------
+# 7. Simulated time: Wait states -------------------------------------------------------------------
 
 
 def _check_wait() -> None:
@@ -425,7 +473,7 @@ def _verify_wait() -> None:
     )
 
 
-# 7. Simulated time: retry intervals ---------------------------------------------------------------
+# 8. Simulated time: retry intervals ---------------------------------------------------------------
 
 
 class _RetryTime:
@@ -491,7 +539,7 @@ def _verify_retry() -> None:
     _require(retrier_decl.time.monotonic() > 0, "sfn-retry-clock", "the time stand-in does not delegate")
 
 
-# 8. Nested executions (.sync) poll quickly --------------------------------------------------------
+# 9. Nested executions (.sync) poll quickly --------------------------------------------------------
 
 
 def _check_sync_poll() -> None:
@@ -516,7 +564,7 @@ def _verify_sync_poll() -> None:
     _require(module._DELAY_SECONDS_SYNC_CONDITION_CHECK == SYNC_POLL_SECONDS, "sfn-sync-poll", "not applied")
 
 
-# 9. Service integrations speak the Step Functions casing -----------------------------------------
+# 10. Service integrations speak the Step Functions casing -----------------------------------------
 
 BOTO_SERVICE_NAMES = {"eventbridge": "events", "cloudwatchlogs": "logs", "elasticloadbalancingv2": "elbv2"}
 """``aws-sdk:<service>`` names (the AWS SDK for Java's) whose boto3 client is named otherwise."""
@@ -627,7 +675,7 @@ def _verify_casing() -> None:
     )
 
 
-# 10. AWS SDK integration error names ---------------------------------------------------------------
+# 11. AWS SDK integration error names ---------------------------------------------------------------
 
 SDK_ERROR_PREFIXES = {
     "cloudformation": "CloudFormation",
@@ -671,7 +719,7 @@ def _verify_sdk_errors() -> None:
     _require(name == "SesV2", "sfn-sdk-error-names", f"sesv2 errors are prefixed {name!r}")
 
 
-# 11. Fault injection into named steps --------------------------------------------------------------
+# 12. Fault injection into named steps --------------------------------------------------------------
 
 
 def _fault_for(env: Any) -> Fault | None:
@@ -790,7 +838,7 @@ def _verify_faults() -> None:
         )
 
 
-# 12. Task failures keep their names ----------------------------------------------------------------
+# 13. Task failures keep their names ----------------------------------------------------------------
 
 
 def _injected_failure_class() -> type:
@@ -865,7 +913,7 @@ def _verify_task_errors() -> None:
         )
 
 
-# 13. Lambda runs the deployed code ----------------------------------------------------------------
+# 14. Lambda runs the deployed code ----------------------------------------------------------------
 
 
 def _check_lambda() -> None:
@@ -917,7 +965,7 @@ def _verify_lambda() -> None:
     _require(getattr(LambdaFunction._invoke_lambda, "_local_cloud", False), "lambda-run-code", "not wrapped")
 
 
-# 14. SES v2 SendEmail with a template --------------------------------------------------------------
+# 15. SES v2 SendEmail with a template --------------------------------------------------------------
 
 
 def _check_sesv2() -> None:
@@ -986,7 +1034,7 @@ def _verify_sesv2() -> None:
     _require(getattr(SESV2Response.send_email, "_local_cloud", False), "sesv2-template", "not wrapped")
 
 
-# 15. CloudFormation resources moto skips ----------------------------------------------------------
+# 16. CloudFormation resources moto skips ----------------------------------------------------------
 
 EXTRA_CFN_TYPES = ("AWS::SES::Template", "AWS::SES::EmailIdentity", "AWS::DynamoDB::GlobalTable")
 
@@ -1275,6 +1323,13 @@ PATCHES: tuple[Patch, ...] = (
         _verify_failure_cause,
     ),
     Patch(
+        "sfn-heartbeat",
+        "moto refuses SendTaskHeartbeat for a task without HeartbeatSeconds; AWS accepts it.",
+        _check_heartbeat,
+        _apply_heartbeat,
+        _verify_heartbeat,
+    ),
+    Patch(
         "sfn-jsonata",
         "moto's interpreter ships without a JSONata engine and mis-quotes string variables.",
         _check_jsonata,
@@ -1439,6 +1494,18 @@ def sent_emails() -> list[dict[str, Any]]:
                     )
                 emails.append(row)
     return emails
+
+
+def lambda_functions() -> list[Any]:
+    """moto's ``LambdaFunction`` of every function ($LATEST) in every account and region."""
+    from moto.awslambda.models import lambda_backends
+
+    return [
+        function
+        for account in list(lambda_backends.values())
+        for backend in list(account.values())
+        for function in backend.list_functions()
+    ]
 
 
 def lambda_function_facts(function: Any) -> dict[str, Any]:

@@ -27,6 +27,8 @@ from workflow_tools.local_cloud.lambda_runner import FunctionSpec, LambdaRunner
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"  # moto's account when credentials name none
+PREWARMED_SERVICES = ("lambda", "dynamodb", "sns", "sqs", "events", "stepfunctions", "sesv2", "s3")
+"""Services whose botocore models the interpreter loads on first use (~0.1 s each): load them early."""
 
 
 class PortInUseError(OSError):
@@ -73,6 +75,36 @@ class Runtime:
         invocation = self.runner.invoke(spec, code, _event_document(event))
         patches.save_lambda_logs(function, invocation.log_stream, invocation.log_lines)
         return invocation.payload, invocation.errored, "\n".join(invocation.log_lines)
+
+    def prewarm(self) -> int:
+        """Start, in the background and one at a time, a worker for every function that has none.
+
+        Also loads the service models the interpreter's clients need. Returns how many functions
+        there are; the workers come up while the caller carries on.
+        """
+        functions = patches.lambda_functions()
+
+        def warm() -> None:
+            import boto3
+
+            for service in PREWARMED_SERVICES:
+                boto3.client(
+                    service,
+                    region_name=DEFAULT_REGION,
+                    endpoint_url=endpoint_url_for(self.port),
+                    aws_access_key_id="prewarm",
+                    aws_secret_access_key="prewarm",  # noqa: S106 - the local cloud takes any credentials
+                )
+            for function in functions:
+                facts = patches.lambda_function_facts(function)
+                code = facts.pop("code")
+                try:
+                    self.runner.prewarm(FunctionSpec(**facts), code)
+                except RuntimeError:
+                    return  # stopping, or a worker that cannot start: the invocation will say why
+
+        threading.Thread(target=warm, name="local-cloud-prewarm", daemon=True).start()
+        return len(functions)
 
     def health(self) -> dict[str, Any]:
         import moto
