@@ -1,7 +1,7 @@
 """Canaries for the moto patches: each must still fit the pinned moto, and fail loudly when it does not.
 
 Patching is process-wide, so the patches are checked, applied and verified in a child process
-(``python -m workflow_tools.local_cloud.patches``); this test process keeps a pristine moto for
+(``python -m workflow_tools.local_cloud --canary``); this test process keeps a pristine moto for
 tests that use ``mock_aws``.
 """
 

@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+from workflow_tools.local_cloud import patches
 from workflow_tools.local_cloud.server import LocalCloudServer, PortInUseError
 
 PARENT_CHECK_SECONDS = 0.1
@@ -47,9 +48,16 @@ def main(argv: list[str] | None = None) -> int:
         help="sleep through Wait states and retry intervals instead of recording them",
     )
     parser.add_argument("--workdir", type=Path, help="where unpacked Lambda code and worker logs go")
+    parser.add_argument(
+        "--canary", action="store_true", help="check, apply and verify every moto patch, print a report, exit"
+    )
     parser.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--exit-with-parent", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.canary:
+        report = patches.canary_report()
+        print(json.dumps(report, indent=2))
+        return 0 if set(report.values()) == {"ok"} else 1
 
     server = LocalCloudServer(
         port=args.port, host=args.host, simulated_time=not args.real_time, workdir=args.workdir

@@ -10,6 +10,7 @@ move in any release. Each adjustment is a :class:`Patch` with
 
 ``tests/local_cloud/test_canary.py`` runs all three for every patch (in a child process: patching
 is process-wide and the test process must stay pristine for tests that use ``mock_aws``).
+After upgrading moto, run ``python -m workflow_tools.local_cloud --canary`` first.
 
 The functions at the bottom (``pending_callbacks``, ``time_out_callback``, ``sent_emails``,
 ``moto_wsgi_app``) read moto's internal state for the control API; they live here too, so this
@@ -1034,7 +1035,54 @@ def _verify_sesv2() -> None:
     _require(getattr(SESV2Response.send_email, "_local_cloud", False), "sesv2-template", "not wrapped")
 
 
-# 16. CloudFormation resources moto skips ----------------------------------------------------------
+# 16. KMS keys from CloudFormation keep a JSON policy ----------------------------------------------
+
+
+def _check_kms_policy() -> None:
+    from moto.kms.models import Key
+
+    source = inspect.getsource(Key.create_from_cloudformation_json)
+    _require(
+        'policy=properties["KeyPolicy"]' in source,
+        "cfn-kms-key-policy",
+        "Key.create_from_cloudformation_json changed; it may serialise the policy now: drop this patch",
+    )
+
+
+def _apply_kms_policy() -> None:
+    from moto.kms.models import Key
+
+    original = Key.__dict__["create_from_cloudformation_json"].__func__
+    if getattr(original, "_local_cloud", False):
+        return
+
+    def create_from_cloudformation_json(
+        cls: Any,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        # CloudFormation gives the policy as an object; moto's KMS API expects the JSON text it stores.
+        properties = cloudformation_json.get("Properties", {})
+        if isinstance(properties.get("KeyPolicy"), dict):
+            properties = {**properties, "KeyPolicy": json.dumps(properties["KeyPolicy"])}
+            cloudformation_json = {**cloudformation_json, "Properties": properties}
+        return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    create_from_cloudformation_json._local_cloud = True  # type: ignore[attr-defined]
+    Key.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
+
+
+def _verify_kms_policy() -> None:
+    from moto.kms.models import Key
+
+    function = Key.__dict__["create_from_cloudformation_json"].__func__
+    _require(getattr(function, "_local_cloud", False), "cfn-kms-key-policy", "not wrapped")
+
+
+# 17. CloudFormation resources moto skips ----------------------------------------------------------
 
 EXTRA_CFN_TYPES = ("AWS::SES::Template", "AWS::SES::EmailIdentity", "AWS::DynamoDB::GlobalTable")
 
@@ -1400,6 +1448,13 @@ PATCHES: tuple[Patch, ...] = (
         _verify_sesv2,
     ),
     Patch(
+        "cfn-kms-key-policy",
+        "A KMS key CloudFormation creates keeps its policy as an object; every KMS call on it then fails.",
+        _check_kms_policy,
+        _apply_kms_policy,
+        _verify_kms_policy,
+    ),
+    Patch(
         "cfn-extra-resources",
         "moto's CloudFormation skips SES templates and identities and DynamoDB global tables (CDK TableV2).",
         _check_extra_cfn,
@@ -1543,7 +1598,7 @@ def save_lambda_logs(function: Any, stream: str, lines: list[str] | tuple[str, .
 def canary_report() -> dict[str, str]:
     """Check, apply and verify every patch in this process: ``{patch: "ok" | "<stage> failed: ..."}``.
 
-    Run it in a process of its own (``python -m workflow_tools.local_cloud.patches``): it patches moto.
+    Run it in a process of its own (``python -m workflow_tools.local_cloud --canary``): it patches moto.
     """
 
     class _InertHooks:
@@ -1570,7 +1625,3 @@ def canary_report() -> dict[str, str]:
         else:
             report[patch.name] = "ok"
     return report
-
-
-if __name__ == "__main__":
-    print(json.dumps(canary_report(), indent=2))
