@@ -23,12 +23,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def canary_report() -> dict[str, str]:
     finished = subprocess.run(
-        [sys.executable, "-m", "workflow_tools.local_cloud.patches"],
+        [sys.executable, "-m", "workflow_tools.local_cloud", "--canary"],
         capture_output=True,
         text=True,
         timeout=300,
-        check=True,
+        check=False,
     )
+    assert finished.stdout, finished.stderr
     return dict(json.loads(finished.stdout))
 
 
