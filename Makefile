@@ -13,7 +13,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 CDK := npx --no-install cdk
 CDK_FLAGS := --no-notices --no-version-reporting --ci
 
-.PHONY: help setup lint test test-fast synth deploy clean
+.PHONY: help setup lint test test-fast synth deploy demo clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,8 +48,11 @@ synth: setup ## Synthesize every stack into cdk.out/ (no AWS account needed)
 	$(CDK) synth --all --quiet $(CDK_FLAGS)
 	@ls cdk.out/*.template.json
 
+demo: setup ## Deploy to a local cloud with the CDK CLI and run every workflow's demo scenarios
+	python -m workflow_tools.demo
+
 deploy: setup ## Deploy every stack to the AWS account of your current credentials
 	$(CDK) deploy --all $(CDK_FLAGS) --require-approval broadening
 
 clean: ## Remove build output (keeps installed dependencies)
-	rm -rf cdk.out dist .pytest_cache .ruff_cache .mypy_cache
+	rm -rf cdk.out dist .pytest_cache .ruff_cache .mypy_cache .local-cloud

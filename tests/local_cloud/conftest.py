@@ -14,9 +14,12 @@ def showcase_outdir(tmp_path_factory):
     return outdir
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def showcase_cloud(request):
-    """A local cloud (child process) with the showcase stacks loaded through the in-process loader."""
+    """A local cloud (child process) with the showcase stacks loaded through the in-process loader.
+
+    Module-scoped: only test_showcase.py uses it, and its processes should not outlive that module.
+    """
     with running_local_cloud(lambda: request.getfixturevalue("showcase_outdir")) as harness:
         yield harness
 

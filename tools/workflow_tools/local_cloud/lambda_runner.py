@@ -269,6 +269,7 @@ class LambdaRunner:
     def _acquire(self, spec: FunctionSpec, code: bytes) -> _Worker:
         key = spec.key
         stale: list[_Worker] = []
+        worker: _Worker | None
         with self._condition:
             if self._current_key.get(spec.name) != key:
                 self._current_key[spec.name] = key

@@ -121,6 +121,17 @@ def _require_version(patch: str) -> None:
     )
 
 
+def _mark(wrapper: Any, original: Any = None) -> None:
+    """Label a replacement as ours (so applying twice is a no-op) and keep what it replaced."""
+    wrapper._local_cloud = True
+    if original is not None:
+        wrapper.__wrapped__ = original
+
+
+def _replace(owner: Any, name: str, value: Any) -> None:
+    setattr(owner, name, value)
+
+
 def _service_module(name: str) -> Any:
     """A module of moto's service integrations (their import paths are longer than a line)."""
     import importlib
@@ -194,7 +205,7 @@ def _apply_cfn_backend() -> None:
     from moto.stepfunctions import models
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-    models.stepfunctions_backends = stepfunctions_parser_backends  # type: ignore[assignment]
+    _replace(models, "stepfunctions_backends", stepfunctions_parser_backends)
 
 
 def _verify_cfn_backend() -> None:
@@ -202,13 +213,15 @@ def _verify_cfn_backend() -> None:
     from moto.stepfunctions import models
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
+    package_backends = vars(moto.stepfunctions)["stepfunctions_backends"]
+
     _require(
         models.stepfunctions_backends is stepfunctions_parser_backends,
         "sfn-cloudformation-backend",
         "the model module does not use the parser backends",
     )
     _require(
-        moto.stepfunctions.stepfunctions_backends is not stepfunctions_parser_backends,
+        package_backends is not stepfunctions_parser_backends,
         "sfn-cloudformation-backend",
         "the package-level backends must stay the plain ones",
     )
@@ -244,9 +257,8 @@ def _apply_execution_name() -> None:
         # AWS names an unnamed execution with a UUID; moto would name it "None" and collide next time.
         return original(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
 
-    start_execution._local_cloud = True  # type: ignore[attr-defined]
-    start_execution.__wrapped__ = original  # type: ignore[attr-defined]
-    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
+    _mark(start_execution, original)
+    _replace(StepFunctionsParserBackend, "start_execution", start_execution)
 
 
 def _verify_execution_name() -> None:
@@ -292,8 +304,8 @@ def _apply_failure_cause() -> None:
         )
         return EmptyResult()
 
-    send_task_failure._local_cloud = True  # type: ignore[attr-defined]
-    StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
+    _mark(send_task_failure)
+    _replace(StepFunctionResponse, "send_task_failure", send_task_failure)
 
 
 def _verify_failure_cause() -> None:
@@ -339,9 +351,8 @@ def _apply_heartbeat() -> None:
                 return None
             raise
 
-    send_task_heartbeat._local_cloud = True  # type: ignore[attr-defined]
-    send_task_heartbeat.__wrapped__ = original  # type: ignore[attr-defined]
-    StepFunctionsParserBackend.send_task_heartbeat = send_task_heartbeat  # type: ignore[method-assign]
+    _mark(send_task_heartbeat, original)
+    _replace(StepFunctionsParserBackend, "send_task_heartbeat", send_task_heartbeat)
 
 
 def _verify_heartbeat() -> None:
@@ -409,17 +420,17 @@ def _apply_jsonata() -> None:
 
     from moto.stepfunctions.parser.asl.jsonata import jsonata as module
 
-    module._eval_jsonata = evaluate_jsonata  # type: ignore[attr-defined]
+    _replace(module, "_eval_jsonata", evaluate_jsonata)
     for name in _JSONATA_ENCODER_MODULES:
         module = importlib.import_module(name)
-        module.encode_jsonata_variable_declarations = _encode_declarations  # type: ignore[attr-defined]
+        _replace(module, "encode_jsonata_variable_declarations", _encode_declarations)
 
 
 def _verify_jsonata() -> None:
-    from moto.stepfunctions.parser.asl.eval.variable_store import VariableStore
+    from moto.stepfunctions.parser.asl.eval import variable_store
     from moto.stepfunctions.parser.asl.jsonata.jsonata import eval_jsonata_expression
 
-    store = VariableStore()
+    store: Any = getattr(variable_store, "VariableStore")()  # noqa: B009 - an untyped constructor
     store.set("greeting", 'say "hi"\n')
     expression = f"({store.get_variable_declarations()}$greeting & [1, 2][1])"
     _require(
@@ -459,9 +470,8 @@ def _apply_wait() -> None:
             seconds=float(max(wait_seconds, 0)),
         )
 
-    _wait_interval._local_cloud = True  # type: ignore[attr-defined]
-    _wait_interval.__wrapped__ = original  # type: ignore[attr-defined]
-    WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
+    _mark(_wait_interval, original)
+    _replace(WaitFunction, "_wait_interval", _wait_interval)
 
 
 def _verify_wait() -> None:
@@ -499,8 +509,14 @@ class _RetryTime:
         return getattr(time, name)
 
 
+def _retrier_module() -> Any:
+    import importlib
+
+    return importlib.import_module("moto.stepfunctions.parser.asl.component.common.retry.retrier_decl")
+
+
 def _check_retry() -> None:
-    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    retrier_decl = _retrier_module()
 
     _require(retrier_decl.time is time, "sfn-retry-clock", "retrier_decl no longer sleeps through `time`")
     _require(
@@ -512,7 +528,7 @@ def _check_retry() -> None:
 
 
 def _apply_retry() -> None:
-    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    retrier_decl = _retrier_module()
 
     original = retrier_decl.RetrierDecl._eval_body
     if getattr(original, "_local_cloud", False):
@@ -525,14 +541,13 @@ def _apply_retry() -> None:
         finally:
             _current.env = None
 
-    _eval_body._local_cloud = True  # type: ignore[attr-defined]
-    _eval_body.__wrapped__ = original  # type: ignore[attr-defined]
-    retrier_decl.RetrierDecl._eval_body = _eval_body  # type: ignore[method-assign]
-    retrier_decl.time = _RetryTime()  # type: ignore[assignment]
+    _mark(_eval_body, original)
+    _replace(retrier_decl.RetrierDecl, "_eval_body", _eval_body)
+    _replace(retrier_decl, "time", _RetryTime())
 
 
 def _verify_retry() -> None:
-    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    retrier_decl = _retrier_module()
 
     _require(
         isinstance(retrier_decl.time, _RetryTime), "sfn-retry-clock", "retrier_decl.time is not replaced"
@@ -556,7 +571,7 @@ def _check_sync_poll() -> None:
 def _apply_sync_poll() -> None:
     module = _service_module("state_task_service_callback")
 
-    module._DELAY_SECONDS_SYNC_CONDITION_CHECK = SYNC_POLL_SECONDS  # type: ignore[misc]
+    _replace(module, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", SYNC_POLL_SECONDS)
 
 
 def _verify_sync_poll() -> None:
@@ -660,11 +675,11 @@ def _apply_casing() -> None:
             self._from_boto_response(response, shape)
 
     for wrapper in (_normalise_parameters, _normalise_response):
-        wrapper._local_cloud = True  # type: ignore[attr-defined]
-    StateTaskService._normalise_parameters = _normalise_parameters  # type: ignore[method-assign]
-    StateTaskService._normalise_response = _normalise_response  # type: ignore[method-assign]
-    overrides = StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES
-    overrides.update(BOTO_SERVICE_NAMES)  # type: ignore[attr-defined]
+        _mark(wrapper)
+    _replace(StateTaskService, "_normalise_parameters", _normalise_parameters)
+    _replace(StateTaskService, "_normalise_response", _normalise_response)
+    overrides: Any = StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES
+    overrides.update(BOTO_SERVICE_NAMES)
 
 
 def _verify_casing() -> None:
@@ -761,6 +776,7 @@ def _apply_faults() -> None:
     StateTaskServiceLambda = _service_module("state_task_service_lambda").StateTaskServiceLambda  # noqa: N806 - a class
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
+    _event_details: Any = EventDetails  # a TypedDict: one key set of its many
     original_invoke = lambda_eval_utils.execute_lambda_function_integration
     if getattr(original_invoke, "_local_cloud", False):
         return
@@ -804,7 +820,7 @@ def _apply_faults() -> None:
                 env=env,
                 error_name=CustomErrorName(fault.error),
                 event_type=HistoryEventType.TaskFailed,
-                event_details=EventDetails(
+                event_details=_event_details(
                     taskFailedEventDetails=TaskFailedEventDetails(
                         error=fault.error,
                         cause=fault.cause,
@@ -819,10 +835,9 @@ def _apply_faults() -> None:
         (execute_lambda_function_integration, original_invoke),
         (_before_eval_execution, original_before),
     ):
-        wrapper._local_cloud = True  # type: ignore[attr-defined]
-        wrapper.__wrapped__ = original  # type: ignore[attr-defined]
-    lambda_eval_utils.execute_lambda_function_integration = execute_lambda_function_integration
-    StateTaskService._before_eval_execution = _before_eval_execution  # type: ignore[method-assign]
+        _mark(wrapper, original)
+    _replace(lambda_eval_utils, "execute_lambda_function_integration", execute_lambda_function_integration)
+    _replace(StateTaskService, "_before_eval_execution", _before_eval_execution)
 
 
 def _verify_faults() -> None:
@@ -849,7 +864,7 @@ def _injected_failure_class() -> type:
             FailureEventException,
         )
 
-        class InjectedFailure(FailureEventException):  # type: ignore[misc]
+        class InjectedFailure(FailureEventException):
             """A failure the local cloud injected into a step."""
 
         _state["injected_failure"] = InjectedFailure
@@ -860,7 +875,8 @@ def _states_with_own_from_error() -> list[type]:
     import moto.stepfunctions.parser.models  # noqa: F401 - imports every state class
     from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
 
-    found, pending = [], [ExecutionState]
+    found: list[type] = []
+    pending: list[type] = [ExecutionState]
     while pending:
         cls = pending.pop()
         if "_from_error" in cls.__dict__:
@@ -894,15 +910,15 @@ def _apply_task_errors() -> None:
 
         def _from_error(self: Any, env: Any, ex: Exception, _original: Any = original) -> Any:
             if isinstance(ex, injected):
-                return ex.failure_event
+                failure: Any = ex
+                return failure.failure_event
             # DynamoDB, SNS, SQS, ... name any non-client error "<Service>.Amazon...Exception", timeouts too.
             if isinstance(ex, TimeoutError) and isinstance(self, StateTaskService):
                 return self._get_timed_out_failure_event(env)
             return _original(self, env, ex)
 
-        _from_error._local_cloud = True  # type: ignore[attr-defined]
-        _from_error.__wrapped__ = original  # type: ignore[attr-defined]
-        cls._from_error = _from_error  # type: ignore[attr-defined]
+        _mark(_from_error, original)
+        _replace(cls, "_from_error", _from_error)
 
 
 def _verify_task_errors() -> None:
@@ -955,9 +971,8 @@ def _apply_lambda() -> None:
     def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
         return _hooks().run_lambda(self, event)
 
-    _invoke_lambda._local_cloud = True  # type: ignore[attr-defined]
-    _invoke_lambda.__wrapped__ = original  # type: ignore[attr-defined]
-    LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+    _mark(_invoke_lambda, original)
+    _replace(LambdaFunction, "_invoke_lambda", _invoke_lambda)
 
 
 def _verify_lambda() -> None:
@@ -1000,7 +1015,7 @@ def _apply_sesv2() -> None:
         params = json.loads(self.body)
         template = (params.get("Content") or {}).get("Template")
         if template is None:
-            return original(self)  # type: ignore[no-any-return]
+            return original(self)
         name = template.get("TemplateName") or str(template.get("TemplateArn", "")).rsplit("/", 1)[-1]
         destination = {key: list(value) for key, value in (params.get("Destination") or {}).items()}
         try:
@@ -1024,9 +1039,8 @@ def _apply_sesv2() -> None:
         def __init__(self, message: str) -> None:
             super().__init__("NotFoundException", message)
 
-    send_email._local_cloud = True  # type: ignore[attr-defined]
-    send_email.__wrapped__ = original  # type: ignore[attr-defined]
-    SESV2Response.send_email = send_email  # type: ignore[method-assign]
+    _mark(send_email, original)
+    _replace(SESV2Response, "send_email", send_email)
 
 
 def _verify_sesv2() -> None:
@@ -1058,6 +1072,7 @@ def _apply_kms_policy() -> None:
 
     def create_from_cloudformation_json(
         cls: Any,
+        /,
         resource_name: str,
         cloudformation_json: Any,
         account_id: str,
@@ -1071,8 +1086,8 @@ def _apply_kms_policy() -> None:
             cloudformation_json = {**cloudformation_json, "Properties": properties}
         return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
-    create_from_cloudformation_json._local_cloud = True  # type: ignore[attr-defined]
-    Key.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
+    _mark(create_from_cloudformation_json)
+    _replace(Key, "create_from_cloudformation_json", classmethod(create_from_cloudformation_json))
 
 
 def _verify_kms_policy() -> None:
@@ -1091,7 +1106,7 @@ def _extra_cfn_models() -> tuple[type, ...]:
     from moto.core.common_models import CloudFormationModel
     from moto.ses.models import ses_backends
 
-    class SesTemplate(CloudFormationModel):  # type: ignore[misc]
+    class SesTemplate(CloudFormationModel):
         """``AWS::SES::Template``: an email template in the SES backend (v1 and v2 share it)."""
 
         __module__ = "moto.ses.local_cloud"  # moto files models by the second part of their module
@@ -1161,7 +1176,7 @@ def _extra_cfn_models() -> tuple[type, ...]:
         def is_created(self) -> bool:
             return True
 
-    class SesEmailIdentity(CloudFormationModel):  # type: ignore[misc]
+    class SesEmailIdentity(CloudFormationModel):
         """``AWS::SES::EmailIdentity``: a verified sender address or domain."""
 
         __module__ = "moto.ses.local_cloud"
@@ -1227,7 +1242,7 @@ def _global_table_model() -> type:
     from moto.core.common_models import CloudFormationModel
     from moto.dynamodb.models.table import Table
 
-    class DynamoDbGlobalTable(CloudFormationModel):  # type: ignore[misc]
+    class DynamoDbGlobalTable(CloudFormationModel):
         """``AWS::DynamoDB::GlobalTable`` (CDK's TableV2) as a table in this one region.
 
         Creating it returns moto's own ``Table``, so Ref, GetAtt and deletion behave as for
@@ -1488,6 +1503,7 @@ def _running_executions() -> Iterator[Any]:
     for account in list(stepfunctions_parser_backends.values()):
         for backend in list(account.values()):
             for machine in list(backend.state_machines):
+                execution: Any
                 for execution in list(machine.executions):
                     worker = execution.exec_worker
                     if execution.exec_status == ExecutionStatus.RUNNING and worker and worker.env:
