@@ -5,12 +5,17 @@ Two stacks, so that a cross-stack reference (Export / Fn::ImportValue) is part o
 - ``LocalCloudShared``: the orders table.
 - ``LocalCloudShowcase``: three workflows using that table.
 
+``showcase-shipping`` books a shipment through the full Lambda integration (``lambda:invoke``, the
+Invoke response as result), archives it in S3 and reads it back (``aws-sdk:s3``), and marks the
+order shipped in DynamoDB.
+
 ``showcase-orders`` (JSONPath, with one JSONata state) validates an order in Lambda (Catch:
 rejected), computes the total and assigns a variable in JSONata, records the order in DynamoDB,
 waits an hour, packs each item in an inline Map, waits for a payment callback (Catch on
 ``States.Timeout``: cancel the order), ships it through the nested ``showcase-shipping`` workflow
 (``startExecution.sync:2``), announces it on SNS, SQS and EventBridge in a Parallel, emails the
-customer through SES v2 with a template, and reads the order back.
+customer through SES v2 with a template, reads the order back, and checks the shared stack
+(``aws-sdk:cloudformation:describeStacks``).
 
 ``showcase-batch`` is a distributed Map reading its items from S3.
 """
@@ -83,11 +88,39 @@ class ShowcaseStack(cdk.Stack):
         return function
 
     def _shipping_workflow(self) -> Workflow:
+        # The full Lambda integration (arn:aws:states:::lambda:invoke): the result is the Invoke response.
         book = tasks.invoke_lambda(
             self,
             "Book the shipment",
             function=self._function("BookShipment", "orders.book_shipment"),
+            payload_response_only=False,
+            result_selector={"trackingId.$": "$.Payload.trackingId"},
             result_path="$.booking",
+        )
+        archive = s3.Bucket(self, "Archive", removal_policy=cdk.RemovalPolicy.DESTROY)
+        key = sfn.JsonPath.format("bookings/{}.json", sfn.JsonPath.string_at("$.orderId"))
+        store = tasks.aws_sdk_call(
+            self,
+            "Archive the booking",
+            service="s3",
+            action="putObject",
+            parameters={
+                "Bucket": archive.bucket_name,
+                "Key": key,
+                "Body": sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.booking")),
+            },
+            iam_resources=[archive.arn_for_objects("*")],
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        read = tasks.aws_sdk_call(
+            self,
+            "Read the archived booking",
+            service="s3",
+            action="getObject",
+            parameters={"Bucket": archive.bucket_name, "Key": key},
+            iam_resources=[archive.arn_for_objects("*")],
+            result_selector={"booking.$": "States.StringToJson($.Body)"},
+            result_path="$.archived",
         )
         mark = tasks.dynamodb_update_item(
             self,
@@ -99,9 +132,10 @@ class ShowcaseStack(cdk.Stack):
             result_path=sfn.JsonPath.DISCARD,
         )
         done = sfn.Pass(
-            self, "Hand back the tracking id", parameters={"trackingId.$": "$.booking.trackingId"}
+            self, "Hand back the tracking id", parameters={"trackingId.$": "$.archived.booking.trackingId"}
         )
-        return Workflow(self, "Shipping", workflow_name=SHIPPING, definition=book.next(mark).next(done))
+        definition = book.next(store).next(read).next(mark).next(done)
+        return Workflow(self, "Shipping", workflow_name=SHIPPING, definition=definition)
 
     def _orders_workflow(self) -> Workflow:
         validate = tasks.invoke_lambda(
@@ -241,6 +275,20 @@ class ShowcaseStack(cdk.Stack):
             result_path="$.stored",
             retry=NoRetry(reason="A read that fails here is a bug in the test, not a transient error"),
         )
+        check_stack = tasks.aws_sdk_call(
+            self,
+            "Check the shared stack",
+            service="cloudformation",
+            action="describeStacks",
+            parameters={"StackName": "LocalCloudShared"},
+            iam_resources=[
+                self.format_arn(
+                    service="cloudformation", resource="stack", resource_name="LocalCloudShared/*"
+                )
+            ],
+            result_selector={"status.$": "$.Stacks[0].StackStatus"},
+            result_path="$.sharedStack",
+        )
         definition = (
             validate.next(total)
             .next(record)
@@ -252,6 +300,7 @@ class ShowcaseStack(cdk.Stack):
             .next(email_data)
             .next(email)
             .next(read_back)
+            .next(check_stack)
             .next(sfn.Succeed(self, "Order complete"))
         )
         return Workflow(self, "Orders", workflow_name=ORDERS, definition=definition)

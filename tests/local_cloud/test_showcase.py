@@ -71,6 +71,28 @@ def test_the_happy_path_runs_every_integration_and_ends_as_designed(cloud):
     assert output["payment"] == {"paid": True}
     # the child workflow updated the item the parent wrote, and the parent read it back
     assert output["stored"] == {"orderStatus": "shipped"}
+    # an AWS SDK call answered in PascalCase, as Step Functions does
+    assert output["sharedStack"] == {"status": "CREATE_COMPLETE"}
+
+
+def test_the_nested_workflow_used_the_full_lambda_integration_and_s3_through_the_sdk(cloud):
+    # GIVEN an order that went through
+    order = _order()
+    execution, result = _paid_order(cloud, order)
+    assert result.succeeded
+
+    # WHEN the child execution the parent started is looked at
+    child_arn = next(
+        run.result["ExecutionArn"] for run in cloud.trace(execution).runs if run.name == "Ship the order"
+    )
+    child = cloud.trace(child_arn)
+
+    # THEN Lambda's Invoke response was the booking step's result, and the archived booking was read back
+    book = next(run for run in child.runs if run.name == "Book the shipment")
+    assert book.result["StatusCode"] == 200
+    assert book.result["Payload"]["trackingId"] == f"track-{order['correlationId']}"
+    read = next(run for run in child.runs if run.name == "Read the archived booking")
+    assert read.output["archived"] == {"booking": {"trackingId": f"track-{order['correlationId']}"}}
 
 
 def test_a_wait_of_an_hour_is_recorded_not_slept(cloud):

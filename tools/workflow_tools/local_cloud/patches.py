@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import json
+import re
 import threading
 import time
 import uuid
@@ -440,7 +441,100 @@ def _verify_jsonata() -> None:
     )
 
 
-# 7. Simulated time: Wait states -------------------------------------------------------------------
+# 7. A definite JSONPath selects one value -------------------------------------------------------
+
+_JSONPATH_CORE_USERS = {
+    "moto.stepfunctions.parser.asl.utils.json_path",
+    "moto.stepfunctions.parser.asl.component.common.string.string_expression",
+    "moto.stepfunctions.parser.asl.eval.states",
+}
+"""Modules that must hold ``extract_json`` by name for the patch to reach every path read."""
+
+
+def _jsonpath_users(function: Any) -> list[Any]:
+    """Every loaded module of moto's interpreter that imported ``function`` by name."""
+    import sys
+
+    import moto.stepfunctions.parser.models  # noqa: F401 - loads every module of the interpreter
+
+    prefix = "moto.stepfunctions.parser."
+    return [
+        module
+        for name, module in list(sys.modules.items())
+        if name.startswith(prefix) and getattr(module, "extract_json", None) is function
+    ]
+
+
+_INDEFINITE_JSONPATH = re.compile(r"\*|\?\(|\.\.|\[[^\]]*[:,][^\]]*\]")
+
+
+def is_definite_path(path: str) -> bool:
+    """Whether a JSONPath names one node: no wildcard, filter, recursive descent, slice or union."""
+    return not _INDEFINITE_JSONPATH.search(path)
+
+
+def _check_jsonpath() -> None:
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    _require_parameters("sfn-jsonpath-definite", json_path.extract_json, ("path", "data"))
+    _require(
+        "isinstance(matches[0].context.path, Index)" in inspect.getsource(json_path.extract_json),
+        "sfn-jsonpath-definite",
+        "extract_json no longer lists every value under an array index: drop this patch",
+    )
+    users = {
+        module.__name__ for module in _jsonpath_users(_state.get("extract_json", json_path.extract_json))
+    }
+    _require(
+        users >= _JSONPATH_CORE_USERS,
+        "sfn-jsonpath-definite",
+        f"extract_json is no longer imported by name in {sorted(_JSONPATH_CORE_USERS - users)}",
+    )
+
+
+def _apply_jsonpath() -> None:
+    from jsonpath_ng.ext.parser import parse
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    if "extract_json" in _state:
+        return
+    original = json_path.extract_json
+
+    def extract_json(path: str, data: Any) -> Any:
+        # moto returns [value] for "$.Stacks[0].StackStatus"; Step Functions returns the value.
+        if is_definite_path(path):
+            matches = parse(path).find(data)
+            if len(matches) == 1:
+                return matches[0].value
+        return original(path, data)
+
+    _mark(extract_json, original)
+    for module in _jsonpath_users(original):
+        _replace(module, "extract_json", extract_json)
+    _state["extract_json"] = extract_json
+
+
+def _verify_jsonpath() -> None:
+    from moto.stepfunctions.parser.asl.component.common.string import string_expression
+
+    extract_json = vars(string_expression)["extract_json"]
+
+    _require(
+        len(_jsonpath_users(extract_json)) >= len(_JSONPATH_CORE_USERS),
+        "sfn-jsonpath-definite",
+        "not every module reading paths uses the patched extract_json",
+    )
+    data = {"Stacks": [{"StackStatus": "CREATE_COMPLETE"}], "items": [{"v": 1}, {"v": 2}]}
+    _require(
+        extract_json("$.Stacks[0].StackStatus", data) == "CREATE_COMPLETE"
+        and extract_json("$.items[*].v", data) == [1, 2]
+        and extract_json("$.items[?(@.v==2)].v", data) == [2],
+        "sfn-jsonpath-definite",
+        "definite paths do not select one value, or indefinite ones no longer a list",
+    )
+
+
+# 8. Simulated time: Wait states -------------------------------------------------------------------
 
 
 def _check_wait() -> None:
@@ -484,7 +578,7 @@ def _verify_wait() -> None:
     )
 
 
-# 8. Simulated time: retry intervals ---------------------------------------------------------------
+# 9. Simulated time: retry intervals ---------------------------------------------------------------
 
 
 class _RetryTime:
@@ -555,7 +649,7 @@ def _verify_retry() -> None:
     _require(retrier_decl.time.monotonic() > 0, "sfn-retry-clock", "the time stand-in does not delegate")
 
 
-# 9. Nested executions (.sync) poll quickly --------------------------------------------------------
+# 10. Nested executions (.sync) poll quickly --------------------------------------------------------
 
 
 def _check_sync_poll() -> None:
@@ -580,7 +674,7 @@ def _verify_sync_poll() -> None:
     _require(module._DELAY_SECONDS_SYNC_CONDITION_CHECK == SYNC_POLL_SECONDS, "sfn-sync-poll", "not applied")
 
 
-# 10. Service integrations speak the Step Functions casing -----------------------------------------
+# 11. Service integrations speak the Step Functions casing -----------------------------------------
 
 BOTO_SERVICE_NAMES = {"eventbridge": "events", "cloudwatchlogs": "logs", "elasticloadbalancingv2": "elbv2"}
 """``aws-sdk:<service>`` names (the AWS SDK for Java's) whose boto3 client is named otherwise."""
@@ -623,6 +717,11 @@ def _check_casing() -> None:
             "sfn-service-casing",
             f"{method.__qualname__} does something now ({body!r}): moto may normalise; drop this patch",
         )
+    _require_parameters(
+        "sfn-service-casing",
+        StateTaskService._to_boto_request_value,
+        ("self", "request_value", "value_shape"),
+    )
     _require_parameters(
         "sfn-service-casing", StateTaskService._to_boto_request, ("self", "parameters", "structure_shape")
     )
@@ -676,8 +775,18 @@ def _apply_casing() -> None:
 
     for wrapper in (_normalise_parameters, _normalise_response):
         _mark(wrapper)
+    original_value = StateTaskService._to_boto_request_value
+
+    def _to_boto_request_value(self: Any, request_value: Any, value_shape: Any) -> Any:
+        # A string for a blob (S3 Body) is its own bytes; moto would send it JSON-quoted.
+        if getattr(value_shape, "type_name", None) == "blob" and isinstance(request_value, str):
+            return request_value.encode()
+        return original_value(self, request_value, value_shape)
+
+    _mark(_to_boto_request_value, original_value)
     _replace(StateTaskService, "_normalise_parameters", _normalise_parameters)
     _replace(StateTaskService, "_normalise_response", _normalise_response)
+    _replace(StateTaskService, "_to_boto_request_value", _to_boto_request_value)
     overrides: Any = StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES
     overrides.update(BOTO_SERVICE_NAMES)
 
@@ -691,7 +800,7 @@ def _verify_casing() -> None:
     )
 
 
-# 11. AWS SDK integration error names ---------------------------------------------------------------
+# 12. AWS SDK integration error names ---------------------------------------------------------------
 
 SDK_ERROR_PREFIXES = {
     "cloudformation": "CloudFormation",
@@ -735,7 +844,7 @@ def _verify_sdk_errors() -> None:
     _require(name == "SesV2", "sfn-sdk-error-names", f"sesv2 errors are prefixed {name!r}")
 
 
-# 12. Fault injection into named steps --------------------------------------------------------------
+# 13. Fault injection into named steps --------------------------------------------------------------
 
 
 def _fault_for(env: Any) -> Fault | None:
@@ -854,7 +963,7 @@ def _verify_faults() -> None:
         )
 
 
-# 13. Task failures keep their names ----------------------------------------------------------------
+# 14. Task failures keep their names ----------------------------------------------------------------
 
 
 def _injected_failure_class() -> type:
@@ -930,7 +1039,7 @@ def _verify_task_errors() -> None:
         )
 
 
-# 14. Lambda runs the deployed code ----------------------------------------------------------------
+# 15. Lambda runs the deployed code ----------------------------------------------------------------
 
 
 def _check_lambda() -> None:
@@ -981,7 +1090,7 @@ def _verify_lambda() -> None:
     _require(getattr(LambdaFunction._invoke_lambda, "_local_cloud", False), "lambda-run-code", "not wrapped")
 
 
-# 15. SES v2 SendEmail with a template --------------------------------------------------------------
+# 16. SES v2 SendEmail with a template --------------------------------------------------------------
 
 
 def _check_sesv2() -> None:
@@ -1049,7 +1158,7 @@ def _verify_sesv2() -> None:
     _require(getattr(SESV2Response.send_email, "_local_cloud", False), "sesv2-template", "not wrapped")
 
 
-# 16. KMS keys from CloudFormation keep a JSON policy ----------------------------------------------
+# 17. KMS keys from CloudFormation keep a JSON policy ----------------------------------------------
 
 
 def _check_kms_policy() -> None:
@@ -1097,7 +1206,103 @@ def _verify_kms_policy() -> None:
     _require(getattr(function, "_local_cloud", False), "cfn-kms-key-policy", "not wrapped")
 
 
-# 17. CloudFormation resources moto skips ----------------------------------------------------------
+# 18. CloudFormation change sets behave like AWS's -------------------------------------------------
+
+
+def _check_change_sets() -> None:
+    from moto.cloudformation.models import CloudFormationBackend
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    _require_parameters(
+        "cfn-change-sets", CloudFormationBackend.execute_change_set, ("self", "change_set_name", "stack_name")
+    )
+    for method in (CloudFormationBackend.describe_change_set, CloudFormationBackend.delete_change_set):
+        _require_parameters("cfn-change-sets", method, ("self", "change_set_name"))
+    execute_source = inspect.getsource(CloudFormationBackend.execute_change_set)
+    _require(
+        "stack.template = change_set.template" in execute_source and "output_map" not in execute_source,
+        "cfn-change-sets",
+        "execute_change_set changed; it may rebuild the outputs itself now: drop that part of this patch",
+    )
+    for name in ("describe_change_set", "delete_change_set"):
+        _require(
+            'self._get_param("StackName")' not in inspect.getsource(getattr(CloudFormationResponse, name)),
+            "cfn-change-sets",
+            f"CloudFormationResponse.{name} reads StackName now: drop that part of this patch",
+        )
+
+
+def _apply_change_sets() -> None:
+    from moto.cloudformation.exceptions import CloudFormationError
+    from moto.cloudformation.models import CloudFormationBackend
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.core.responses import ActionResult, EmptyResult
+
+    if getattr(CloudFormationBackend.execute_change_set, "_local_cloud", False):
+        return
+
+    class ChangeSetNotFoundError(CloudFormationError):
+        code = "ChangeSetNotFound"
+
+    def find(backend: Any, change_set_name: str, stack_name: str | None) -> Any:
+        for key, change_set in backend.change_sets.items():
+            if change_set_name not in (key, change_set.change_set_name):
+                continue
+            if (
+                key == change_set_name
+                or not stack_name
+                or stack_name in (change_set.stack_name, change_set.stack_id)
+            ):
+                return change_set
+        raise ChangeSetNotFoundError(f"ChangeSet [{change_set_name}] does not exist")
+
+    original_execute = CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+        change_set = find(self, change_set_name, stack_name)
+        original_execute(self, change_set_name, stack_name)
+        # moto keeps the outputs (and so the exports) of the template the stack was created with.
+        stack = self.stacks[change_set.stack_id]
+        stack._parse_template()
+        stack.output_map = stack._create_output_map()
+        for export in stack.exports:
+            self.exports[export.name] = export
+
+    def describe_change_set(self: Any) -> Any:
+        backend = self.cloudformation_backend
+        return ActionResult(find(backend, self._get_param("ChangeSetName"), self._get_param("StackName")))
+
+    def delete_change_set(self: Any) -> Any:
+        backend = self.cloudformation_backend
+        change_set = find(backend, self._get_param("ChangeSetName"), self._get_param("StackName"))
+        backend.change_sets.pop(change_set.change_set_id, None)
+        return EmptyResult()
+
+    _mark(execute_change_set, original_execute)
+    _replace(CloudFormationBackend, "execute_change_set", execute_change_set)
+    for name, replacement in (
+        ("describe_change_set", describe_change_set),
+        ("delete_change_set", delete_change_set),
+    ):
+        _mark(replacement, getattr(CloudFormationResponse, name))
+        _replace(CloudFormationResponse, name, replacement)
+
+
+def _verify_change_sets() -> None:
+    from moto.cloudformation.models import CloudFormationBackend
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    for target in (
+        CloudFormationBackend.execute_change_set,
+        CloudFormationResponse.describe_change_set,
+        CloudFormationResponse.delete_change_set,
+    ):
+        _require(
+            getattr(target, "_local_cloud", False), "cfn-change-sets", f"{target.__qualname__} not replaced"
+        )
+
+
+# 19. CloudFormation resources moto skips ----------------------------------------------------------
 
 EXTRA_CFN_TYPES = ("AWS::SES::Template", "AWS::SES::EmailIdentity", "AWS::DynamoDB::GlobalTable")
 
@@ -1400,6 +1605,13 @@ PATCHES: tuple[Patch, ...] = (
         _verify_jsonata,
     ),
     Patch(
+        "sfn-jsonpath-definite",
+        "moto wraps the value of a path through an array index ($.Stacks[0].StackStatus) in a list.",
+        _check_jsonpath,
+        _apply_jsonpath,
+        _verify_jsonpath,
+    ),
+    Patch(
         "sfn-wait-clock",
         "Simulated time: Wait states are recorded instead of slept (note 5).",
         _check_wait,
@@ -1468,6 +1680,13 @@ PATCHES: tuple[Patch, ...] = (
         _check_kms_policy,
         _apply_kms_policy,
         _verify_kms_policy,
+    ),
+    Patch(
+        "cfn-change-sets",
+        "moto's change sets lose the new outputs on execute and ignore the stack name (note 6).",
+        _check_change_sets,
+        _apply_change_sets,
+        _verify_change_sets,
     ),
     Patch(
         "cfn-extra-resources",
