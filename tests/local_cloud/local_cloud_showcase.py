@@ -87,6 +87,17 @@ class ShowcaseStack(cdk.Stack):
         self.table.grant_read_write_data(function)
         return function
 
+    def _set_status(self, name: str, order_id_path: str, status: str) -> sfn_tasks.DynamoUpdateItem:
+        return tasks.dynamodb_update_item(
+            self,
+            name,
+            table=self.table,
+            key={"pk": tasks.ddb_string(sfn.JsonPath.string_at(order_id_path))},
+            update_expression="SET orderStatus = :status",
+            expression_attribute_values={":status": tasks.ddb_string(status)},
+            result_path=sfn.JsonPath.DISCARD,
+        )
+
     def _shipping_workflow(self) -> Workflow:
         # The full Lambda integration (arn:aws:states:::lambda:invoke): the result is the Invoke response.
         book = tasks.invoke_lambda(
@@ -122,15 +133,7 @@ class ShowcaseStack(cdk.Stack):
             result_selector={"booking.$": "States.StringToJson($.Body)"},
             result_path="$.archived",
         )
-        mark = tasks.dynamodb_update_item(
-            self,
-            "Mark the order shipped",
-            table=self.table,
-            key={"pk": tasks.ddb_string(sfn.JsonPath.string_at("$.orderId"))},
-            update_expression="SET orderStatus = :shipped",
-            expression_attribute_values={":shipped": tasks.ddb_string("shipped")},
-            result_path=sfn.JsonPath.DISCARD,
-        )
+        mark = self._set_status("Mark the order shipped", "$.orderId", "shipped")
         done = sfn.Pass(
             self, "Hand back the tracking id", parameters={"trackingId.$": "$.archived.booking.trackingId"}
         )
@@ -186,15 +189,7 @@ class ShowcaseStack(cdk.Stack):
             timeout=cdk.Duration.days(1),
             result_path="$.payment",
         )
-        cancel = tasks.dynamodb_update_item(
-            self,
-            "Cancel the order",
-            table=self.table,
-            key={"pk": tasks.ddb_string(sfn.JsonPath.string_at("$.correlationId"))},
-            update_expression="SET orderStatus = :cancelled",
-            expression_attribute_values={":cancelled": tasks.ddb_string("cancelled")},
-            result_path=sfn.JsonPath.DISCARD,
-        )
+        cancel = self._set_status("Cancel the order", "$.correlationId", "cancelled")
         payment.add_catch(
             cancel.next(sfn.Fail(self, "Order cancelled", error="PaymentNotReceived")),
             errors=["States.Timeout"],

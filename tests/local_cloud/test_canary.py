@@ -79,3 +79,12 @@ def test_the_checks_alone_change_nothing_in_this_process():
 
     assert default_user_config["stepfunctions"]["execute_state_machine"] is False
     assert not getattr(StepFunctionsParserBackend.start_execution, "_local_cloud", False)
+
+
+def test_sdk_errors_carry_the_prefixes_the_library_retries_on():
+    # GIVEN the prefixes the library's sdk_transient retry preset names errors with
+    from workflow_constructs.retry import sdk_error_prefix
+
+    # THEN the local cloud names AWS SDK integration errors the same way, service by service
+    for service, prefix in patches.SDK_ERROR_PREFIXES.items():
+        assert sdk_error_prefix(service) == prefix, service

@@ -226,22 +226,14 @@ class LambdaRunner:
         Lambda's cold start (importing the handler, boto3, Powertools) then happens before the
         first invocation rather than during it.
         """
-        key = spec.key
         with self._condition:
-            if self._closed or self._started.get(key, 0) > 0:
+            if self._closed or self._started.get(spec.key, 0) > 0:
                 return False
-            self._current_key[spec.name] = key
-            self._started[key] = 1
-        try:
-            worker = _Worker(
-                spec, self._code_dir(spec, code), self._environment(spec), self.python, self._worker_log
-            )
-        except Exception:
-            with self._condition:
-                self._started[key] -= 1
-                self._condition.notify_all()
-            raise
-        self._release(worker)
+            stale = self._make_current(spec)
+            self._started[spec.key] = 1
+        for old in stale:
+            old.kill()
+        self._release(self._spawn(spec, code))
         return True
 
     def worker_count(self, function_name: str | None = None) -> int:
@@ -268,15 +260,9 @@ class LambdaRunner:
 
     def _acquire(self, spec: FunctionSpec, code: bytes) -> _Worker:
         key = spec.key
-        stale: list[_Worker] = []
         worker: _Worker | None
         with self._condition:
-            if self._current_key.get(spec.name) != key:
-                self._current_key[spec.name] = key
-                for other in [k for k in self._idle if k[0] == spec.name and k != key]:
-                    retired = self._idle.pop(other)
-                    self._started[other] -= len(retired)
-                    stale += retired
+            stale = self._make_current(spec)
             while True:
                 if self._closed:
                     raise RuntimeError("the local cloud is stopping")
@@ -290,15 +276,29 @@ class LambdaRunner:
                 self._condition.wait()
         for old in stale:
             old.kill()
-        if worker is not None:
-            return worker
+        return worker if worker is not None else self._spawn(spec, code)
+
+    def _make_current(self, spec: FunctionSpec) -> list[_Worker]:
+        """Under the lock: make ``spec``'s key the function's current one; return idle workers of others."""
+        if self._current_key.get(spec.name) == spec.key:
+            return []
+        self._current_key[spec.name] = spec.key
+        stale: list[_Worker] = []
+        for other in [key for key in self._idle if key[0] == spec.name and key != spec.key]:
+            retired = self._idle.pop(other)
+            self._started[other] -= len(retired)
+            stale += retired
+        return stale
+
+    def _spawn(self, spec: FunctionSpec, code: bytes) -> _Worker:
+        """Start a worker already counted in ``_started`` (uncounted again if it fails to start)."""
         try:
             return _Worker(
                 spec, self._code_dir(spec, code), self._environment(spec), self.python, self._worker_log
             )
         except Exception:
             with self._condition:
-                self._started[key] -= 1
+                self._started[spec.key] -= 1
                 self._condition.notify_all()
             raise
 

@@ -129,6 +129,12 @@ def _mark(wrapper: Any, original: Any = None) -> None:
         wrapper.__wrapped__ = original
 
 
+def _require_replaced(patch: str, *targets: Any) -> None:
+    """Each target is a replacement of ours (marked by :func:`_mark`)."""
+    for target in targets:
+        _require(getattr(target, "_local_cloud", False), patch, f"{target.__qualname__} is not replaced")
+
+
 def _replace(owner: Any, name: str, value: Any) -> None:
     setattr(owner, name, value)
 
@@ -265,11 +271,7 @@ def _apply_execution_name() -> None:
 def _verify_execution_name() -> None:
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-    _require(
-        getattr(StepFunctionsParserBackend.start_execution, "_local_cloud", False),
-        "sfn-execution-name",
-        "start_execution is not wrapped",
-    )
+    _require_replaced("sfn-execution-name", StepFunctionsParserBackend.start_execution)
 
 
 # 4. SendTaskFailure keeps its cause --------------------------------------------------------------
@@ -312,11 +314,7 @@ def _apply_failure_cause() -> None:
 def _verify_failure_cause() -> None:
     from moto.stepfunctions.responses import StepFunctionResponse
 
-    _require(
-        getattr(StepFunctionResponse.send_task_failure, "_local_cloud", False),
-        "sfn-task-failure-cause",
-        "StepFunctionResponse.send_task_failure is not replaced",
-    )
+    _require_replaced("sfn-task-failure-cause", StepFunctionResponse.send_task_failure)
 
 
 # 5. SendTaskHeartbeat works without HeartbeatSeconds ---------------------------------------------
@@ -359,11 +357,7 @@ def _apply_heartbeat() -> None:
 def _verify_heartbeat() -> None:
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-    _require(
-        getattr(StepFunctionsParserBackend.send_task_heartbeat, "_local_cloud", False),
-        "sfn-heartbeat",
-        "send_task_heartbeat is not wrapped",
-    )
+    _require_replaced("sfn-heartbeat", StepFunctionsParserBackend.send_task_heartbeat)
 
 
 # 6. JSONata through jsonata-python ----------------------------------------------------------------
@@ -571,11 +565,7 @@ def _apply_wait() -> None:
 def _verify_wait() -> None:
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
-    _require(
-        getattr(WaitFunction._wait_interval, "_local_cloud", False),
-        "sfn-wait-clock",
-        "WaitFunction._wait_interval is not wrapped",
-    )
+    _require_replaced("sfn-wait-clock", WaitFunction._wait_interval)
 
 
 # 9. Simulated time: retry intervals ---------------------------------------------------------------
@@ -954,13 +944,11 @@ def _verify_faults() -> None:
 
     StateTaskService = _service_module("state_task_service").StateTaskService  # noqa: N806 - a class
 
-    for target in (
+    _require_replaced(
+        "sfn-faults",
         lambda_eval_utils.execute_lambda_function_integration,
         StateTaskService._before_eval_execution,
-    ):
-        _require(
-            getattr(target, "_local_cloud", False), "sfn-faults", f"{target.__qualname__} is not wrapped"
-        )
+    )
 
 
 # 14. Task failures keep their names ----------------------------------------------------------------
@@ -1031,12 +1019,9 @@ def _apply_task_errors() -> None:
 
 
 def _verify_task_errors() -> None:
-    for cls in _states_with_own_from_error():
-        _require(
-            getattr(cls.__dict__["_from_error"], "_local_cloud", False),
-            "sfn-task-errors",
-            f"{cls.__name__}._from_error is not wrapped",
-        )
+    _require_replaced(
+        "sfn-task-errors", *(cls.__dict__["_from_error"] for cls in _states_with_own_from_error())
+    )
 
 
 # 15. Lambda runs the deployed code ----------------------------------------------------------------
@@ -1087,7 +1072,7 @@ def _apply_lambda() -> None:
 def _verify_lambda() -> None:
     from moto.awslambda.models import LambdaFunction
 
-    _require(getattr(LambdaFunction._invoke_lambda, "_local_cloud", False), "lambda-run-code", "not wrapped")
+    _require_replaced("lambda-run-code", LambdaFunction._invoke_lambda)
 
 
 # 16. SES v2 SendEmail with a template --------------------------------------------------------------
@@ -1155,7 +1140,7 @@ def _apply_sesv2() -> None:
 def _verify_sesv2() -> None:
     from moto.sesv2.responses import SESV2Response
 
-    _require(getattr(SESV2Response.send_email, "_local_cloud", False), "sesv2-template", "not wrapped")
+    _require_replaced("sesv2-template", SESV2Response.send_email)
 
 
 # 17. KMS keys from CloudFormation keep a JSON policy ----------------------------------------------
@@ -1203,7 +1188,7 @@ def _verify_kms_policy() -> None:
     from moto.kms.models import Key
 
     function = Key.__dict__["create_from_cloudformation_json"].__func__
-    _require(getattr(function, "_local_cloud", False), "cfn-kms-key-policy", "not wrapped")
+    _require_replaced("cfn-kms-key-policy", function)
 
 
 # 18. CloudFormation change sets behave like AWS's -------------------------------------------------
@@ -1292,14 +1277,12 @@ def _verify_change_sets() -> None:
     from moto.cloudformation.models import CloudFormationBackend
     from moto.cloudformation.responses import CloudFormationResponse
 
-    for target in (
+    _require_replaced(
+        "cfn-change-sets",
         CloudFormationBackend.execute_change_set,
         CloudFormationResponse.describe_change_set,
         CloudFormationResponse.delete_change_set,
-    ):
-        _require(
-            getattr(target, "_local_cloud", False), "cfn-change-sets", f"{target.__qualname__} not replaced"
-        )
+    )
 
 
 # 19. CloudFormation resources moto skips ----------------------------------------------------------
@@ -1308,13 +1291,57 @@ EXTRA_CFN_TYPES = ("AWS::SES::Template", "AWS::SES::EmailIdentity", "AWS::Dynamo
 
 
 def _extra_cfn_models() -> tuple[type, ...]:
-    from moto.core.common_models import CloudFormationModel
     from moto.ses.models import ses_backends
 
-    class SesTemplate(CloudFormationModel):
-        """``AWS::SES::Template``: an email template in the SES backend (v1 and v2 share it)."""
+    def create_template(properties: Any, resource_name: str, account_id: str, region_name: str) -> str:
+        spec = properties.get("Template", {})
+        name = spec.get("TemplateName") or resource_name
+        ses_backends[account_id][region_name].add_template(
+            {
+                "template_name": name,
+                "subject_part": spec.get("SubjectPart", ""),
+                "text_part": spec.get("TextPart", ""),
+                "html_part": spec.get("HtmlPart", ""),
+            }
+        )
+        return str(name)
 
-        __module__ = "moto.ses.local_cloud"  # moto files models by the second part of their module
+    def create_identity(properties: Any, resource_name: str, account_id: str, region_name: str) -> str:
+        identity = properties.get("EmailIdentity") or resource_name
+        ses_backends[account_id][region_name].create_email_identity_v2(identity, None, None, None)
+        return str(identity)
+
+    return (
+        _named_cfn_model(
+            "AWS::SES::Template",
+            "TemplateName",
+            "moto.ses.local_cloud",
+            create_template,
+            lambda name, account, region: ses_backends[account][region].templates.pop(name, None),
+        ),
+        _named_cfn_model(
+            "AWS::SES::EmailIdentity",
+            "EmailIdentity",
+            "moto.ses.local_cloud",
+            create_identity,
+            lambda name, account, region: ses_backends[account][region].email_identities.pop(name, None),
+        ),
+        _global_table_model(),
+    )
+
+
+def _named_cfn_model(
+    resource_type: str,
+    name_property: str,
+    module: str,
+    create: Callable[[Any, str, str, str], str],
+    delete: Callable[[str, str, str], Any],
+) -> type:
+    """A CloudFormation model of a resource known by its name: ``create`` makes it, ``delete`` removes it."""
+    from moto.core.common_models import CloudFormationModel
+
+    class NamedResource(CloudFormationModel):
+        __module__ = module  # moto files models by the second part of their module
 
         def __init__(self, name: str) -> None:
             self.name = name
@@ -1325,11 +1352,11 @@ def _extra_cfn_models() -> tuple[type, ...]:
 
         @staticmethod
         def cloudformation_name_type() -> str:
-            return "TemplateName"
+            return name_property
 
         @staticmethod
         def cloudformation_type() -> str:
-            return "AWS::SES::Template"
+            return resource_type
 
         @classmethod
         def has_cfn_attr(cls, attr: str) -> bool:
@@ -1343,18 +1370,9 @@ def _extra_cfn_models() -> tuple[type, ...]:
             account_id: str,
             region_name: str,
             **kwargs: Any,
-        ) -> SesTemplate:
-            spec = cloudformation_json.get("Properties", {}).get("Template", {})
-            name = spec.get("TemplateName") or resource_name
-            ses_backends[account_id][region_name].add_template(
-                {
-                    "template_name": name,
-                    "subject_part": spec.get("SubjectPart", ""),
-                    "text_part": spec.get("TextPart", ""),
-                    "html_part": spec.get("HtmlPart", ""),
-                }
-            )
-            return cls(name)
+        ) -> NamedResource:
+            properties = cloudformation_json.get("Properties", {})
+            return cls(create(properties, resource_name, account_id, region_name))
 
         @classmethod
         def update_from_cloudformation_json(
@@ -1364,10 +1382,8 @@ def _extra_cfn_models() -> tuple[type, ...]:
             cloudformation_json: Any,
             account_id: str,
             region_name: str,
-        ) -> SesTemplate:
-            cls.delete_from_cloudformation_json(
-                original_resource.name, cloudformation_json, account_id, region_name
-            )
+        ) -> NamedResource:
+            delete(original_resource.name, account_id, region_name)
             return cls.create_from_cloudformation_json(
                 new_resource_name, cloudformation_json, account_id, region_name
             )
@@ -1376,71 +1392,13 @@ def _extra_cfn_models() -> tuple[type, ...]:
         def delete_from_cloudformation_json(
             cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
         ) -> None:
-            ses_backends[account_id][region_name].templates.pop(resource_name, None)
+            delete(resource_name, account_id, region_name)
 
         def is_created(self) -> bool:
             return True
 
-    class SesEmailIdentity(CloudFormationModel):
-        """``AWS::SES::EmailIdentity``: a verified sender address or domain."""
-
-        __module__ = "moto.ses.local_cloud"
-
-        def __init__(self, identity: str) -> None:
-            self.identity = identity
-
-        @property
-        def physical_resource_id(self) -> str:
-            return self.identity
-
-        @staticmethod
-        def cloudformation_name_type() -> str:
-            return "EmailIdentity"
-
-        @staticmethod
-        def cloudformation_type() -> str:
-            return "AWS::SES::EmailIdentity"
-
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return False
-
-        @classmethod
-        def create_from_cloudformation_json(
-            cls,
-            resource_name: str,
-            cloudformation_json: Any,
-            account_id: str,
-            region_name: str,
-            **kwargs: Any,
-        ) -> SesEmailIdentity:
-            identity = cloudformation_json.get("Properties", {}).get("EmailIdentity") or resource_name
-            ses_backends[account_id][region_name].create_email_identity_v2(identity, None, None, None)
-            return cls(identity)
-
-        @classmethod
-        def update_from_cloudformation_json(
-            cls,
-            original_resource: Any,
-            new_resource_name: str,
-            cloudformation_json: Any,
-            account_id: str,
-            region_name: str,
-        ) -> SesEmailIdentity:
-            return cls.create_from_cloudformation_json(
-                new_resource_name, cloudformation_json, account_id, region_name
-            )
-
-        @classmethod
-        def delete_from_cloudformation_json(
-            cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
-        ) -> None:
-            ses_backends[account_id][region_name].email_identities.pop(resource_name, None)
-
-        def is_created(self) -> bool:
-            return True
-
-    return SesTemplate, SesEmailIdentity, _global_table_model()
+    NamedResource.__name__ = NamedResource.__qualname__ = resource_type.replace("::", "")
+    return NamedResource
 
 
 def _global_table_model() -> type:
