@@ -200,13 +200,13 @@ def test_a_handler_running_past_its_timeout_is_stopped(runner):
 
 
 def test_concurrent_invocations_get_their_own_workers_up_to_the_cap(runner):
-    # GIVEN a slow handler and a runner allowing two workers per function
+    # GIVEN a handler busy for a second and a runner allowing two workers per function
     code, digest = _code()
     spec = _spec("payments.sleepy", digest=digest)
     results: list[str] = []
 
     def invoke() -> None:
-        results.append(runner.invoke(spec, code, '{"seconds": 0.3}').payload)
+        results.append(runner.invoke(spec, code, '{"seconds": 1}').payload)
 
     # WHEN four invocations arrive at once
     threads = [threading.Thread(target=invoke) for _ in range(4)]

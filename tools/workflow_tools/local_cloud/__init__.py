@@ -22,7 +22,8 @@ fixture of ``tests/behaviour/conftest.py``)::
     running_local_cloud(assembly=None, *, simulated_time=True) -> ContextManager[LocalCloudHarness]
 
     LocalCloudHarness(endpoint_url)
-        .load(outdir, *, stacks=None) -> list[DeployedStack]
+        .load(outdir, *, stacks=None, prewarm=True) -> list[DeployedStack]
+        .prewarm(*, wait=False) -> int;  .health() -> dict
         .workflows() -> list[str];  .definition(workflow) -> dict;  .function_names() -> list[str]
         .start(workflow, input, *, reason="behaviour test") -> Execution
         .wait(execution, *, timeout=30) -> ExecutionResult      # status, output, error, cause

@@ -164,9 +164,18 @@ class LocalCloudHarness:
             self.prewarm()
         return deployed
 
-    def prewarm(self) -> int:
-        """Start a warm worker for every deployed function, in the background; returns how many functions."""
-        return int(self.control("POST", "prewarm")["functions"])
+    def prewarm(self, *, wait: bool = False, timeout: float = DEFAULT_WAIT_SECONDS) -> int:
+        """Start a warm worker for every deployed function, in the background; returns how many functions.
+
+        ``wait=True`` returns only once every worker is up (tests that count workers want that).
+        """
+        functions = int(self.control("POST", "prewarm")["functions"])
+        deadline = time.monotonic() + timeout
+        while wait and self.health()["prewarming"]:
+            if time.monotonic() > deadline:
+                raise HarnessError(f"Lambda workers still starting after {timeout:.0f} s")
+            time.sleep(POLL_SECONDS * 5)
+        return functions
 
     def workflows(self) -> list[str]:
         """Names of every deployed state machine."""

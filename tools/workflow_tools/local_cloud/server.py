@@ -48,6 +48,7 @@ class Runtime:
         self.faults = faults
         self.runner = runner
         self.port = port
+        self._prewarm_thread: threading.Thread | None = None
 
     @property
     def simulated_time(self) -> bool:
@@ -103,7 +104,8 @@ class Runtime:
                 except RuntimeError:
                     return  # stopping, or a worker that cannot start: the invocation will say why
 
-        threading.Thread(target=warm, name="local-cloud-prewarm", daemon=True).start()
+        self._prewarm_thread = threading.Thread(target=warm, name="local-cloud-prewarm", daemon=True)
+        self._prewarm_thread.start()
         return len(functions)
 
     def health(self) -> dict[str, Any]:
@@ -115,6 +117,7 @@ class Runtime:
             "simulatedTime": self.clock.enabled,
             "moto": moto.__version__,
             "lambdaWorkers": self.runner.worker_count(),
+            "prewarming": self._prewarm_thread is not None and self._prewarm_thread.is_alive(),
         }
 
 
