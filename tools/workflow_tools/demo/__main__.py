@@ -10,6 +10,7 @@ from workflow_tools.demo._runner import run_demo
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; returns its exit status."""
     parser = argparse.ArgumentParser(prog="python -m workflow_tools.demo", description=__doc__)
     parser.add_argument(
         "--port", type=int, default=0, help="port of the local cloud (default: any free port)"

@@ -36,6 +36,7 @@ def _parent_alive(pid: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; returns its exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m workflow_tools.local_cloud",
         description="A docker-free local AWS (moto) that runs the workflows for real.",

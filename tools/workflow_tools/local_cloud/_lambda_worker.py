@@ -67,6 +67,7 @@ class LambdaContext:
         self._deadline_ms = deadline_ms
 
     def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the function's timeout."""
         return max(0, int(self._deadline_ms - time.time() * 1000))
 
 
@@ -131,6 +132,7 @@ def _run(handler: Any, request: dict[str, Any]) -> tuple[bool, str, bool]:
 
 
 def main() -> None:
+    """Serve invocations until stdin closes."""
     code_dir, handler_spec = sys.argv[1], sys.argv[2]
     protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)  # output written below Python's sys.stdout must not corrupt the protocol

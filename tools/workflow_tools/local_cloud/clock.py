@@ -26,10 +26,12 @@ class Pause:
     seconds: float
 
     def to_json(self) -> dict[str, Any]:
+        """The pause as the control API sends it."""
         return asdict(self)
 
     @classmethod
     def from_json(cls, document: dict[str, Any]) -> Pause:
+        """A pause from its control-API form."""
         return cls(**document)
 
 

@@ -56,10 +56,12 @@ class Fault:
             raise FaultError(f"times must be at least 1, or None for every attempt. Received: [{self.times}]")
 
     def to_json(self) -> dict[str, Any]:
+        """The fault as the control API sends it."""
         return asdict(self)
 
     @classmethod
     def from_json(cls, document: dict[str, Any]) -> Fault:
+        """A fault from its control-API form."""
         return cls(
             **{key: document[key] for key in ("state_machine", "state", "error")},
             cause=document.get("cause") or DEFAULT_CAUSE,

@@ -72,6 +72,7 @@ class ExecutionResult:
 
     @property
     def succeeded(self) -> bool:
+        """Whether the execution ended SUCCEEDED."""
         return self.status == "SUCCEEDED"
 
 
@@ -98,6 +99,7 @@ class LogLine:
 
     @property
     def function_name(self) -> str:
+        """The function that wrote the line (from its log group's name)."""
         return self.log_group.rsplit("/", 1)[-1]
 
 

@@ -76,6 +76,7 @@ class Invocation:
 
     @property
     def error_type(self) -> str | None:
+        """Lambda's ``errorType`` when the invocation failed, else None."""
         if not self.errored:
             return None
         return str(json.loads(self.payload).get("errorType"))
@@ -106,6 +107,7 @@ class _Worker:
         self.init_logs = list(ready.get("logs", []))
 
     def alive(self) -> bool:
+        """Whether the worker process still runs."""
         return self.process.poll() is None
 
     def call(self, request: dict[str, Any], timeout_seconds: float) -> dict[str, Any] | None:
@@ -139,6 +141,7 @@ class _Worker:
         return dict(json.loads(line))
 
     def kill(self) -> None:
+        """Stop the worker process now."""
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()

@@ -45,6 +45,7 @@ class StackArtifact:
     bootstrap_parameter: str = DEFAULT_BOOTSTRAP_PARAMETER
 
     def template(self) -> dict[str, Any]:
+        """The stack's template, parsed."""
         return dict(json.loads(self.template_file.read_text()))
 
 

@@ -1798,12 +1798,15 @@ def canary_report() -> dict[str, str]:
         simulated_time = False
 
         def record_pause(self, **_: Any) -> None:
+            """Record a wait that simulated time skipped."""
             return None
 
         def take_fault(self, state_machine: str, state: str) -> Fault | None:
+            """The fault this attempt of the step must fail with, if one is armed."""
             return None
 
         def run_lambda(self, function: Any, event: Any) -> tuple[str, bool, str]:
+            """Run a moto ``LambdaFunction`` on ``event``: (payload, errored, log text)."""
             raise RuntimeError("no Lambda runner in a canary run")
 
     _state["hooks"] = _InertHooks()

@@ -60,6 +60,7 @@ class LocalCloudProcess:
 
     @property
     def endpoint_url(self) -> str:
+        """Where the AWS APIs and the control API answer (``http://localhost:<port>``)."""
         if not self.port:
             raise LocalCloudStartError("the local cloud is not ready yet: call wait_ready() first")
         return endpoint_url_for(self.port)
@@ -103,6 +104,7 @@ class LocalCloudProcess:
         )
 
     def health(self) -> dict[str, Any]:
+        """The server's health document (see :func:`health`)."""
         return health(self.endpoint_url)
 
     def stop(self) -> None:

@@ -52,11 +52,13 @@ class Runtime:
 
     @property
     def simulated_time(self) -> bool:
+        """Whether waits are recorded instead of slept."""
         return self.clock.enabled
 
     def record_pause(
         self, *, execution_arn: str, state_machine: str, state: str, kind: str, seconds: float
     ) -> None:
+        """Record a wait that simulated time skipped."""
         pause_kind: PauseKind = "retry" if kind == "retry" else "wait"
         self.clock.record(
             execution_arn=execution_arn,
@@ -67,9 +69,11 @@ class Runtime:
         )
 
     def take_fault(self, state_machine: str, state: str) -> Fault | None:
+        """The fault this attempt of the step must fail with, if one is armed."""
         return self.faults.take(state_machine, state)
 
     def run_lambda(self, function: Any, event: Any) -> tuple[str, bool, str]:
+        """Invoke a moto ``LambdaFunction`` in a warm worker: (payload, errored, log text)."""
         facts = patches.lambda_function_facts(function)
         code = facts.pop("code")
         spec = FunctionSpec(**facts)
@@ -109,6 +113,7 @@ class Runtime:
         return len(functions)
 
     def health(self) -> dict[str, Any]:
+        """What ``GET /_local_cloud/health`` answers."""
         import moto
 
         return {
@@ -154,6 +159,7 @@ class LocalCloudServer:
 
     @property
     def endpoint_url(self) -> str:
+        """Where the AWS APIs and the control API answer (``http://localhost:<port>``)."""
         return endpoint_url_for(self.port)
 
     def start(self) -> LocalCloudServer:

@@ -33,6 +33,7 @@ class Retrier:
     max_attempts: int = 3  # the Amazon States Language default
 
     def matches(self, error: str) -> bool:
+        """Whether this rule handles ``error`` (``States.ALL``, ``States.TaskFailed`` included)."""
         return _matches(self.errors, error)
 
 
@@ -63,6 +64,7 @@ class TaskStep:
         return next((retrier for retrier in self.retriers if retrier.matches(error)), None)
 
     def is_caught(self, error: str) -> bool:
+        """Whether a Catch of the step handles ``error``."""
         return any(_matches(errors, error) for errors in self.catches)
 
     @property

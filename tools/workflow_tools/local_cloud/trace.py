@@ -56,6 +56,7 @@ class StateRun:
 
     @property
     def retries(self) -> int:
+        """Attempts after the first."""
         return max(self.attempts - 1, 0)
 
     @property
@@ -67,6 +68,7 @@ class StateRun:
 
     @property
     def seconds(self) -> float | None:
+        """From entering to leaving the state (None while it runs or after it failed)."""
         return None if self.exited is None else (self.exited - self.entered).total_seconds()
 
     def outcome(self) -> str:
