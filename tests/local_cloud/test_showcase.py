@@ -305,3 +305,62 @@ def test_the_step_catalogue_of_the_templates_matches_the_deployed_definitions(cl
     assert from_templates == deployed
     assert (ORDERS, "Tell operations", ("Announce the order",)) in deployed
     assert cloud.step(ORDERS, PAYMENT).is_callback
+
+
+def test_jsonata_tasks_assign_variables_and_shape_their_output(cloud):
+    # GIVEN a JSONata state machine (created through the API) calling a deployed function and DynamoDB
+    function = next(name for name in cloud.function_names() if "PackItem" in name)
+    table = next(name for name in cloud.client("dynamodb").list_tables()["TableNames"] if "Orders" in name)
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Pack one",
+        "States": {
+            "Pack one": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Arguments": {"FunctionName": function, "Payload": {"sku": "{% $states.input.sku %}"}},
+                "Assign": {"packed": "{% $states.result.Payload.packed %}"},
+                "Output": "{% $states.result.Payload %}",
+                "Next": "Record it",
+            },
+            "Record it": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:putItem",
+                "Arguments": {
+                    "TableName": table,
+                    "Item": {
+                        "pk": {"S": "{% 'jsonata#' & $states.input.sku %}"},
+                        "packed": {"BOOL": "{% $packed %}"},
+                    },
+                },
+                "Output": "{% $states.input %}",
+                "Next": "Double each",
+            },
+            "Double each": {
+                "Type": "Map",
+                "Items": "{% [1, 2, 3] %}",
+                "ItemProcessor": {
+                    "StartAt": "Double",
+                    "States": {"Double": {"Type": "Pass", "Output": "{% $states.input * 2 %}", "End": True}},
+                },
+                "Output": "{% {'doubled': $states.result, 'id': $uuid(), 'digest': $hash('abc', 'SHA-256'),"
+                " 'quote': $states.input.sku & ' \\\"x\\\"'} %}",
+                "End": True,
+            },
+        },
+    }
+    cloud.client("stepfunctions").create_state_machine(
+        name="showcase-jsonata", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/x"
+    )
+
+    # WHEN it runs
+    result = cloud.run("showcase-jsonata", {"sku": "pen"})
+
+    # THEN arguments, variables, Map items and Step Functions' own functions all evaluated
+    assert result.succeeded, cloud.trace(result.execution).render()
+    assert result.output["doubled"] == [2, 4, 6]
+    assert len(result.output["id"]) == 36
+    assert result.output["digest"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert result.output["quote"] == 'pen "x"'
+    item = cloud.client("dynamodb").get_item(TableName=table, Key={"pk": {"S": "jsonata#pen"}})["Item"]
+    assert item["packed"] == {"BOOL": True}

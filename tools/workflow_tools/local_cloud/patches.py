@@ -20,6 +20,7 @@ is the only module that knows moto's insides.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import inspect
 import json
 import re
@@ -378,15 +379,33 @@ def evaluate_jsonata(expression: str) -> Any:
     from moto.stepfunctions.parser.asl.jsonata.jsonata import JSONataException
 
     try:
-        return _plain(jsonata.Jsonata(expression).evaluate(None))
+        compiled = jsonata.Jsonata(expression)
+        for name, implementation in _JSONATA_FUNCTIONS.items():
+            compiled.register_lambda(name, implementation)
+        return _plain(compiled.evaluate(None))
     except Exception as error:
         raise JSONataException("States.QueryEvaluationError", str(error)) from error
 
 
+def _jsonata_hash(value: Any, algorithm: str = "SHA-256") -> str:
+    import hashlib
+
+    return hashlib.new(algorithm.replace("-", "").lower(), str(value).encode()).hexdigest()
+
+
+_JSONATA_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "uuid": lambda: str(uuid.uuid4()),
+    "hash": _jsonata_hash,
+}
+"""Step Functions' own JSONata functions that moto only stubs ("... is currently not supported")."""
+
+
 def _encode_declarations(bindings: dict[str, Any]) -> str:
     # moto writes strings as f'"{value}"', which breaks on quotes, backslashes and newlines.
+    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str  # knows datetimes
+
     return "".join(
-        f"{reference}:={json.dumps(value, separators=(',', ':'))};" for reference, value in bindings.items()
+        f"{reference}:={to_json_str(value, separators=(',', ':'))};" for reference, value in bindings.items()
     )
 
 
@@ -400,7 +419,16 @@ _JSONATA_ENCODER_MODULES = (
 def _check_jsonata() -> None:
     import importlib
 
+    from moto.stepfunctions.parser.asl.component.intrinsic import jsonata as functions
     from moto.stepfunctions.parser.asl.jsonata import jsonata as module
+
+    stubs = getattr(functions, "_DECLARATION_BY_VARIABLE_REFERENCE", {})
+    for name in _JSONATA_FUNCTIONS:
+        _require(
+            f"${name}" in stubs or _state["applied"],
+            "sfn-jsonata",
+            f"moto no longer declares ${name} itself: check whether it implements it now",
+        )
 
     _require(hasattr(module, "_eval_jsonata"), "sfn-jsonata", "jsonata._eval_jsonata is gone")
     _require_parameters("sfn-jsonata", module.eval_jsonata_expression, ("jsonata_expression",))
@@ -413,7 +441,11 @@ def _check_jsonata() -> None:
 def _apply_jsonata() -> None:
     import importlib
 
+    from moto.stepfunctions.parser.asl.component.intrinsic import jsonata as functions
     from moto.stepfunctions.parser.asl.jsonata import jsonata as module
+
+    for name in _JSONATA_FUNCTIONS:
+        functions._DECLARATION_BY_VARIABLE_REFERENCE.pop(f"${name}", None)  # ours are registered instead
 
     _replace(module, "_eval_jsonata", evaluate_jsonata)
     for name in _JSONATA_ENCODER_MODULES:
@@ -427,9 +459,11 @@ def _verify_jsonata() -> None:
 
     store: Any = getattr(variable_store, "VariableStore")()  # noqa: B009 - an untyped constructor
     store.set("greeting", 'say "hi"\n')
+    store.set("when", datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
     expression = f"({store.get_variable_declarations()}$greeting & [1, 2][1])"
     _require(
-        eval_jsonata_expression(expression) == 'say "hi"\n2',
+        len(eval_jsonata_expression("$uuid()")) == 36
+        and eval_jsonata_expression(expression) == 'say "hi"\n2',
         "sfn-jsonata",
         f"JSONata evaluation gave {eval_jsonata_expression(expression)!r}",
     )
