@@ -8,6 +8,7 @@ import json
 import textwrap
 import threading
 import zipfile
+from pathlib import Path
 
 import pytest
 from workflow_tools.local_cloud.lambda_runner import FunctionSpec, LambdaRunner
@@ -218,3 +219,41 @@ def test_concurrent_invocations_get_their_own_workers_up_to_the_cap(runner):
     # THEN all are answered, by at most two workers
     assert results == ['"awake"'] * 4
     assert runner.worker_count("payments") == 2
+
+
+def test_a_handler_with_the_house_observability_runs_and_logs_json_with_the_correlation_id(runner):
+    # GIVEN a handler of the lambdas/ tree, wrapped with shared.observability.handler, packaged with shared/
+    shared = Path(__file__).resolve().parents[2] / "lambdas" / "shared"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in shared.glob("*.py"):
+            archive.write(path, f"shared/{path.name}")
+        archive.writestr(
+            "greeting.py",
+            textwrap.dedent("""
+            from shared.observability import handler, logger
+
+            @handler
+            def greet(event, context):
+                logger.info("Greeting", extra={"name_length": len(event["name"])})
+                return {"greeting": "Hello " + event["name"]}
+        """),
+        )
+    code = buffer.getvalue()
+    spec = _spec(
+        "greeting.greet",
+        digest=hashlib.sha256(code).hexdigest(),
+        POWERTOOLS_SERVICE_NAME="greeter",
+        POWERTOOLS_METRICS_NAMESPACE="Greeter",
+    )
+
+    # WHEN it is invoked with a correlation id
+    invocation = runner.invoke(spec, code, json.dumps({"correlationId": "c-42", "name": "Ada"}))
+
+    # THEN it answered, and its Powertools JSON lines carry the service, the function and the correlation id
+    assert json.loads(invocation.payload) == {"greeting": "Hello Ada"}, invocation.log_lines
+    entries = [json.loads(line) for line in invocation.log_lines if line.startswith('{"level"')]
+    assert [entry["message"] for entry in entries] == ["Step started", "Greeting", "Step finished"]
+    assert {entry["correlation_id"] for entry in entries} == {"c-42"}
+    assert {entry["service"] for entry in entries} == {"greeter"}
+    assert entries[0]["function_name"] == "payments"
