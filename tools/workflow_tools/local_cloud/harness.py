@@ -457,16 +457,27 @@ def _paged(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dic
 
 
 def _scheduled_strings(history: list[dict[str, Any]], state: str) -> list[str]:
-    """Every string in the parameters of ``state``'s TaskScheduled events, latest event first."""
-    current = None
+    """Every string in the parameters of ``state``'s TaskScheduled events, latest event first.
+
+    Each TaskScheduled event belongs to the state entered at the start of its chain of previous
+    events, which holds also when Map iterations or Parallel branches interleave.
+    """
+    events = {int(event["id"]): event for event in history}
     found: list[list[str]] = []
     for event in history:
-        if event["type"].endswith("StateEntered"):
-            current = event["stateEnteredEventDetails"]["name"]
-        elif event["type"] == "TaskScheduled" and current == state:
-            parameters = json.loads(event["taskScheduledEventDetails"].get("parameters") or "{}")
-            found.append(list(_strings(parameters)))
+        if event["type"] != "TaskScheduled" or _entered_state(events, event) != state:
+            continue
+        parameters = json.loads(event["taskScheduledEventDetails"].get("parameters") or "{}")
+        found.append(list(_strings(parameters)))
     return [value for values in reversed(found) for value in values]
+
+
+def _entered_state(events: Mapping[int, Mapping[str, Any]], event: Mapping[str, Any]) -> str | None:
+    while event is not None:
+        if str(event["type"]).endswith("StateEntered"):
+            return str(event["stateEnteredEventDetails"]["name"])
+        event = events.get(int(event.get("previousEventId") or 0))  # type: ignore[assignment]
+    return None
 
 
 def _strings(value: Any) -> Iterator[str]:
