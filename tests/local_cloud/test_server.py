@@ -58,3 +58,21 @@ def test_the_command_says_in_one_line_that_the_port_is_busy(busy_port):
         f"local cloud: port [{busy_port}] on 127.0.0.1 is already in use; "
         "stop what runs there or pick another with --port"
     ]
+
+
+def test_a_local_cloud_can_also_run_inside_the_calling_process():
+    # GIVEN a program (its own process: moto's patches are process-wide) using the in-process mode
+    program = (
+        "from workflow_tools.local_cloud import running_local_cloud\n"
+        "with running_local_cloud(in_process=True) as cloud:\n"
+        "    print(cloud.health()['status'], cloud.workflows())\n"
+    )
+
+    # WHEN it runs
+    finished = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=False
+    )
+
+    # THEN the local cloud answered from inside it, and it stopped cleanly
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.splitlines() == ["ok []"]

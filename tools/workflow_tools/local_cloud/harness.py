@@ -34,7 +34,7 @@ from workflow_tools.local_cloud.clock import Pause
 from workflow_tools.local_cloud.faults import DEFAULT_CAUSE, Fault, FaultError
 from workflow_tools.local_cloud.loader import DeployedStack, LoadError, load_assembly
 from workflow_tools.local_cloud.process import launch
-from workflow_tools.local_cloud.server import DEFAULT_REGION
+from workflow_tools.local_cloud.server import DEFAULT_REGION, LocalCloudServer
 from workflow_tools.local_cloud.steps import TaskStep, task_steps
 from workflow_tools.local_cloud.trace import Trace, build_trace
 
@@ -501,26 +501,44 @@ def running_local_cloud(
     *,
     simulated_time: bool = True,
     workdir: Path | None = None,
+    in_process: bool = False,
 ) -> Iterator[LocalCloudHarness]:
-    """A local cloud in a child process, with ``assembly`` (a ``cdk.out`` folder) loaded; stopped on exit.
+    """A local cloud with ``assembly`` (a ``cdk.out`` folder) loaded; stopped on exit.
 
-    ``assembly`` may be a callable: it is called while the server starts (synthesis and moto's
-    start-up then overlap). This is what the behaviour tests' session fixture does::
+    The server runs in a child process unless ``in_process``: moto's state is process-wide, so a
+    server in the test process would be reset by any ``mock_aws`` in another test, and its patches
+    would change what those tests see. ``assembly`` may be a callable: it is called while the
+    server starts (synthesis and moto's start-up then overlap). The behaviour tests' fixture::
 
         with running_local_cloud(lambda: request.getfixturevalue("synthesized_app").outdir) as harness:
             yield harness
     """
+    if in_process:
+        server = LocalCloudServer(simulated_time=simulated_time, workdir=workdir)
+        outdir = assembly() if callable(assembly) else assembly
+        server.start()
+        try:
+            yield _loaded(LocalCloudHarness(server.endpoint_url), outdir, lambda: "")
+        finally:
+            server.stop()
+        return
     cloud = launch(simulated_time=simulated_time, workdir=workdir)
     try:
         outdir = assembly() if callable(assembly) else assembly
         cloud.wait_ready()
         harness = LocalCloudHarness(cloud.endpoint_url)
         harness.server_log = cloud.log_path
-        if outdir is not None:
-            try:
-                harness.load(outdir)
-            except LoadError as error:
-                raise LoadError(f"{error}\n--- local cloud log ---\n{cloud.log_tail()}") from error
-        yield harness
+        yield _loaded(harness, outdir, cloud.log_tail)
     finally:
         cloud.stop()
+
+
+def _loaded(
+    harness: LocalCloudHarness, outdir: Path | str | None, log_tail: Callable[[], str]
+) -> LocalCloudHarness:
+    if outdir is not None:
+        try:
+            harness.load(outdir)
+        except LoadError as error:
+            raise LoadError(f"{error}\n--- local cloud log ---\n{log_tail()}") from error
+    return harness
