@@ -19,7 +19,8 @@ The layout tells the architecture:
 Harness API (stable; the workflow teams' behaviour tests use it through the ``local_cloud``
 fixture of ``tests/behaviour/conftest.py``)::
 
-    running_local_cloud(assembly=None, *, simulated_time=True) -> ContextManager[LocalCloudHarness]
+    running_local_cloud(assembly=None, *, simulated_time=True, in_process=False)
+        -> ContextManager[LocalCloudHarness]      # a child process unless in_process
 
     LocalCloudHarness(endpoint_url)
         .load(outdir, *, stacks=None, prewarm=True) -> list[DeployedStack]
