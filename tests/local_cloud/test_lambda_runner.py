@@ -53,6 +53,8 @@ def _code(source: str = HANDLER) -> tuple[bytes, str]:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("payments.py", source)
+        # Importing the repository's tooling works on a laptop, never in Lambda: it must fail here too.
+        archive.writestr("payments_outside.py", "import workflow_tools\n\ndef handler(event, context): ...\n")
     data = buffer.getvalue()
     return data, hashlib.sha256(data).hexdigest()
 
@@ -169,6 +171,7 @@ def test_a_handler_exception_is_reported_like_lambda_with_its_class_as_error_typ
         ("payments.nothing_here", "Runtime.HandlerNotFound", "Handler 'nothing_here' missing"),
         ("payments.unserialisable", "Runtime.MarshalError", "Unable to marshal response"),
         ("payments.leave", "Runtime.ExitError", "exit status 3"),
+        ("payments_outside.handler", "Runtime.ImportModuleError", "No module named 'workflow_tools'"),
     ],
 )
 def test_runtime_failures_have_lambdas_error_types(runner, handler, error_type, message):

@@ -138,7 +138,12 @@ def main() -> None:
     os.dup2(2, 1)  # output written below Python's sys.stdout must not corrupt the protocol
     capture = _Capture()
     sys.stdout = sys.stderr = capture
-    sys.path.insert(0, code_dir)
+    # Like Lambda: the deployed code, the standard library and the runtime's packages, nothing of the
+    # repository the local cloud runs from (editable installs put it on the path).
+    sys.path[:] = [
+        code_dir,
+        *(path for path in sys.path if path.startswith(sys.base_prefix) or "site-packages" in path),
+    ]
     os.chdir(code_dir)
 
     handler, init_error = _load_handler(handler_spec)
