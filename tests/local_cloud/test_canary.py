@@ -68,19 +68,6 @@ def test_a_changed_signature_is_reported_as_drift():
         patches._require_parameters("sfn-wait-clock", renamed, ("self", "env", "wait_seconds"))
 
 
-def test_the_checks_alone_change_nothing_in_this_process():
-    # WHEN every patch is only checked here
-    for patch in PATCHES:
-        patch.check()
-
-    # THEN moto in this process is still the stock one
-    from moto.core.config import default_user_config
-    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
-
-    assert default_user_config["stepfunctions"]["execute_state_machine"] is False
-    assert not getattr(StepFunctionsParserBackend.start_execution, "_local_cloud", False)
-
-
 def test_sdk_errors_carry_the_prefixes_the_library_retries_on():
     # GIVEN the prefixes the library's sdk_transient retry preset names errors with
     from workflow_constructs.retry import sdk_error_prefix
