@@ -364,3 +364,19 @@ def test_jsonata_tasks_assign_variables_and_shape_their_output(cloud):
     assert result.output["quote"] == 'pen "x"'
     item = cloud.client("dynamodb").get_item(TableName=table, Key={"pk": {"S": "jsonata#pen"}})["Item"]
     assert item["packed"] == {"BOOL": True}
+
+
+def test_the_demos_self_check_succeeds_with_a_day_skipped(cloud):
+    # GIVEN the demo's self-check scenario
+    from workflow_tools.demo.local_cloud_check import SCENARIOS
+
+    (scenario,) = SCENARIOS
+    scenario.before(cloud)
+
+    # WHEN it runs
+    result = cloud.run(scenario.workflow, scenario.input(), reason=scenario.reason)
+
+    # THEN JSONata greeted, the Choice found the greeting, and the day-long Wait was skipped
+    assert result.succeeded, cloud.trace(result.execution).render()
+    assert result.output == {"greeting": "Hello, Ada!"}
+    assert [(p.state, p.seconds) for p in cloud.pauses(result.execution)] == [("Wait a day", 86_400.0)]
