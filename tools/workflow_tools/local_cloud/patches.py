@@ -12,9 +12,10 @@ move in any release. Each adjustment is a :class:`Patch` with
 is process-wide and the test process must stay pristine for tests that use ``mock_aws``).
 After upgrading moto, run ``python -m workflow_tools.local_cloud --canary`` first.
 
-The functions at the bottom (``pending_callbacks``, ``time_out_callback``, ``sent_emails``,
-``moto_wsgi_app``) read moto's internal state for the control API; they live here too, so this
-is the only module that knows moto's insides.
+The functions at the bottom (``moto_wsgi_app``, ``pending_callbacks``, ``time_out_callback``,
+``sent_emails``, ``lambda_functions``, ``lambda_function_facts``, ``save_lambda_logs``) read or
+write moto's internal state for the server and its control API; they live here too, so this is
+the only module that knows moto's insides.
 """
 
 from __future__ import annotations
