@@ -1,9 +1,18 @@
-"""Fixtures shared by every test depth. The app is synthesized once per session."""
+"""Fixtures shared by every test depth. The app is synthesized once per session.
+
+- ``synthesized_app``: the whole app, synthesized once (also reachable at collection time through
+  :func:`synthesize_once`, for tests generated from the templates, such as one fault case per step);
+- ``local_cloud``: a :class:`workflow_tools.local_cloud.LocalCloudHarness` on one local cloud per
+  session (a child process) with every stack of ``synthesized_app`` loaded; faults a test arms are
+  cleared after it. Used by ``tests/behaviour`` and ``tests/reliability`` (see ``docs/local-cloud.md``).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,11 +38,39 @@ class SynthesizedApp:
         return self.templates[stack_name]
 
 
-@pytest.fixture(scope="session")
-def synthesized_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
-    from app import build_app
+_SYNTHESIZED = pytest.StashKey[SynthesizedApp]()
 
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    assembly = build_app(outdir=str(outdir), context=cdk_json_context()).synth()
-    templates = {stack.stack_name: stack.template for stack in assembly.stacks}
-    return SynthesizedApp(outdir=outdir, templates=templates)
+
+def synthesize_once(config: pytest.Config) -> SynthesizedApp:
+    """The session's synthesized app: built on first use (a fixture, or a collection hook), then kept."""
+    if _SYNTHESIZED not in config.stash:
+        from app import build_app
+
+        outdir = Path(tempfile.mkdtemp(prefix="cdk.out-"))
+        # Removed after every session fixture (the local cloud reads the assembly) is torn down.
+        config.add_cleanup(lambda: shutil.rmtree(outdir, ignore_errors=True))
+        assembly = build_app(outdir=str(outdir), context=cdk_json_context()).synth()
+        templates = {stack.stack_name: stack.template for stack in assembly.stacks}
+        config.stash[_SYNTHESIZED] = SynthesizedApp(outdir=outdir, templates=templates)
+    return config.stash[_SYNTHESIZED]
+
+
+@pytest.fixture(scope="session")
+def synthesized_app(pytestconfig: pytest.Config) -> SynthesizedApp:
+    return synthesize_once(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def local_cloud_session(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The session's local cloud with the app loaded (synthesis overlaps the server's start-up)."""
+    from workflow_tools.local_cloud import running_local_cloud
+
+    with running_local_cloud(lambda: request.getfixturevalue("synthesized_app").outdir) as harness:
+        yield harness
+
+
+@pytest.fixture
+def local_cloud(local_cloud_session: Any) -> Iterator[Any]:
+    """The session's local cloud, with no fault left armed after the test."""
+    yield local_cloud_session
+    local_cloud_session.clear_faults()

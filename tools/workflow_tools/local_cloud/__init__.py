@@ -17,7 +17,7 @@ The layout tells the architecture:
   readable account of an execution.
 
 Harness API (stable; the workflow teams' behaviour tests use it through the ``local_cloud``
-fixture of ``tests/behaviour/conftest.py``)::
+fixture of ``tests/conftest.py``)::
 
     running_local_cloud(assembly=None, *, simulated_time=True, in_process=False)
         -> ContextManager[LocalCloudHarness]      # a child process unless in_process
@@ -40,6 +40,7 @@ fixture of ``tests/behaviour/conftest.py``)::
         .fail_callback(execution, state, *, error, cause="")
         .heartbeat(execution, state);  .time_out_callback(execution, state)
         .emails(*, to=None) -> list[SentEmail];  .lambda_log_lines(function_name=None) -> list[LogLine]
+        .inventory() -> Inventory    # what the services hold; after.changes_since(before) -> list[Change]
         .client(service) -> boto3 client of the local cloud
 
     task_steps_of_templates(synthesized_app.templates) -> list[TaskStep]   # for generated fault cases
@@ -60,6 +61,7 @@ from workflow_tools.local_cloud.harness import (
     SentEmail,
     running_local_cloud,
 )
+from workflow_tools.local_cloud.inventory import Change, Inventory
 from workflow_tools.local_cloud.loader import DeployedStack, LoadError, load_assembly
 from workflow_tools.local_cloud.process import LocalCloudProcess, LocalCloudStartError, launch, start
 from workflow_tools.local_cloud.server import LocalCloudServer, PortInUseError
@@ -67,12 +69,14 @@ from workflow_tools.local_cloud.steps import TaskStep, task_steps, task_steps_of
 from workflow_tools.local_cloud.trace import StateRun, Trace
 
 __all__ = [
+    "Change",
     "DeployedStack",
     "Execution",
     "ExecutionResult",
     "Fault",
     "FaultError",
     "HarnessError",
+    "Inventory",
     "LoadError",
     "LocalCloudHarness",
     "LocalCloudProcess",

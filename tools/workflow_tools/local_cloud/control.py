@@ -1,8 +1,9 @@
 """The local cloud's own HTTP API, next to the AWS APIs on the same port, under ``/_local_cloud/``.
 
 What AWS has no API for lives here: the health check, simulated time, fault injection, timing out
-a callback now, and the emails SES accepted. The harness is its client; so can be any tool
-pointed at a local cloud started with ``python -m workflow_tools.local_cloud``.
+a callback now, the emails SES accepted, and an inventory of what every service holds. The harness
+is its client; so can be any tool pointed at a local cloud started with
+``python -m workflow_tools.local_cloud``.
 
 =======  ===============================  ====================================================
 Method   Path                             What
@@ -16,6 +17,7 @@ GET      /_local_cloud/faults/delivered   every attempt a fault failed
 GET      /_local_cloud/callbacks          task tokens still waiting, with their execution
 POST     /_local_cloud/callbacks/timeout  ``{"taskToken"}``: that step times out now
 GET      /_local_cloud/emails             every email sent through SES, templates rendered
+GET      /_local_cloud/inventory          what the services hold, by kind (``patches.inventory``)
 POST     /_local_cloud/prewarm            start a warm Lambda worker for every function, in the background
 =======  ===============================  ====================================================
 """
@@ -89,6 +91,8 @@ class ControlApp:
             return 202, {"functions": runtime.prewarm()}
         if (method, route) == ("GET", "emails"):
             return 200, patches.sent_emails()
+        if (method, route) == ("GET", "inventory"):
+            return 200, patches.inventory()
         return 404, {"error": f"no local cloud route [{method} {PREFIX}{route}]"}
 
 

@@ -32,6 +32,7 @@ from workflow_constructs.naming import execution_name
 
 from workflow_tools.local_cloud.clock import Pause
 from workflow_tools.local_cloud.faults import DEFAULT_CAUSE, Fault, FaultError
+from workflow_tools.local_cloud.inventory import Inventory
 from workflow_tools.local_cloud.loader import DeployedStack, LoadError, load_assembly
 from workflow_tools.local_cloud.process import launch
 from workflow_tools.local_cloud.server import DEFAULT_REGION, LocalCloudServer
@@ -419,6 +420,13 @@ class LocalCloudHarness:
                 )
             )
         return emails
+
+    def inventory(self) -> Inventory:
+        """What every emulated service holds now (items, objects, messages, emails, roles, stacks, ...).
+
+        Compare two with ``after.changes_since(before)`` to see what something did.
+        """
+        return Inventory.from_json(self.control("GET", "inventory"))
 
     def lambda_log_lines(self, function_name: str | None = None) -> list[LogLine]:
         """Every line Lambda functions wrote (``/aws/lambda/<name>`` log groups), of one function or all."""

@@ -13,7 +13,7 @@ is process-wide and the test process must stay pristine for tests that use ``moc
 After upgrading moto, run ``python -m workflow_tools.local_cloud --canary`` first.
 
 The functions at the bottom (``moto_wsgi_app``, ``pending_callbacks``, ``time_out_callback``,
-``sent_emails``, ``lambda_functions``, ``lambda_function_facts``, ``save_lambda_logs``) read or
+``sent_emails``, ``inventory``, ``lambda_functions``, ``lambda_function_facts``, ``save_lambda_logs``) read or
 write moto's internal state for the server and its control API; they live here too, so this is
 the only module that knows moto's insides.
 """
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 import inspect
 import json
 import re
@@ -1554,6 +1555,59 @@ def _verify_extra_cfn() -> None:
         )
 
 
+# 20. Step Functions refuses payloads over 256 KiB -----------------------------------------------
+
+MAX_PAYLOAD_BYTES = 256 * 1024
+"""Step Functions' quota on an execution's input and a callback's output: 256 KiB as UTF-8."""
+_PAYLOAD_LIMITS = (("start_execution", "input"), ("send_task_success", "output"))
+
+
+def payload_too_large(value: Any) -> bool:
+    """Whether ``value`` (a request's ``input``/``output`` string) is over Step Functions' 256 KiB quota."""
+    return isinstance(value, str) and len(value.encode("utf-8")) > MAX_PAYLOAD_BYTES
+
+
+def _check_payload_limits() -> None:
+    from moto.stepfunctions.exceptions import ValidationException
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    for action, _ in _PAYLOAD_LIMITS:
+        _require_parameters("sfn-payload-limits", getattr(StepFunctionResponse, action), ("self",))
+    _require_parameters("sfn-payload-limits", ValidationException.__init__, ("self", "msg"))
+
+
+def _apply_payload_limits() -> None:
+    from moto.stepfunctions.exceptions import ValidationException
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    for action, parameter in _PAYLOAD_LIMITS:
+        original = getattr(StepFunctionResponse, action)
+        if getattr(original, "_local_cloud", False):
+            continue
+
+        def checked(self: Any, _original: Any = original, _parameter: str = parameter) -> Any:
+            # AWS validates the request before anything happens: no execution, no answered callback.
+            if payload_too_large(self._get_param(_parameter)):
+                raise ValidationException(
+                    f"1 validation error detected: Value at '{_parameter}' failed to satisfy constraint: "
+                    f"Member must have length less than or equal to {MAX_PAYLOAD_BYTES}"
+                )
+            return _original(self)
+
+        _mark(checked, original)
+        _replace(StepFunctionResponse, action, checked)
+
+
+def _verify_payload_limits() -> None:
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    _require_replaced(
+        "sfn-payload-limits", *(getattr(StepFunctionResponse, action) for action, _ in _PAYLOAD_LIMITS)
+    )
+    _require(payload_too_large("x" * (MAX_PAYLOAD_BYTES + 1)), "sfn-payload-limits", "limit not applied")
+    _require(not payload_too_large("x" * MAX_PAYLOAD_BYTES), "sfn-payload-limits", "limit off by one")
+
+
 PATCHES: tuple[Patch, ...] = (
     Patch(
         "sfn-execute",
@@ -1682,6 +1736,13 @@ PATCHES: tuple[Patch, ...] = (
         _verify_change_sets,
     ),
     Patch(
+        "sfn-payload-limits",
+        "moto accepts execution inputs and callback outputs over 256 KiB; Step Functions refuses them.",
+        _check_payload_limits,
+        _apply_payload_limits,
+        _verify_payload_limits,
+    ),
+    Patch(
         "cfn-extra-resources",
         "moto's CloudFormation skips SES templates and identities and DynamoDB global tables (CDK TableV2).",
         _check_extra_cfn,
@@ -1777,6 +1838,98 @@ def sent_emails() -> list[dict[str, Any]]:
                     )
                 emails.append(row)
     return emails
+
+
+def inventory() -> dict[str, dict[str, Any]]:
+    """What the emulated services hold, by kind, for tests that compare before and after.
+
+    Kinds (each ``{identifier: value}``): ``dynamodb:items`` (table: item count),
+    ``dynamodb:content`` (table: digest of every item), ``s3:objects`` (``bucket/key``: ETag, current
+    versions only), ``sns:messages`` (topic ARN: messages published), ``sqs:messages`` (queue: messages
+    held), ``ses:emails`` (recipient: emails accepted), ``iam:roles`` (path + name: ARN),
+    ``secretsmanager:secrets`` (name: ARN, not those deleted), ``apigateway:api-keys`` (id: name),
+    ``cloudformation:stacks`` (name: status, not deleted ones), ``cloudformation:change-sets``
+    (``stack/change set``: status), ``stepfunctions:executions`` (state machine: executions started).
+    """
+    from moto.apigateway.models import apigateway_backends
+    from moto.cloudformation.models import cloudformation_backends
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.iam.models import iam_backends
+    from moto.s3.models import FakeKey, s3_backends
+    from moto.secretsmanager.models import secretsmanager_backends
+    from moto.sns.models import sns_backends
+    from moto.sqs.models import sqs_backends
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    def backends(backend_dict: Any) -> list[Any]:
+        # Only the accounts and regions in use: indexing a BackendDict would create the others.
+        return [backend for account in list(backend_dict.values()) for backend in list(account.values())]
+
+    found: dict[str, dict[str, Any]] = {}
+    items, content = found.setdefault("dynamodb:items", {}), found.setdefault("dynamodb:content", {})
+    for backend in backends(dynamodb_backends):
+        for name, table in list(backend.tables.items()):
+            rows = sorted(
+                json.dumps(item.to_json(), sort_keys=True, default=str) for item in table.all_items()
+            )
+            items[name] = len(rows)
+            content[name] = hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
+    found["s3:objects"] = {
+        f"{name}/{key}": value.etag
+        for backend in backends(s3_backends)
+        for name, bucket in list(backend.buckets.items())
+        for key, value in list(bucket.keys.items())
+        if isinstance(value, FakeKey)  # a delete marker is not an object
+    }
+    found["sns:messages"] = {
+        arn: len(topic.sent_notifications)
+        for backend in backends(sns_backends)
+        for arn, topic in list(backend.topics.items())
+    }
+    found["sqs:messages"] = {
+        name: len(queue._messages)
+        for backend in backends(sqs_backends)
+        for name, queue in list(backend.queues.items())
+    }
+    emails: dict[str, int] = {}
+    for email in sent_emails():
+        for recipient in email["to"] + email["cc"] + email["bcc"]:
+            emails[recipient] = emails.get(recipient, 0) + 1
+    found["ses:emails"] = emails
+    found["iam:roles"] = {
+        f"{role.path}{role.name}": role.arn
+        for backend in backends(iam_backends)
+        for role in list(backend.roles.values())
+    }
+    found["secretsmanager:secrets"] = {
+        secret.name: secret.arn
+        for backend in backends(secretsmanager_backends)
+        for secret in list(backend.secrets.values())
+        if not secret.is_deleted()
+    }
+    found["apigateway:api-keys"] = {
+        key_id: key.name
+        for backend in backends(apigateway_backends)
+        for key_id, key in list(backend.keys.items())
+    }
+    backends_cfn = backends(cloudformation_backends)
+    found["cloudformation:stacks"] = {
+        stack.name: stack.status
+        for backend in backends_cfn
+        for stack in list(backend.stacks.values())
+        if stack.status != "DELETE_COMPLETE"
+    }
+    found["cloudformation:change-sets"] = {
+        f"{change_set.stack_name}/{change_set.change_set_name}": change_set.status
+        for backend in backends_cfn
+        for change_set in list(backend.change_sets.values())
+    }
+    found["stepfunctions:executions"] = {
+        machine.name: len(machine.executions)
+        for backend in backends(stepfunctions_parser_backends)
+        for machine in list(backend.state_machines)
+    }
+    return found
 
 
 def lambda_functions() -> list[Any]:
