@@ -73,6 +73,7 @@ DEFAULT_ADMIN_USER_RESOURCES: tuple[Mapping[str, Any], ...] = (
     {"type": "access-scope", "config": {"scope": "tenant-admin"}},
 )
 """What the first admin user gets from the user-provisioning workflow."""
+ACCESS_LOG_RETENTION = Duration.days(365)  # tenant-bucket access logs, kept a year for audits
 EARLIER_CHILD_POLL = Duration.seconds(30)  # how often to look at a still-running earlier child
 
 S3_ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
@@ -715,7 +716,7 @@ def _access_log_bucket(scope: Construct) -> s3.Bucket:
         encryption=s3.BucketEncryption.S3_MANAGED,
         enforce_ssl=True,
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+        lifecycle_rules=[s3.LifecycleRule(expiration=ACCESS_LOG_RETENTION)],
         removal_policy=RemovalPolicy.RETAIN,
     )
     Validations.of(bucket).acknowledge(
