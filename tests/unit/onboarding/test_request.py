@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from onboarding.request import OnboardingRequestInvalid, derive_customer_id, validate_request
 from shared.errors import RequestInvalidError
+from workflow_constructs.workflows.onboarding import DEFAULT_PLANS
 
 PLANS = ("starter", "team")
 
@@ -130,3 +134,23 @@ def test_every_problem_is_reported_at_once_in_field_order():
     assert str(raised.value) == "; ".join(raised.value.problems)
     assert isinstance(raised.value, RequestInvalidError)
     assert type(raised.value).__name__ == "OnboardingRequestInvalid"
+
+
+SAMPLES = Path(__file__).resolve().parents[3] / "samples" / "customer-onboarding"
+
+
+def test_the_happy_path_sample_is_a_valid_request():
+    request = validate_request(json.loads((SAMPLES / "happy-path.json").read_text()), plans=DEFAULT_PLANS)
+    assert request.customer_id == derive_customer_id("ada@example.com")
+
+
+def test_the_invalid_sample_fails_with_the_problems_its_readme_promises():
+    event = json.loads((SAMPLES / "invalid-request.json").read_text())
+    with pytest.raises(OnboardingRequestInvalid) as raised:
+        validate_request(event, plans=DEFAULT_PLANS)
+    assert [problem.split(":")[0] for problem in raised.value.problems] == [
+        "customer.name",
+        "customer.email",
+        "customer.plan",
+        "requestedBy",
+    ]
