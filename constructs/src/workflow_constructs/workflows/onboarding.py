@@ -44,6 +44,7 @@ from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
 
 from constructs import Construct
 from workflow_constructs import tasks
+from workflow_constructs.cfn_lint import RESOURCE_TYPE_NOT_IN_EVERY_REGION, ignore_cfn_lint
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.workflow import Workflow
@@ -199,9 +200,11 @@ class OnboardingWorkflow(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
 
-        self.sender_identity = sender_identity or ses.EmailIdentity(
-            self, "Sender", identity=ses.Identity.email(sender_address)
-        )
+        if sender_identity is None:
+            created = ses.EmailIdentity(self, "Sender", identity=ses.Identity.email(sender_address))
+            ignore_cfn_lint(created.node.default_child, RESOURCE_TYPE_NOT_IN_EVERY_REGION)  # type: ignore[arg-type]
+            sender_identity = created
+        self.sender_identity = sender_identity
         self.welcome_template_name = f"{workflow_name}-welcome"
         self.welcome_template = ses.CfnTemplate(
             self,
@@ -213,6 +216,7 @@ class OnboardingWorkflow(Construct):
                 html_part=welcome_email.html,
             ),
         )
+        ignore_cfn_lint(self.welcome_template, RESOURCE_TYPE_NOT_IN_EVERY_REGION)
 
         self.functions = self._functions(workflow_name, plans, sentry_dsn_secret)
         self.business_metrics = [
