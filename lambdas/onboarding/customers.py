@@ -43,9 +43,26 @@ def _current(dynamodb: Any, table_name: str, customer_id: str) -> dict[str, Any]
         )
 
 
+def _transition(dynamodb: Any, action: str, **update: Any) -> bool:
+    """Make a conditional update; False when its condition did not hold (nothing was written)."""
+    try:
+        with transient_aws_errors(action):
+            dynamodb.update_item(**update)
+    except ClientError as error:
+        if error_code(error) != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
+def _attribute(item: dict[str, Any], name: str) -> str | None:
+    value = item.get(name, {})
+    return str(value.get("S", value.get("N"))) if value else None
+
+
 def _describe(item: dict[str, Any]) -> str:
-    status = item.get("status", {}).get("S", "missing")
-    owner = item.get("correlationId", {}).get("S", "nobody")
+    status = _attribute(item, "status") or "missing"
+    owner = _attribute(item, "correlationId") or "nobody"
     return f"status [{status}], request [{owner}]"
 
 
@@ -68,36 +85,31 @@ def complete_onboarding(
         "status": ACTIVE,
         "provisioned": provisioned,
     }
-    try:
-        with transient_aws_errors("mark the customer active"):
-            dynamodb.update_item(
-                TableName=table_name,
-                Key={"customerId": {"S": customer_id}},
-                UpdateExpression="SET #status = :active, provisioned = :provisioned, "
-                "activatedAt = :now, updatedAt = :now",
-                ConditionExpression="correlationId = :request AND #status = :onboarding",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":active": {"S": ACTIVE},
-                    ":onboarding": {"S": ONBOARDING},
-                    ":request": {"S": correlation_id},
-                    ":provisioned": {"S": json.dumps(provisioned, sort_keys=True)},
-                    ":now": {"S": now},
-                },
-            )
-    except ClientError as error:
-        if error_code(error) != "ConditionalCheckFailedException":
-            raise
+    changed = _transition(
+        dynamodb,
+        "mark the customer active",
+        TableName=table_name,
+        Key={"customerId": {"S": customer_id}},
+        UpdateExpression="SET #status = :active, provisioned = :provisioned, "
+        "activatedAt = :now, updatedAt = :now",
+        ConditionExpression="correlationId = :request AND #status = :onboarding",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":active": {"S": ACTIVE},
+            ":onboarding": {"S": ONBOARDING},
+            ":request": {"S": correlation_id},
+            ":provisioned": {"S": json.dumps(provisioned, sort_keys=True)},
+            ":now": {"S": now},
+        },
+    )
+    if not changed:
         item = _current(dynamodb, table_name, customer_id)
-        if item.get("status", {}).get("S") == ACTIVE and item.get("correlationId", {}).get("S") == (
-            correlation_id
-        ):
-            return Transition(output=output, changed=False)
-        raise CustomerNotOnboardingError(
-            f"customer [{customer_id}] cannot become active for request [{correlation_id}]: "
-            f"the record has {_describe(item)}"
-        ) from None
-    return Transition(output=output, changed=True)
+        if (_attribute(item, "status"), _attribute(item, "correlationId")) != (ACTIVE, correlation_id):
+            raise CustomerNotOnboardingError(
+                f"customer [{customer_id}] cannot become active for request [{correlation_id}]: "
+                f"the record has {_describe(item)}"
+            )
+    return Transition(output=output, changed=changed)
 
 
 def record_failure(
@@ -117,40 +129,36 @@ def record_failure(
     the same request starts a fresh child instead of finding the failed one.
     """
     output = {"customerId": customer_id, "status": ONBOARDING_FAILED, "error": error}
-    try:
-        with transient_aws_errors("record the onboarding failure"):
-            dynamodb.update_item(
-                TableName=table_name,
-                Key={"customerId": {"S": customer_id}},
-                UpdateExpression="SET #status = :failed, failureError = :error, failureCause = :cause, "
-                "failedAt = :now, updatedAt = :now, attempt = attempt + :one",
-                ConditionExpression="correlationId = :request AND #status = :onboarding "
-                "AND attempt = :attempt",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":failed": {"S": ONBOARDING_FAILED},
-                    ":onboarding": {"S": ONBOARDING},
-                    ":request": {"S": correlation_id},
-                    ":attempt": {"N": str(attempt)},
-                    ":one": {"N": "1"},
-                    ":error": {"S": error or "Unknown"},
-                    ":cause": {"S": (cause or "")[:FAILURE_CAUSE_MAX_CHARS]},
-                    ":now": {"S": now},
-                },
-            )
-    except ClientError as failure:
-        if error_code(failure) != "ConditionalCheckFailedException":
-            raise
+    changed = _transition(
+        dynamodb,
+        "record the onboarding failure",
+        TableName=table_name,
+        Key={"customerId": {"S": customer_id}},
+        UpdateExpression="SET #status = :failed, failureError = :error, failureCause = :cause, "
+        "failedAt = :now, updatedAt = :now, attempt = attempt + :one",
+        ConditionExpression="correlationId = :request AND #status = :onboarding AND attempt = :attempt",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":failed": {"S": ONBOARDING_FAILED},
+            ":onboarding": {"S": ONBOARDING},
+            ":request": {"S": correlation_id},
+            ":attempt": {"N": str(attempt)},
+            ":one": {"N": "1"},
+            ":error": {"S": error or "Unknown"},
+            ":cause": {"S": (cause or "")[:FAILURE_CAUSE_MAX_CHARS]},
+            ":now": {"S": now},
+        },
+    )
+    if not changed:
         item = _current(dynamodb, table_name, customer_id)
-        already = (
-            item.get("status", {}).get("S") == ONBOARDING_FAILED
-            and item.get("correlationId", {}).get("S") == correlation_id
-            and int(item.get("attempt", {}).get("N", "0")) == attempt + 1
-        )
-        if already:
-            return Transition(output=output, changed=False)
-        raise CustomerNotOnboardingError(
-            f"cannot record the failure of customer [{customer_id}] for request [{correlation_id}], "
-            f"attempt [{attempt}]: the record has {_describe(item)}"
-        ) from None
-    return Transition(output=output, changed=True)
+        recorded = (ONBOARDING_FAILED, correlation_id, str(attempt + 1))
+        if (
+            _attribute(item, "status"),
+            _attribute(item, "correlationId"),
+            _attribute(item, "attempt"),
+        ) != recorded:
+            raise CustomerNotOnboardingError(
+                f"cannot record the failure of customer [{customer_id}] for request [{correlation_id}], "
+                f"attempt [{attempt}]: the record has {_describe(item)}"
+            )
+    return Transition(output=output, changed=changed)
