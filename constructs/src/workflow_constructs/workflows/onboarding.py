@@ -361,7 +361,7 @@ class OnboardingWorkflow(Construct):
             table=self.customers_table,
             key=customer_key,
             update_expression=(
-                "SET #status = :onboarding, customerName = :name, email = :email, plan = :plan, "
+                "SET #status = :onboarding, customerName = :name, email = :email, #plan = :plan, "
                 "correlationId = :request, requestedBy = :requestedBy, updatedAt = :now, "
                 "createdAt = if_not_exists(createdAt, :now), attempt = if_not_exists(attempt, :first) "
                 "REMOVE failureError, failureCause, failedAt"
@@ -369,7 +369,8 @@ class OnboardingWorkflow(Construct):
             # A new customer, or this same request again while it is not yet complete.
             condition_expression="attribute_not_exists(customerId) OR "
             "(correlationId = :request AND #status <> :active)",
-            expression_attribute_names={"#status": "status"},
+            # Both are DynamoDB reserved words.
+            expression_attribute_names={"#status": "status", "#plan": "plan"},
             expression_attribute_values={
                 ":onboarding": tasks.ddb_string("ONBOARDING"),
                 ":active": tasks.ddb_string("ACTIVE"),
