@@ -2,7 +2,8 @@
 
 The app's CustomerOnboarding stack (no user-provisioning workflow yet) comes from the session
 synth; one more app, synthesized once for this module with every check on, covers the nested
-admin-user step and the Sentry opt-in.
+admin-user step (a child imported by name, as app.py will wire it, and a child built in the same
+stack), the Sentry opt-in and two onboarding workflows side by side.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Match, Template
-from workflow_constructs import InvalidPropsError, add_checks
+from workflow_constructs import InvalidPropsError, Workflow, add_checks
 from workflow_constructs.definition import state_machines
 from workflow_constructs.workflows.onboarding import OnboardingWorkflow, WelcomeEmail
 
@@ -37,24 +38,51 @@ def states(synthesized_app) -> dict:
 
 @pytest.fixture(scope="module")
 def nested(tmp_path_factory) -> tuple[OnboardingWorkflow, dict]:
-    """The workflow with a user-provisioning child and a Sentry secret, synthesized with every check."""
+    """Two workflows with user-provisioning children, synthesized with every check on.
+
+    Returns the one whose child is imported by name (with a Sentry secret) and the stack's template.
+    """
     app = cdk.App(
         outdir=str(tmp_path_factory.mktemp("onboarding")), context={"aws:cdk:version-reporting": False}
     )
     stack = cdk.Stack(app, "Nested")
+    topic = sns.Topic(stack, "Operations", enforce_ssl=True)
     workflow = OnboardingWorkflow(
         stack,
         "Onboarding",
         sender_address="hello@example.com",
-        alarm_topic=sns.Topic(stack, "Operations", enforce_ssl=True),
+        alarm_topic=topic,
         user_provisioning=sfn.StateMachine.from_state_machine_name(stack, "Users", "user-provisioning"),
         sentry_dsn_secret=secretsmanager.Secret.from_secret_name_v2(stack, "Sentry", "sentry-dsn"),
         plans=("basic",),
         welcome_email=WelcomeEmail(subject="Hi {{name}}", text="Hello", html="<p>Hello</p>"),
     )
+    child_in_stack = Workflow(
+        stack,
+        "UsersInStack",
+        workflow_name="users-in-stack",
+        definition=sfn.Pass(stack, "Provision the user"),
+    )
+    OnboardingWorkflow(
+        stack,
+        "SecondOnboarding",
+        workflow_name="second-onboarding",
+        sender_address="hello@second.example",
+        alarm_topic=topic,
+        user_provisioning=child_in_stack.state_machine,
+    )
     add_checks(app)
     app.synth()  # raises when a guard or a cdk-nag rule finds anything unacknowledged
     return workflow, Template.from_stack(stack).to_json()
+
+
+def _definition_named(template: dict, name: str) -> dict:
+    (logical_id,) = [
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource.get("Properties", {}).get("StateMachineName") == name
+    ]
+    return state_machines(template)[logical_id]
 
 
 # The app's stack -----------------------------------------------------------------------------------
@@ -168,13 +196,28 @@ def test_every_failure_after_recording_rolls_back_records_notifies_and_fails_wit
         "Record the onboarding failure",
         "Notify operations of the failure",
     ]
-    for step, following in zip(path, [*path[1:], "Fail the onboarding"], strict=True):
+    for step, following in zip(path, [*path[1:], "Can the error be raised as it is"], strict=True):
         assert states[step]["Next"] == following
         assert states[step]["Catch"][0]["Next"] == following
-    assert states["Fail the onboarding"] == {
+    # The original error is raised as it is, unless it is a Step Functions error (a Fail state may
+    # not raise `States.*`): then it leads the cause of OnboardingStepFailed.
+    choice = states["Can the error be raised as it is"]
+    assert choice["Choices"] == [
+        {
+            "Variable": "$.failure.Error",
+            "StringMatches": "States.*",
+            "Next": "Fail the onboarding after a Step Functions error",
+        }
+    ]
+    assert states[choice["Default"]] == {
         "Type": "Fail",
         "ErrorPath": "$.failure.Error",
         "CausePath": "$.failure.Cause",
+    }
+    assert states["Fail the onboarding after a Step Functions error"] == {
+        "Type": "Fail",
+        "Error": "OnboardingStepFailed",
+        "CausePath": "States.Format('{}: {}', $.failure.Error, $.failure.Cause)",
     }
     notify = states["Notify operations of the failure"]
     assert notify["Parameters"]["Message"]["error.$"] == "$.failure.Error"
@@ -267,7 +310,7 @@ def test_the_workflow_may_publish_to_the_encrypted_operations_topic(app_template
 
 def test_the_admin_user_is_provisioned_by_a_deterministically_named_child(nested):
     _, template = nested
-    states = _only_definition(template)["States"]
+    states = _definition_named(template, "customer-onboarding")["States"]
     start = states["Provision the first admin user"]
     assert (
         states["Provision the tenant configuration and storage"]["Next"] == "Provision the first admin user"
@@ -289,15 +332,39 @@ def test_the_admin_user_is_provisioned_by_a_deterministically_named_child(nested
         "correlationId.$": "$.correlationId",
         "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id",
     }
-    assert [c["ErrorEquals"] for c in start["Catch"]] == [
-        ["StepFunctions.ExecutionAlreadyExistsException"],
-        ["States.ALL"],
+    assert [(c["ErrorEquals"], c["Next"]) for c in start["Catch"]] == [
+        (["StepFunctions.ExecutionAlreadyExistsException"], "Look up the earlier admin user provisioning"),
+        (["States.TaskFailed"], "Read why the admin user provisioning failed"),
+        (["States.ALL"], "Roll back the tenant resources"),
     ]
+
+
+def test_a_failed_child_fails_onboarding_with_the_childs_own_error_when_it_named_one(nested):
+    _, template = nested
+    states = _definition_named(template, "customer-onboarding")["States"]
+    assert states["Read why the admin user provisioning failed"]["Parameters"] == {
+        "execution.$": "States.StringToJson($.failure.Cause)"
+    }
+    choice = states["Did the admin user provisioning name its error"]
+    assert choice["Choices"] == [
+        {
+            "Variable": "$.adminUserFailure.execution.Error",
+            "IsPresent": True,
+            "Next": "Take the error of the admin user provisioning",
+        }
+    ]
+    assert choice["Default"] == "Roll back the tenant resources"
+    take = states["Take the error of the admin user provisioning"]
+    assert take["Parameters"] == {
+        "Error.$": "$.adminUserFailure.execution.Error",
+        "Cause.$": "$.failure.Cause",
+    }
+    assert (take["ResultPath"], take["Next"]) == ("$.failure", "Roll back the tenant resources")
 
 
 def test_a_child_from_an_earlier_run_is_waited_for_and_used_not_started_again(nested):
     _, template = nested
-    states = _only_definition(template)["States"]
+    states = _definition_named(template, "customer-onboarding")["States"]
     describe = states["Look up the earlier admin user provisioning"]
     assert describe["Resource"].endswith(":states:::aws-sdk:sfn:describeExecution")
     assert describe["Parameters"]["ExecutionArn.$"].endswith(
@@ -318,9 +385,13 @@ def test_a_child_from_an_earlier_run_is_waited_for_and_used_not_started_again(ne
 
 def test_every_function_reports_to_sentry_when_a_dsn_secret_is_given(nested):
     workflow, template = nested
-    functions = Template.from_json(template).find_resources("AWS::Lambda::Function")
+    functions = [
+        function
+        for function in Template.from_json(template).find_resources("AWS::Lambda::Function").values()
+        if "SENTRY_DSN_SECRET_ARN" in function["Properties"]["Environment"]["Variables"]
+    ]
     assert len(functions) == len(workflow.functions) == 5
-    for function in functions.values():
+    for function in functions:
         assert "SENTRY_DSN_SECRET_ARN" in function["Properties"]["Environment"]["Variables"]
         assert function["Properties"]["Environment"]["Variables"]["ALLOWED_PLANS"] == "basic"
 
@@ -388,3 +459,13 @@ def test_a_sender_address_known_only_at_deploy_time_is_not_checked():
         stack, "Onboarding", sender_address=address, alarm_topic=sns.Topic(stack, "Ops")
     )
     assert workflow.state_machine is not None
+
+
+def test_two_workflows_in_one_stack_get_their_own_template_and_child(nested):
+    _, template = nested
+    states = _definition_named(template, "second-onboarding")["States"]
+    assert states["Send the welcome email"]["Parameters"]["Content"]["Template"]["TemplateName"] == (
+        "second-onboarding-welcome"
+    )
+    describe = states["Look up the earlier admin user provisioning"]["Parameters"]["ExecutionArn.$"]
+    assert ":execution:${Select:6:${Split:::${UsersInStackStateMachine" in describe

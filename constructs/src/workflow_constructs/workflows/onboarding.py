@@ -21,11 +21,15 @@ Output: ``{"correlationId", "customerId", "status": "ACTIVE", "provisioned": {"t
 "adminUser": {...}}}`` (``adminUser`` only with a user-provisioning workflow).
 
 Errors: ``OnboardingRequestInvalid`` (bad input; nothing written), ``CustomerAlreadyExists`` (the
-customer was recorded by another request), otherwise the error of the step that failed.
+customer was recorded by another request); after a rollback, the error of the step that failed
+(for the admin user, the user-provisioning workflow's own error, ``ProvisioningFailed``), or
+``OnboardingStepFailed`` when that was a Step Functions error (``States.Timeout: ...`` in the cause),
+or ``AdminUserNotProvisioned`` when an earlier run's admin-user execution did not succeed.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -50,10 +54,12 @@ from workflow_constructs.function import PythonFunction
 from workflow_constructs.workflow import Workflow
 
 __all__ = [
+    "ADMIN_USER_NOT_PROVISIONED",
     "CUSTOMER_ALREADY_EXISTS",
     "DEFAULT_PLANS",
     "DEFAULT_WORKFLOW_NAME",
     "REQUEST_INVALID",
+    "STEP_FAILED",
     "OnboardingWorkflow",
     "WelcomeEmail",
 ]
@@ -64,6 +70,10 @@ REQUEST_INVALID = "OnboardingRequestInvalid"
 """Error of an execution whose input is invalid; its cause lists every problem."""
 CUSTOMER_ALREADY_EXISTS = "CustomerAlreadyExists"
 """Error of an execution for a customer another request already recorded."""
+ADMIN_USER_NOT_PROVISIONED = "AdminUserNotProvisioned"
+"""Error when an earlier run's admin-user execution (found by its name) did not succeed."""
+STEP_FAILED = "OnboardingStepFailed"
+"""Error raised for a step's Step Functions error (``States.Timeout``...); the cause starts with it."""
 METRIC_CUSTOMERS_ONBOARDED = "CustomersOnboarded"
 METRIC_ONBOARDING_FAILED = "OnboardingFailed"
 TENANT_PREFIX_PATTERN = "tenants/*"
@@ -427,8 +437,31 @@ class OnboardingWorkflow(Construct):
         )
 
         # Failure path: roll back, record why, tell operations, fail with the original error.
-        fail = sfn.Fail(
-            self, "Fail the onboarding", error_path=f"{_FAILURE}.Error", cause_path=f"{_FAILURE}.Cause"
+        # A Fail state may not raise a `States.*` error; those are raised under a name of ours,
+        # the original error leading the cause.
+        fail = (
+            sfn.Choice(self, "Can the error be raised as it is")
+            .when(
+                sfn.Condition.string_matches(f"{_FAILURE}.Error", "States.*"),
+                sfn.Fail(
+                    self,
+                    "Fail the onboarding after a Step Functions error",
+                    error=STEP_FAILED,
+                    cause_path=sfn.JsonPath.format(
+                        "{}: {}",
+                        sfn.JsonPath.string_at(f"{_FAILURE}.Error"),
+                        sfn.JsonPath.string_at(f"{_FAILURE}.Cause"),
+                    ),
+                ),
+            )
+            .otherwise(
+                sfn.Fail(
+                    self,
+                    "Fail the onboarding",
+                    error_path=f"{_FAILURE}.Error",
+                    cause_path=f"{_FAILURE}.Cause",
+                )
+            )
         )
         notify = tasks.publish_to_topic(
             self,
@@ -647,7 +680,7 @@ class OnboardingWorkflow(Construct):
             self,
             "Note the earlier admin user failure",
             parameters={
-                "Error": "States.TaskFailed",
+                "Error": ADMIN_USER_NOT_PROVISIONED,
                 "Cause": sfn.JsonPath.format(
                     "The earlier admin user provisioning {} ended {}",
                     sfn.JsonPath.string_at("$.earlierAdminUser.ExecutionArn"),
@@ -656,7 +689,34 @@ class OnboardingWorkflow(Construct):
             },
             result_path=_FAILURE,
         )
+        # A failed child fails this step with States.TaskFailed and its description as the cause:
+        # raise the child's own error (ProvisioningFailed) when it named one.
+        read_child_failure = sfn.Pass(
+            self,
+            "Read why the admin user provisioning failed",
+            parameters={
+                "execution": sfn.JsonPath.string_to_json(sfn.JsonPath.string_at(f"{_FAILURE}.Cause"))
+            },
+            result_path="$.adminUserFailure",
+        )
+        child_error = sfn.Pass(
+            self,
+            "Take the error of the admin user provisioning",
+            parameters={
+                "Error": sfn.JsonPath.string_at("$.adminUserFailure.execution.Error"),
+                "Cause": sfn.JsonPath.string_at(f"{_FAILURE}.Cause"),
+            },
+            result_path=_FAILURE,
+        )
+        read_child_failure.next(
+            sfn.Choice(self, "Did the admin user provisioning name its error")
+            .when(
+                sfn.Condition.is_present("$.adminUserFailure.execution.Error"), child_error.next(on_failure)
+            )
+            .otherwise(on_failure)
+        )
         start.add_catch(describe, errors=[_CHILD_ALREADY_EXISTS], result_path="$.earlierAdminUser")
+        start.add_catch(read_child_failure, errors=["States.TaskFailed"], result_path=_FAILURE)
         start.add_catch(on_failure, errors=list(_ALL_ERRORS), result_path=_FAILURE)
         describe.add_catch(on_failure, errors=list(_ALL_ERRORS), result_path=_FAILURE)
         describe.next(
@@ -754,15 +814,13 @@ def _child_executions(scope: Construct, child: sfn.IStateMachine) -> str:
 
 
 def _execution_arn(scope: Construct, child: sfn.IStateMachine, suffix: str) -> str:
-    parts = Arn.split(child.state_machine_arn, ArnFormat.COLON_RESOURCE_NAME)
+    # Built the way the `.sync` integration builds its own grant, so that both name the same ARN.
+    name = Arn.split(child.state_machine_arn, ArnFormat.COLON_RESOURCE_NAME).resource_name
     return Stack.of(scope).format_arn(
         service="states",
         resource="execution",
-        resource_name=f"{parts.resource_name}{suffix}",
+        resource_name=f"{name}{suffix}",
         arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        region=parts.region,
-        account=parts.account,
-        partition=parts.partition,
     )
 
 
@@ -772,15 +830,14 @@ def _logical_id(scope: Construct, arn: str) -> str:
 
 
 def _finding_text(value: Any) -> str:
-    """A resolved CloudFormation value as cdk-nag writes it in a finding id."""
+    """A resolved CloudFormation value written the way cdk-nag writes it in a finding id."""
     if isinstance(value, str):
         return value
-    if isinstance(value, dict) and len(value) == 1:
-        ((function, argument),) = value.items()
-        if function == "Ref":
-            return f"<{argument}>"
-        if function == "Fn::GetAtt":
-            return f"<{argument[0]}.{argument[1]}>"
-        if function == "Fn::Join":
-            return str(argument[0]).join(_finding_text(part) for part in argument[1])
-    raise InvalidPropsError("user_provisioning", "has an ARN this construct cannot read", value)
+    if isinstance(value, dict) and list(value) == ["Ref"]:
+        return f"<{value['Ref']}>"
+    if isinstance(value, dict) and list(value) == ["Fn::GetAtt"]:
+        return "<{}.{}>".format(*value["Fn::GetAtt"])
+    if isinstance(value, dict) and list(value) == ["Fn::Join"]:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_finding_text(part) for part in parts)
+    return json.dumps(value, separators=(",", ":"))
