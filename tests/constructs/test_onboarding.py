@@ -326,8 +326,10 @@ def test_the_admin_user_is_provisioned_by_a_deterministically_named_child(nested
             "role": "admin",
         },
         "resources": [
+            {"type": "storage-prefix", "config": {"name": "home"}},
             {"type": "profile-record", "config": {}},
-            {"type": "access-scope", "config": {"scope": "tenant-admin"}},
+            {"type": "access-scope", "config": {"access": "read-write"}},
+            {"type": "api-key", "config": {}},
         ],
         "correlationId.$": "$.correlationId",
         "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id",

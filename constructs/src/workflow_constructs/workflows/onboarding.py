@@ -80,8 +80,10 @@ TENANT_PREFIX_PATTERN = "tenants/*"
 """Every tenant's storage lives under ``tenants/<tenant id>/`` (see ``lambdas/onboarding/tenant.py``)."""
 ADMIN_ROLE = "admin"
 DEFAULT_ADMIN_USER_RESOURCES: tuple[Mapping[str, Any], ...] = (
+    {"type": "storage-prefix", "config": {"name": "home"}},
     {"type": "profile-record", "config": {}},
-    {"type": "access-scope", "config": {"scope": "tenant-admin"}},
+    {"type": "access-scope", "config": {"access": "read-write"}},
+    {"type": "api-key", "config": {}},
 )
 """What the first admin user gets from the user-provisioning workflow."""
 ACCESS_LOG_RETENTION = Duration.days(365)  # tenant-bucket access logs, kept a year for audits
@@ -177,8 +179,8 @@ class OnboardingWorkflow(Construct):
             Default: an identity for ``sender_address`` is created (AWS emails it a verification link).
         :param user_provisioning: the workflow that provisions the first admin user, run nested.
             Default: none; no admin user is provisioned.
-        :param admin_user_resources: the ``resources`` asked for the admin user. Default: a
-            profile record and a tenant-admin access scope.
+        :param admin_user_resources: the ``resources`` asked for the admin user. Default: a home
+            storage prefix, a profile record, a read-write access scope and an API key.
         :param plans: the plan names a customer may sign up for. Default: ``DEFAULT_PLANS``.
         :param welcome_email: the welcome template. Default: ``WelcomeEmail()``.
         :param workflow_name: the state machine's name; also names the SES template.
