@@ -74,3 +74,7 @@ def local_cloud(local_cloud_session: Any) -> Iterator[Any]:
     """The session's local cloud, with no fault left armed after the test."""
     yield local_cloud_session
     local_cloud_session.clear_faults()
+
+
+# The reliability report (counts printed at the end of the run; ``--reliability-readme``).
+pytest_plugins = ("tests.reliability.plugin",)

@@ -80,7 +80,10 @@ def _observed(function: Handler, log_keys: LogKeys | None) -> Handler:
         started = time.perf_counter()
         step = function.__name__
         logger.append_keys(**_key_fields(log_keys, event))
-        logger.info("Step started", extra={"step": step, "event_keys": sorted(event or {})})
+        # Only an object's keys: a malformed payload (a number, a list of addresses) is neither
+        # iterable as keys nor safe to log.
+        keys = sorted(event) if isinstance(event, dict) else []
+        logger.info("Step started", extra={"step": step, "event_keys": keys})
         try:
             result = function(event, context)
         except Exception as error:

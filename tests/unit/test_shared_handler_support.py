@@ -93,3 +93,24 @@ def test_log_keys_are_on_the_start_and_end_lines_and_unreadable_payloads_add_non
         ("Step finished", "c-2", None),
     ]
     assert not any("absent" in line for line in lines)
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics to publish")
+@pytest.mark.parametrize("payload", [42, None, ["ada@example.com"], "ada@example.com"])
+def test_a_payload_that_is_not_an_object_reaches_the_handler_and_is_not_logged(log_lines, payload):
+    # GIVEN a handler that rejects what it cannot read (as every validation step does)
+    received = []
+
+    @observability.handler
+    def validate(event, context):
+        received.append(event)
+        return "checked"
+
+    # WHEN it is invoked with a payload that is not a JSON object
+    validate(payload, _Context())
+
+    # THEN the handler decided about it (the decorator did not fail first), and no line holds it
+    assert received == [payload]
+    started = log_lines()[0]
+    assert (started["message"], started["event_keys"]) == ("Step started", [])
+    assert "ada@example.com" not in json.dumps(log_lines())

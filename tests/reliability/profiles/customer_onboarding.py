@@ -1,0 +1,124 @@
+"""Customer onboarding (``customer-onboarding``): records, tenant, welcome email, rollback."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, ClassVar
+
+from tests.reliability.profiles.base import Deployment, Outcome, Request, Run, Scenario, WorkflowProfile
+from tests.reliability.tally import Verdict
+
+SEND = "Send the welcome email"
+
+
+def _customer_id(request: Request) -> str:
+    # The derivation the validation step documents (no id given: from the normalised email).
+    customer = request["customer"]
+    return (
+        customer.get("id")
+        or "cus-" + hashlib.sha256(customer["email"].strip().lower().encode()).hexdigest()[:20]
+    )
+
+
+def _run_once_first(profile: WorkflowProfile, deployment: Deployment, request: Request) -> None:
+    first = profile.run(profile.scenarios[0], request=request, setup=False)
+    assert first.result.status == "SUCCEEDED", deployment.harness.trace(first.execution).render()
+
+
+class CustomerOnboarding(WorkflowProfile):
+    """Clean end: the customer ACTIVE with its tenant and one welcome email, or ONBOARDING_FAILED
+    with nothing of the tenant left; never stuck ONBOARDING."""
+
+    workflow: ClassVar[str] = "customer-onboarding"
+    stack: ClassVar[str] = "CustomerOnboarding"
+    invalid_error: ClassVar[str] = "OnboardingRequestInvalid"
+    validation_state: ClassVar[str] = "Validate the onboarding request"
+    sample: ClassVar[str] = "happy-path.json"
+    scenarios: ClassVar[tuple[Scenario, ...]] = (
+        Scenario("a new customer signs up"),
+        Scenario(
+            "SES refuses the welcome email",
+            expect=Outcome("FAILED", "SesV2.MessageRejected"),
+            faults=((SEND, "SesV2.MessageRejected"),),
+        ),
+        Scenario("the same sign-up again", setup=_run_once_first),
+    )
+    required: ClassVar[tuple[str, ...]] = (
+        "correlationId",
+        "requestedBy",
+        "customer",
+        "customer.name",
+        "customer.email",
+        "customer.plan",
+    )
+    bounded_strings: ClassVar[tuple[str, ...]] = (
+        "correlationId",
+        "requestedBy",
+        "customer.name",
+        "customer.email",
+    )
+    identifiers: ClassVar[tuple[str, ...]] = ("customer.plan", "customer.id")
+    personal_fields: ClassVar[tuple[str, ...]] = ("customer.name", "customer.email")
+
+    def request(self, unique: str) -> Request:
+        request = super().request(unique)
+        request["customer"] = {**request["customer"], "email": f"ada-{unique}@example.com"}
+        return request
+
+    @property
+    def customers_table(self) -> str:
+        return self.deployment.physical_id(self.stack, "OnboardingCustomers", "AWS::DynamoDB::GlobalTable")
+
+    @property
+    def tenants_table(self) -> str:
+        return self.deployment.physical_id(self.stack, "OnboardingTenants", "AWS::DynamoDB::GlobalTable")
+
+    @property
+    def tenant_bucket(self) -> str:
+        return self.deployment.physical_id(self.stack, "OnboardingTenantBucket", "AWS::S3::Bucket")
+
+    def observe(self, request: Request) -> dict[str, Any] | None:
+        if not isinstance(request, dict) or not isinstance(request.get("customer"), dict):
+            return None
+        customer_id = _customer_id(request)
+        email = request["customer"]["email"].strip().lower()
+        return {
+            "customer": self.deployment.item(self.customers_table, {"customerId": customer_id}),
+            "tenant": self.deployment.item(self.tenants_table, {"tenantId": customer_id}),
+            "objects": self.deployment.object_keys(self.tenant_bucket, f"tenants/{customer_id}/"),
+            "emails": len(self.harness.emails(to=email)),
+        }
+
+    def judge(self, run: Run) -> Verdict:
+        verdict = Verdict()
+        before, after = run.observed_before, run.observed_after
+        if after is None:
+            return verdict
+        customer_id = _customer_id(run.request)
+        status = after["customer"].get("status")
+        has_tenant = bool(after["tenant"]) and after["objects"] == [f"tenants/{customer_id}/tenant.json"]
+        if run.result.status == "SUCCEEDED":
+            if status != "ACTIVE":
+                verdict.lost.append(f"succeeded but customer {customer_id} is {status}")
+            if not has_tenant:
+                verdict.lost.append(f"succeeded without its tenant: {after['tenant']}, {after['objects']}")
+            if after["emails"] == 0:
+                verdict.lost.append(f"succeeded without a welcome email to customer {customer_id}")
+        elif before["customer"].get("status") == "ACTIVE":
+            # A repeat of a completed request failed: what the first run did must be untouched.
+            if (after["customer"], after["tenant"], after["objects"]) != (
+                before["customer"],
+                before["tenant"],
+                before["objects"],
+            ):
+                verdict.side_effects.append(f"a failed repeat changed the active customer {customer_id}")
+        else:
+            if status not in (None, "ONBOARDING_FAILED"):
+                verdict.lost.append(f"failed but customer {customer_id} is left {status}")
+            if after["tenant"] or after["objects"]:
+                verdict.side_effects.append(
+                    f"failed but tenant {customer_id} is left: {after['tenant']}, {after['objects']}"
+                )
+        if after["emails"] > 1:
+            verdict.doubled.append(f"{after['emails']} welcome emails to customer {customer_id}")
+        return verdict
