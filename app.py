@@ -9,6 +9,7 @@ from aws_cdk import App, Environment
 from workflow_constructs import add_checks
 
 from stacks.operations import OperationsStack
+from stacks.stack_deployment import StackDeploymentStack
 
 
 def environment(app: App) -> Environment | None:
@@ -22,9 +23,10 @@ def build_app(**app_props: Any) -> App:
     """Build the app; tests pass ``outdir`` and ``context``."""
     app = App(**app_props)
     env = environment(app)
-    OperationsStack(
+    operations = OperationsStack(
         app, "Operations", env=env, description="Operations topic for workflow alarms and failure notices"
     )
+    StackDeploymentStack(app, "StackDeployment", env=env, operations_topic=operations.operations_topic)
     add_checks(app)
     return app
 
