@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Aws, CfnResource, Duration, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -58,7 +58,7 @@ STACK_DEPLOYMENT_TIMED_OUT_ERROR = "StackDeploymentTimedOut"
 
 APPROVAL_STATE = "Ask for approval"
 """The callback step; its TaskScheduled parameters carry ``Message.taskToken``."""
-APPROVAL_TASK_TOKEN_FIELD = "taskToken"
+APPROVAL_TASK_TOKEN_FIELD = "taskToken"  # noqa: S105 - the name of a message field, not a secret
 
 DEFAULT_APPROVAL_TIMEOUT = Duration.hours(24)
 DEFAULT_CHANGE_SET_POLL_INTERVAL = Duration.seconds(5)
@@ -68,7 +68,6 @@ DEFAULT_STACK_MAX_POLLS = 240  # 1 hour at 15 s
 DEFAULT_FAILURE_EVENT_COUNT = 10
 DEFAULT_CAPABILITIES = ("CAPABILITY_IAM",)
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
-METRICS_NAMESPACE = "StackDeployment"
 _TIMEOUT_MARGIN = Duration.minutes(30)  # retries, API latency and the steps between the loops
 
 _PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
@@ -128,6 +127,7 @@ class StackDeployment(Construct):
         id: str,
         *,
         stack_name_prefix: str,
+        workflow_name: str = WORKFLOW_NAME,
         alarm_topic: sns.ITopic | None = None,
         template_bucket: s3.IBucket | None = None,
         notification_topic: sns.ITopic | None = None,
@@ -145,6 +145,8 @@ class StackDeployment(Construct):
         """Build the workflow.
 
         :param stack_name_prefix: the only stacks it may deploy; 1-64 letters, digits, '-'.
+        :param workflow_name: the state machine's name, also the business metrics' namespace.
+            Default: ``stack-deployment``; give another to have two (one per prefix) in an account.
         :param alarm_topic: where the workflow's alarms go (the operations topic). Default: none.
         :param template_bucket: where templates are uploaded. Default: a new versioned, encrypted bucket.
         :param notification_topic: receives change lists and approval requests. Default: a new
@@ -192,11 +194,11 @@ class StackDeployment(Construct):
         self.notification_topic = notification_topic or self._notification_topic()
         self.service_role = service_role or self._service_role(service_role_statements)
 
-        self.business_metrics = _business_metrics()
+        self.business_metrics = _business_metrics(namespace=workflow_name)
         self.workflow = Workflow(
             self,
             "Workflow",
-            workflow_name=WORKFLOW_NAME,
+            workflow_name=workflow_name,
             description="Deploys a CloudFormation stack through a change set, with optional approval",
             definition=self._definition(),
             timeout=self._workflow_timeout(),
@@ -206,7 +208,8 @@ class StackDeployment(Construct):
         )
         self.state_machine = self.workflow.state_machine
         self._grant_notification_key()
-        self._metric_filters(self.workflow.log_group)
+        self._drop_redundant_role_dependency()
+        self._metric_filters(self.workflow.log_group, namespace=workflow_name)
         self._acknowledge_scoped_wildcards()
 
     # Resources ----------------------------------------------------------------------------------
@@ -273,7 +276,8 @@ class StackDeployment(Construct):
 
     def _stack_arn_pattern(self) -> str:
         # Change set actions are authorized on the stack; a new stack's id is not known yet.
-        return f"arn:{Aws.PARTITION}:cloudformation:{Aws.REGION}:{Aws.ACCOUNT_ID}:stack/{self.stack_name_prefix}*/*"
+        region = f"arn:{Aws.PARTITION}:cloudformation:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+        return f"{region}:stack/{self.stack_name_prefix}*/*"
 
     def _workflow_timeout(self) -> Duration:
         change_set = self._change_set_poll_interval.to_seconds() * self._change_set_max_polls
@@ -374,7 +378,9 @@ class StackDeployment(Construct):
         choose.when(
             sfn.Condition.jsonata(J("true")),
             stop,
-            assign={"failure": {"error": STACK_NOT_DEPLOYABLE_ERROR, "cause": J(expr.not_deployable_cause())}},
+            assign={
+                "failure": {"error": STACK_NOT_DEPLOYABLE_ERROR, "cause": J(expr.not_deployable_cause())}
+            },
         )
 
         wait = sfn.Wait.jsonata(
@@ -618,7 +624,10 @@ class StackDeployment(Construct):
         settled.when(sfn.Condition.jsonata(J(expr.is_settled_successfully())), deployed)
         settled.when(
             sfn.Condition.jsonata(
-                J(f"{in_progress} and {expr.polls_left(counter='stackPolls', max_polls=self._stack_max_polls)}")
+                J(
+                    f"{in_progress} and "
+                    + expr.polls_left(counter="stackPolls", max_polls=self._stack_max_polls)
+                )
             ),
             wait,
         )
@@ -647,15 +656,27 @@ class StackDeployment(Construct):
                 iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[key.key_arn])
             )
 
+    def _drop_redundant_role_dependency(self) -> None:
+        # CDK makes the state machine depend on its role as well as reading the role's Arn, which
+        # cfn-lint flags (W3005). Only the dependency on the role's policy carries information.
+        machine = self.state_machine.node.default_child
+        policy = self.state_machine.role.node.try_find_child("DefaultPolicy")
+        if isinstance(machine, CfnResource) and policy is not None and policy.node.default_child is not None:
+            stack = Stack.of(self)
+            machine.add_override(
+                "DependsOn",
+                [stack.get_logical_id(policy.node.default_child)],  # type: ignore[arg-type]
+            )
+
     # Metrics and acknowledgements ---------------------------------------------------------------
 
-    def _metric_filters(self, log_group: logs.ILogGroup) -> None:
+    def _metric_filters(self, log_group: logs.ILogGroup, *, namespace: str) -> None:
         for metric_name, (event_type, state_name) in _BUSINESS_EVENTS.items():
             logs.MetricFilter(
                 self,
                 f"{metric_name}Filter",
                 log_group=log_group,
-                metric_namespace=METRICS_NAMESPACE,
+                metric_namespace=namespace,
                 metric_name=metric_name,
                 filter_pattern=logs.FilterPattern.all(
                     logs.FilterPattern.string_value("$.type", "=", event_type),
@@ -712,10 +733,10 @@ _BUSINESS_EVENTS = {
 }
 
 
-def _business_metrics() -> dict[str, cloudwatch.Metric]:
+def _business_metrics(*, namespace: str) -> dict[str, cloudwatch.Metric]:
     return {
         name: cloudwatch.Metric(
-            namespace=METRICS_NAMESPACE,
+            namespace=namespace,
             metric_name=name,
             statistic="Sum",
             period=Duration.minutes(5),
@@ -753,8 +774,14 @@ def _validate(
     if unknown:
         raise InvalidPropsError("capabilities", f"must each be one of {list(CAPABILITIES)}", unknown)
     for name, duration in durations.items():
-        if not duration.is_unresolved() and duration.to_seconds() < 1:
-            raise InvalidPropsError(name, "must be at least 1 second", duration.to_human_string())
+        if duration.is_unresolved():
+            continue
+        milliseconds = duration.to_milliseconds()
+        if milliseconds < 1000 or milliseconds % 1000:
+            # Wait states and task timeouts count in whole seconds.
+            raise InvalidPropsError(
+                name, "must be a whole number of seconds, at least 1", duration.to_human_string()
+            )
     for name, (value, low, high) in counts.items():
         if not low <= value <= high:
             raise InvalidPropsError(name, f"must be between {low} and {high}", value)
