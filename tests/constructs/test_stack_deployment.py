@@ -362,6 +362,27 @@ def test_given_role_prefix_and_no_capabilities_reach_the_definition(own):
     )
 
 
+def test_service_role_statements_replace_the_default_permissions():
+    # GIVEN a deployment whose services are DynamoDB tables
+    stack = cdk.Stack(cdk.App(), "Tables")
+    tables = iam.PolicyStatement(
+        sid="ServiceTables",
+        actions=["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:DescribeTable"],
+        resources=["arn:aws:dynamodb:eu-west-1:111111111111:table/svc-*"],
+    )
+    StackDeployment(stack, "Deployments", stack_name_prefix="svc-", service_role_statements=[tables])
+    # THEN the service role holds exactly that statement
+    template = Template.from_stack(stack)
+    assert _policy_statements(template, "DeploymentsServiceRole") == [
+        {
+            "Sid": "ServiceTables",
+            "Action": ["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:DescribeTable"],
+            "Effect": "Allow",
+            "Resource": "arn:aws:dynamodb:eu-west-1:111111111111:table/svc-*",
+        }
+    ]
+
+
 # Validation -------------------------------------------------------------------------------------
 
 

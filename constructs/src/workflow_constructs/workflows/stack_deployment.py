@@ -72,7 +72,7 @@ _TIMEOUT_MARGIN = Duration.minutes(30)  # retries, API latency and the steps bet
 
 _PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
 _JSONATA = sfn.QueryLanguage.JSONATA
-J = expr.jsonata
+_J = expr.jsonata
 
 # What the default service role lets CloudFormation do: the resources of a small message-driven
 # service (SQS queues, SNS topics), each action taken from the resource types' CloudFormation
@@ -255,8 +255,21 @@ class StackDeployment(Construct):
             assumed_by=iam.ServicePrincipal("cloudformation.amazonaws.com"),
             description=f"CloudFormation deploys stacks named {self.stack_name_prefix}* with this role",
         )
-        for statement in statements if statements is not None else self._default_service_statements():
+        if statements is not None:
+            for statement in statements:
+                role.add_to_policy(statement)
+            return role
+        for statement in self._default_service_statements():
             role.add_to_policy(statement)
+        for service in DEFAULT_SERVICE_ROLE_ACTIONS:
+            Validations.of(role).acknowledge(
+                Acknowledgment(
+                    id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:{service}:<AWS::Region>:"
+                    f"<AWS::AccountId>:{self.stack_name_prefix}*]",
+                    reason="CloudFormation names the resources it creates <stack name>-<logical id>-"
+                    "<suffix>: the stack name prefix is the narrowest scope known before deployment.",
+                ),
+            )
         return role
 
     def _default_service_statements(self) -> list[iam.PolicyStatement]:
@@ -313,10 +326,10 @@ class StackDeployment(Construct):
 
     def _definition(self) -> sfn.IChainable:
         stop = sfn.Fail.jsonata(
-            self, "Stop the deployment", error=J("$failure.error"), cause=J("$failure.cause")
+            self, "Stop the deployment", error=_J("$failure.error"), cause=_J("$failure.cause")
         )
         delete = self._cloudformation(
-            "Delete the change set", "deleteChangeSet", {"ChangeSetName": J("$changeSetId")}
+            "Delete the change set", "deleteChangeSet", {"ChangeSetName": _J("$changeSetId")}
         )
         # Cleaning up is best effort: the reason for stopping stays the failure already recorded.
         delete.add_catch(stop, errors=["States.ALL"])
@@ -326,33 +339,36 @@ class StackDeployment(Construct):
             self,
             "Check the deployment request",
             assign={
-                "problems": J(
+                "problems": _J(
                     expr.request_problems(
                         stack_name_prefix=self.stack_name_prefix,
                         template_bucket_name=self.template_bucket.bucket_name,
                     )
                 ),
-                "request": J(expr.deployment_request()),
-                "changeSetName": J(expr.change_set_name()),
+                "request": _J(expr.deployment_request()),
+                "changeSetName": _J(expr.change_set_name()),
                 # Every variable a later state reads is set on every path.
                 "changeSetType": "UPDATE",
                 "changes": [],
-                "approvedBy": J("null"),
+                "approvedBy": _J("null"),
             },
         )
         valid = sfn.Choice.jsonata(self, "Is the request valid")
         invalid = sfn.Fail.jsonata(
-            self, "Reject the invalid request", error=REQUEST_INVALID_ERROR, cause=J("$join($problems, '; ')")
+            self,
+            "Reject the invalid request",
+            error=REQUEST_INVALID_ERROR,
+            cause=_J("$join($problems, '; ')"),
         )
         lookup = self._cloudformation(
             "Look up the stack",
             "describeStacks",
-            {"StackName": J("$request.stackName")},
+            {"StackName": _J("$request.stackName")},
             assign={
-                "stack": J("$states.result.Stacks[0]"),
-                "stackStatus": J("$states.result.Stacks[0].StackStatus"),
+                "stack": _J("$states.result.Stacks[0]"),
+                "stackStatus": _J("$states.result.Stacks[0].StackStatus"),
             },
-            outputs=J("{'stackStatus': $states.result.Stacks[0].StackStatus}"),
+            outputs=_J("{'stackStatus': $states.result.Stacks[0].StackStatus}"),
         )
         choose = sfn.Choice.jsonata(self, "Choose create or update")
         lookup.add_catch(
@@ -360,26 +376,30 @@ class StackDeployment(Construct):
             errors=["States.TaskFailed"],
             assign={
                 "stack": {},
-                "stackStatus": J(expr.stack_status_after_lookup_error()),
+                "stackStatus": _J(expr.stack_status_after_lookup_error()),
                 "failure": _caught_failure(),
             },
         )
         check.next(valid)
-        valid.when(sfn.Condition.jsonata(J("$count($problems) > 0")), invalid)
+        valid.when(sfn.Condition.jsonata(_J("$count($problems) > 0")), invalid)
         valid.otherwise(lookup)
         lookup.next(choose)
 
         create = self._create_change_set()
-        choose.when(sfn.Condition.jsonata(J(expr.is_creatable())), create, assign={"changeSetType": "CREATE"})
-        choose.when(sfn.Condition.jsonata(J(expr.is_updatable())), create, assign={"changeSetType": "UPDATE"})
-        choose.when(sfn.Condition.jsonata(J(expr.lookup_failed())), stop)
+        choose.when(
+            sfn.Condition.jsonata(_J(expr.is_creatable())), create, assign={"changeSetType": "CREATE"}
+        )
+        choose.when(
+            sfn.Condition.jsonata(_J(expr.is_updatable())), create, assign={"changeSetType": "UPDATE"}
+        )
+        choose.when(sfn.Condition.jsonata(_J(expr.lookup_failed())), stop)
         # Failed creation, an operation in progress, a deletion: no change set now. A Default cannot
         # assign, so the last rule always matches.
         choose.when(
-            sfn.Condition.jsonata(J("true")),
+            sfn.Condition.jsonata(_J("true")),
             stop,
             assign={
-                "failure": {"error": STACK_NOT_DEPLOYABLE_ERROR, "cause": J(expr.not_deployable_cause())}
+                "failure": {"error": STACK_NOT_DEPLOYABLE_ERROR, "cause": _J(expr.not_deployable_cause())}
             },
         )
 
@@ -393,10 +413,10 @@ class StackDeployment(Construct):
         more.next(ready)
 
         nothing = sfn.Succeed.jsonata(
-            self, "Report that nothing changed", outputs=J(expr.deployment_result(changes="[]"))
+            self, "Report that nothing changed", outputs=_J(expr.deployment_result(changes="[]"))
         )
         delete_empty = self._cloudformation(
-            "Delete the empty change set", "deleteChangeSet", {"ChangeSetName": J("$changeSetId")}
+            "Delete the empty change set", "deleteChangeSet", {"ChangeSetName": _J("$changeSetId")}
         )
         # A FAILED change set left behind cannot be executed and does no harm: "no changes" stays a success.
         delete_empty.add_catch(nothing, errors=["States.ALL"])
@@ -404,27 +424,27 @@ class StackDeployment(Construct):
 
         approval_needed = sfn.Choice.jsonata(self, "Is approval required")
         complete = "$changeSetStatus = 'CREATE_COMPLETE'"
-        ready.when(sfn.Condition.jsonata(J(f"{complete} and $type($nextToken) = 'string'")), more)
-        ready.when(sfn.Condition.jsonata(J(complete)), approval_needed)
-        ready.when(sfn.Condition.jsonata(J(expr.is_no_changes_failure())), delete_empty)
+        ready.when(sfn.Condition.jsonata(_J(f"{complete} and $type($nextToken) = 'string'")), more)
+        ready.when(sfn.Condition.jsonata(_J(complete)), approval_needed)
+        ready.when(sfn.Condition.jsonata(_J(expr.is_no_changes_failure())), delete_empty)
         ready.when(
-            sfn.Condition.jsonata(J("$changeSetStatus = 'FAILED'")),
+            sfn.Condition.jsonata(_J("$changeSetStatus = 'FAILED'")),
             delete,
-            assign={"failure": {"error": CHANGE_SET_FAILED_ERROR, "cause": J("$changeSetReason")}},
+            assign={"failure": {"error": CHANGE_SET_FAILED_ERROR, "cause": _J("$changeSetReason")}},
         )
         ready.when(
             sfn.Condition.jsonata(
-                J(expr.polls_left(counter="changeSetPolls", max_polls=self._change_set_max_polls))
+                _J(expr.polls_left(counter="changeSetPolls", max_polls=self._change_set_max_polls))
             ),
             wait,
         )
         ready.when(
-            sfn.Condition.jsonata(J("true")),
+            sfn.Condition.jsonata(_J("true")),
             delete,
             assign={
                 "failure": {
                     "error": CHANGE_SET_TIMED_OUT_ERROR,
-                    "cause": J(
+                    "cause": _J(
                         expr.change_set_timed_out_cause(
                             max_polls=self._change_set_max_polls,
                             interval=self._change_set_poll_interval.to_human_string(),
@@ -438,9 +458,9 @@ class StackDeployment(Construct):
         ask = self._ask_for_approval(on_failure=delete)
         approved = sfn.Choice.jsonata(self, "Was the deployment approved")
         ask.next(approved)
-        approved.when(sfn.Condition.jsonata(J("$approved")), execute)
+        approved.when(sfn.Condition.jsonata(_J("$approved")), execute)
         approved.when(
-            sfn.Condition.jsonata(J("true")),
+            sfn.Condition.jsonata(_J("true")),
             delete,
             assign={
                 "failure": {
@@ -454,11 +474,11 @@ class StackDeployment(Construct):
             "Announce the changes",
             topic=self.notification_topic,
             message=sfn.TaskInput.from_object(self._notification("StackDeploymentChanges")),
-            subject=J("$substring('Deploying changes to ' & $request.stackName, 0, 100)"),
+            subject=_J("$substring('Deploying changes to ' & $request.stackName, 0, 100)"),
             query_language=_JSONATA,
-            outputs=J("{'changes': $changes}"),
+            outputs=_J("{'changes': $changes}"),
         )
-        approval_needed.when(sfn.Condition.jsonata(J("$request.requireApproval")), ask)
+        approval_needed.when(sfn.Condition.jsonata(_J("$request.requireApproval")), ask)
         approval_needed.otherwise(announce)
         announce.next(execute)
 
@@ -467,16 +487,16 @@ class StackDeployment(Construct):
 
     def _create_change_set(self) -> sfn_tasks.CallAwsService:
         arguments: dict[str, object] = {
-            "StackName": J("$request.stackName"),
-            "ChangeSetName": J("$changeSetName"),
+            "StackName": _J("$request.stackName"),
+            "ChangeSetName": _J("$changeSetName"),
             # The same token on a retried call returns the same change set instead of a second one.
-            "ClientToken": J("$changeSetName"),
-            "ChangeSetType": J("$changeSetType"),
-            "TemplateURL": J("$request.templateUrl"),
-            "Parameters": J("$request.parameters"),
-            "Tags": J(expr.tags_argument()),
+            "ClientToken": _J("$changeSetName"),
+            "ChangeSetType": _J("$changeSetType"),
+            "TemplateURL": _J("$request.templateUrl"),
+            "Parameters": _J("$request.parameters"),
+            "Tags": _J(expr.tags_argument()),
             "RoleARN": self.service_role.role_arn,
-            "Description": J("$request.reason"),
+            "Description": _J("$request.reason"),
         }
         if self._capabilities:
             arguments["Capabilities"] = list(self._capabilities)
@@ -491,11 +511,11 @@ class StackDeployment(Construct):
             arguments,
             extra_statements=[read_templates, self._pass_service_role()],
             assign={
-                "changeSetId": J("$states.result.Id"),
-                "stackId": J("$states.result.StackId"),
+                "changeSetId": _J("$states.result.Id"),
+                "stackId": _J("$states.result.StackId"),
                 "changeSetPolls": 0,
             },
-            outputs=J("{'changeSetId': $states.result.Id, 'changeSetType': $changeSetType}"),
+            outputs=_J("{'changeSetId': $states.result.Id, 'changeSetType': $changeSetType}"),
         )
 
     def _pass_service_role(self) -> iam.PolicyStatement:
@@ -506,44 +526,44 @@ class StackDeployment(Construct):
         )
 
     def _describe_change_set(self, name: str, *, first_page: bool) -> sfn_tasks.CallAwsService:
-        arguments: dict[str, object] = {"ChangeSetName": J("$changeSetId")}
+        arguments: dict[str, object] = {"ChangeSetName": _J("$changeSetId")}
         assign: dict[str, object] = {
-            "changeSetStatus": J("$states.result.Status"),
-            "changeSetReason": J(expr.present_or("$states.result.StatusReason", "''")),
-            "changes": J(expr.change_list(append_to_previous=not first_page)),
-            "nextToken": J(expr.present_or("$states.result.NextToken", "null")),
+            "changeSetStatus": _J("$states.result.Status"),
+            "changeSetReason": _J(expr.present_or("$states.result.StatusReason", "''")),
+            "changes": _J(expr.change_list(append_to_previous=not first_page)),
+            "nextToken": _J(expr.present_or("$states.result.NextToken", "null")),
         }
         if first_page:
-            assign["changeSetPolls"] = J("$changeSetPolls + 1")
+            assign["changeSetPolls"] = _J("$changeSetPolls + 1")
         else:
-            arguments["NextToken"] = J("$nextToken")
+            arguments["NextToken"] = _J("$nextToken")
         return self._cloudformation(
             name,
             "describeChangeSet",
             arguments,
             assign=assign,
-            outputs=J("{'status': $states.result.Status, 'statusReason': $states.result.StatusReason}"),
+            outputs=_J("{'status': $states.result.Status, 'statusReason': $states.result.StatusReason}"),
         )
 
     def _notification(self, kind: str) -> dict[str, object]:
         return {
             "type": kind,
-            "correlationId": J("$request.correlationId"),
-            "execution": J("$states.context.Execution.Id"),
-            "stackName": J("$request.stackName"),
-            "changeSetName": J("$changeSetName"),
-            "changeSetType": J("$changeSetType"),
-            "reason": J("$request.reason"),
-            "summary": J(expr.change_summary()),
-            "changes": J("$changes"),
+            "correlationId": _J("$request.correlationId"),
+            "execution": _J("$states.context.Execution.Id"),
+            "stackName": _J("$request.stackName"),
+            "changeSetName": _J("$changeSetName"),
+            "changeSetType": _J("$changeSetType"),
+            "reason": _J("$request.reason"),
+            "summary": _J(expr.change_summary()),
+            "changes": _J("$changes"),
         }
 
     def _ask_for_approval(self, *, on_failure: sfn.IChainable) -> sfn_tasks.SnsPublish:
         message = {
             **self._notification("StackDeploymentApprovalRequest"),
-            APPROVAL_TASK_TOKEN_FIELD: J("$states.context.Task.Token"),
-            "approve": J("'workflows approve ' & $states.context.Execution.Name"),
-            "reject": J("'workflows reject ' & $states.context.Execution.Name"),
+            APPROVAL_TASK_TOKEN_FIELD: _J("$states.context.Task.Token"),
+            "approve": _J("'workflows approve ' & $states.context.Execution.Name"),
+            "reject": _J("'workflows reject ' & $states.context.Execution.Name"),
             "answer": 'SendTaskSuccess with {"approved": true, "approvedBy": "<who>"}, or SendTaskFailure '
             f"with error {DEPLOYMENT_REJECTED_ERROR} and the reason as cause, using taskToken.",
         }
@@ -552,15 +572,15 @@ class StackDeployment(Construct):
             APPROVAL_STATE,
             topic=self.notification_topic,
             message=sfn.TaskInput.from_object(message),
-            subject=J("$substring('Approve deployment of ' & $request.stackName, 0, 100)"),
+            subject=_J("$substring('Approve deployment of ' & $request.stackName, 0, 100)"),
             integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
             task_timeout=sfn.Timeout.duration(self._approval_timeout),
             query_language=_JSONATA,
             assign={
-                "approved": J("$states.result.approved = true"),
-                "approvedBy": J(expr.present_or("$states.result.approvedBy", "null")),
+                "approved": _J("$states.result.approved = true"),
+                "approvedBy": _J(expr.present_or("$states.result.approvedBy", "null")),
             },
-            outputs=J("$states.result"),
+            outputs=_J("$states.result"),
         )
         timed_out = {
             "error": APPROVAL_TIMED_OUT_ERROR,
@@ -577,13 +597,13 @@ class StackDeployment(Construct):
             "Execute the change set",
             "executeChangeSet",
             {
-                "ChangeSetName": J("$changeSetId"),
+                "ChangeSetName": _J("$changeSetId"),
                 # Tags every stack event of this deployment, which is how the failed ones are found.
-                "ClientRequestToken": J("$changeSetName"),
+                "ClientRequestToken": _J("$changeSetName"),
             },
             extra_statements=[self._pass_service_role()],
             assign={"stackPolls": 0},
-            outputs=J("{'changeSetId': $changeSetId}"),
+            outputs=_J("{'changeSetId': $changeSetId}"),
         )
 
     def _follow_the_stack(self, execute: sfn_tasks.CallAwsService, stop: sfn.IChainable) -> None:
@@ -593,38 +613,38 @@ class StackDeployment(Construct):
         describe = self._cloudformation(
             "Check the stack",
             "describeStacks",
-            {"StackName": J("$stackId")},
-            assign={"stack": J("$states.result.Stacks[0]"), "stackPolls": J("$stackPolls + 1")},
-            outputs=J("{'stackStatus': $states.result.Stacks[0].StackStatus}"),
+            {"StackName": _J("$stackId")},
+            assign={"stack": _J("$states.result.Stacks[0]"), "stackPolls": _J("$stackPolls + 1")},
+            outputs=_J("{'stackStatus': $states.result.Stacks[0].StackStatus}"),
         )
         settled = sfn.Choice.jsonata(self, "Has the stack settled")
         execute.next(wait).next(describe).next(settled)
 
         deployed = sfn.Succeed.jsonata(
-            self, "Report the deployed stack", outputs=J(expr.deployment_result(changes="$changes"))
+            self, "Report the deployed stack", outputs=_J(expr.deployment_result(changes="$changes"))
         )
         events = self._cloudformation(
             "Read the failed stack events",
             "describeStackEvents",
-            {"StackName": J("$stackId")},
-            assign={"failureEvents": J(expr.failure_events(count=self._failure_event_count))},
-            outputs=J("{'failedEvents': $failureEvents}"),
+            {"StackName": _J("$stackId")},
+            assign={"failureEvents": _J(expr.failure_events(count=self._failure_event_count))},
+            outputs=_J("{'failedEvents': $failureEvents}"),
         )
         failed = sfn.Fail.jsonata(
             self,
             "Report the failed deployment",
             error=STACK_DEPLOYMENT_FAILED_ERROR,
-            cause=J(expr.deployment_failure_cause()),
+            cause=_J(expr.deployment_failure_cause()),
         )
         # Without the events the cause still names the final status and its reason.
         events.add_catch(failed, errors=["States.ALL"], assign={"failureEvents": []})
         events.next(failed)
 
         in_progress = expr.is_in_progress()
-        settled.when(sfn.Condition.jsonata(J(expr.is_settled_successfully())), deployed)
+        settled.when(sfn.Condition.jsonata(_J(expr.is_settled_successfully())), deployed)
         settled.when(
             sfn.Condition.jsonata(
-                J(
+                _J(
                     f"{in_progress} and "
                     + expr.polls_left(counter="stackPolls", max_polls=self._stack_max_polls)
                 )
@@ -632,12 +652,12 @@ class StackDeployment(Construct):
             wait,
         )
         settled.when(
-            sfn.Condition.jsonata(J(in_progress)),
+            sfn.Condition.jsonata(_J(in_progress)),
             stop,
             assign={
                 "failure": {
                     "error": STACK_DEPLOYMENT_TIMED_OUT_ERROR,
-                    "cause": J(
+                    "cause": _J(
                         expr.stack_timed_out_cause(
                             max_polls=self._stack_max_polls,
                             interval=self._stack_poll_interval.to_human_string(),
@@ -695,7 +715,8 @@ class StackDeployment(Construct):
                 "unknown until the stack exists.",
             ),
         )
-        if isinstance(self.template_bucket, s3.Bucket):
+        # A bucket of this stack is referenced by logical id; elsewhere the caller acknowledges it.
+        if isinstance(self.template_bucket, s3.Bucket) and Stack.of(self.template_bucket) is Stack.of(self):
             logical_id = Stack.of(self).get_logical_id(self.template_bucket.node.default_child)  # type: ignore[arg-type]
             Validations.of(role).acknowledge(
                 Acknowledgment(
@@ -704,23 +725,13 @@ class StackDeployment(Construct):
                     "with the caller's permissions.",
                 ),
             )
-        if isinstance(self.service_role, iam.Role) and self.service_role.node.try_find_child("DefaultPolicy"):
-            for service in DEFAULT_SERVICE_ROLE_ACTIONS:
-                Validations.of(self.service_role).acknowledge(
-                    Acknowledgment(
-                        id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:{service}:<AWS::Region>:"
-                        f"<AWS::AccountId>:{self.stack_name_prefix}*]",
-                        reason="CloudFormation names the resources it creates <stack name>-<logical id>-"
-                        "<suffix>: the stack name prefix is the narrowest scope known before deployment.",
-                    ),
-                )
 
 
 def _caught_failure() -> dict[str, str]:
     """The error a Catch caught, as the failure to stop with."""
     return {
-        "error": J("$states.errorOutput.Error"),
-        "cause": J(expr.present_or("$states.errorOutput.Cause", "''")),
+        "error": _J("$states.errorOutput.Error"),
+        "cause": _J(expr.present_or("$states.errorOutput.Cause", "''")),
     }
 
 
