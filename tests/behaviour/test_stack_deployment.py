@@ -291,6 +291,24 @@ def test_a_stack_that_failed_to_create_is_not_deployed_over(local_cloud, deploym
     assert "Create the change set" not in local_cloud.trace(result.execution).render()
 
 
+def test_a_change_set_cloudformation_refuses_to_execute_is_deleted(local_cloud, deployment, stack_name):
+    # GIVEN the first release is deployed
+    deployed(local_cloud, deployment, stack_name)
+    # AND CloudFormation refuses the execution (the stack changed while the change set waited)
+    local_cloud.inject_permanent_fault(
+        WORKFLOW,
+        "Execute the change set",
+        error="CloudFormation.InvalidChangeSetStatusException",
+        cause="ChangeSet [deploy-x] cannot be executed in its current status of [OBSOLETE]",
+    )
+    # WHEN the second release is deployed
+    result = local_cloud.run(WORKFLOW, request(deployment, stack_name, "service-queue-v2.yaml"))
+    # THEN CloudFormation's error ends the execution, and the change set is gone
+    assert (result.status, result.error) == ("FAILED", "CloudFormation.InvalidChangeSetStatusException")
+    assert "OBSOLETE" in result.cause
+    assert f"deploy-{result.execution.name}" not in change_set_names(local_cloud, stack_name)
+
+
 # Failing while deploying ------------------------------------------------------------------------
 
 

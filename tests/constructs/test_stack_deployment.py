@@ -272,6 +272,19 @@ def test_named_errors_end_the_failure_paths(states):
         "Error": "{% $failure.error %}",
         "Cause": "{% $failure.cause %}",
     }
+    # A change set CloudFormation refuses to execute is deleted, and its error reported.
+    assert states["Execute the change set"]["Catch"] == [
+        {
+            "ErrorEquals": ["States.ALL"],
+            "Next": "Delete the change set",
+            "Assign": {
+                "failure": {
+                    "error": "{% $states.errorOutput.Error %}",
+                    "cause": "{% $exists($states.errorOutput.Cause) ? $states.errorOutput.Cause : '' %}",
+                }
+            },
+        }
+    ]
     # Cleaning up never hides the failure being reported.
     assert states["Delete the change set"]["Catch"] == [
         {"ErrorEquals": ["States.ALL"], "Next": "Stop the deployment"}

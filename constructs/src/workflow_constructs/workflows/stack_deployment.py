@@ -455,6 +455,8 @@ class StackDeployment(Construct):
         )
 
         execute = self._execute()
+        # Refused (the change set went stale while it waited, say): it will never run, so it goes.
+        execute.add_catch(delete, errors=["States.ALL"], assign={"failure": _caught_failure()})
         ask = self._ask_for_approval(on_failure=delete)
         approved = sfn.Choice.jsonata(self, "Was the deployment approved")
         ask.next(approved)
