@@ -22,6 +22,9 @@ import pytest
 from workflow_constructs.naming import execution_name
 
 pytestmark = pytest.mark.behaviour
+# The harness (and the ``local_cloud`` fixture of tests/behaviour/conftest.py) lands from the
+# local-cloud branch; until it has, there is nothing to run these on.
+pytest.importorskip("workflow_tools.local_cloud", reason="the local cloud harness is not on this branch yet")
 
 WORKFLOW = "stack-deployment"
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "stack-deployment"
@@ -72,6 +75,13 @@ def notifications(local_cloud, deployment):
 def _no_answers_left(local_cloud):
     yield
     local_cloud.clear_faults()
+
+
+def inject_answer(local_cloud, workflow: str, state: str, output: Any) -> None:
+    """Have ``state`` answer ``output`` instead of calling its service, on every attempt."""
+    if not hasattr(local_cloud, "inject_answer"):
+        pytest.skip("needs LocalCloudHarness.inject_answer: a service answer injected at one step")
+    local_cloud.inject_answer(workflow, state, output)
 
 
 def request(deployment: dict[str, str], stack_name: str, release: str = "service-queue.yaml", **fields):
@@ -276,7 +286,8 @@ def test_an_invalid_request_fails_first_and_touches_nothing(local_cloud, deploym
 
 def test_a_stack_that_failed_to_create_is_not_deployed_over(local_cloud, deployment, stack_name):
     # GIVEN CloudFormation reports the stack as ROLLBACK_COMPLETE (injected: moto cannot fail a creation)
-    local_cloud.inject_answer(
+    inject_answer(
+        local_cloud,
         WORKFLOW,
         "Look up the stack",
         {"Stacks": [{"StackName": stack_name, "StackStatus": "ROLLBACK_COMPLETE"}]},
@@ -372,12 +383,13 @@ def test_a_failed_deployment_ends_with_the_failed_events_as_its_cause(local_clou
         "Timestamp": "2026-01-01T09:00:00.000Z",
         "ClientRequestToken": "deploy-older",
     }
-    local_cloud.inject_answer(
+    inject_answer(
+        local_cloud,
         WORKFLOW,
         "Check the stack",
         {"Stacks": [{"StackName": stack_name, "StackStatus": "UPDATE_ROLLBACK_COMPLETE"}]},
     )
-    local_cloud.inject_answer(WORKFLOW, "Read the failed stack events", {"StackEvents": [*ours, older]})
+    inject_answer(local_cloud, WORKFLOW, "Read the failed stack events", {"StackEvents": [*ours, older]})
 
     # WHEN the second release is deployed
     arn = local_cloud.client("stepfunctions").start_execution(
@@ -400,7 +412,8 @@ def test_a_failed_deployment_ends_with_the_failed_events_as_its_cause(local_clou
 
 def test_a_change_set_that_never_completes_times_out_on_simulated_time(local_cloud, deployment, stack_name):
     # GIVEN CloudFormation keeps the change set CREATE_IN_PROGRESS (injected: moto creates it at once)
-    local_cloud.inject_answer(
+    inject_answer(
+        local_cloud,
         WORKFLOW,
         "Check the change set",
         {"Status": "CREATE_IN_PROGRESS", "ExecutionStatus": "UNAVAILABLE", "Changes": []},
