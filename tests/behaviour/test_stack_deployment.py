@@ -22,9 +22,6 @@ import pytest
 from workflow_constructs.naming import execution_name
 
 pytestmark = pytest.mark.behaviour
-# The harness (and the ``local_cloud`` fixture of tests/behaviour/conftest.py) lands from the
-# local-cloud branch; until it has, there is nothing to run these on.
-pytest.importorskip("workflow_tools.local_cloud", reason="the local cloud harness is not on this branch yet")
 
 WORKFLOW = "stack-deployment"
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "stack-deployment"
@@ -32,8 +29,9 @@ APPROVAL = "Ask for approval"
 
 
 @pytest.fixture(scope="module")
-def deployment(local_cloud) -> dict[str, str]:
+def deployment(local_cloud_session) -> dict[str, str]:
     """The StackDeployment stack's outputs, with both sample templates uploaded to its bucket."""
+    local_cloud = local_cloud_session
     stack = local_cloud.client("cloudformation").describe_stacks(StackName="StackDeployment")["Stacks"][0]
     outputs = {output["OutputKey"]: output["OutputValue"] for output in stack["Outputs"]}
     bucket = outputs["TemplateBucketName"]
@@ -69,19 +67,6 @@ def notifications(local_cloud, deployment):
         return [json.loads(message["Body"]) for message in messages]
 
     return read
-
-
-@pytest.fixture(autouse=True)
-def _no_answers_left(local_cloud):
-    yield
-    local_cloud.clear_faults()
-
-
-def inject_answer(local_cloud, workflow: str, state: str, output: Any) -> None:
-    """Have ``state`` answer ``output`` instead of calling its service, on every attempt."""
-    if not hasattr(local_cloud, "inject_answer"):
-        pytest.skip("needs LocalCloudHarness.inject_answer: a service answer injected at one step")
-    local_cloud.inject_answer(workflow, state, output)
 
 
 def request(deployment: dict[str, str], stack_name: str, release: str = "service-queue.yaml", **fields):
@@ -134,6 +119,7 @@ def test_a_new_stack_is_created_and_its_change_list_announced(
         {"action": "Add", "logicalId": "WorkQueue", "resourceType": "AWS::SQS::Queue", "replacement": "No"},
     ]
     assert output["changeSetName"] == f"deploy-{result.execution.name}"
+    assert sorted(output["outputs"]) == ["DeadLetterQueueArn", "WorkQueueUrl"]
     stack = local_cloud.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     assert stack["StackId"] == output["stackId"]
@@ -194,6 +180,7 @@ def test_an_update_waits_for_approval_then_deploys_the_listed_changes(
         ("Add", "AlertTopic"),
         ("Modify", "DeadLetterQueue"),
     ]
+    assert sorted(result.output["outputs"]) == ["AlertTopicArn", "DeadLetterQueueArn", "WorkQueueUrl"]
     resources = local_cloud.client("cloudformation").describe_stack_resources(StackName=stack_name)
     assert sorted(r["LogicalResourceId"] for r in resources["StackResources"]) == [
         "AlertTopic",
@@ -286,8 +273,7 @@ def test_an_invalid_request_fails_first_and_touches_nothing(local_cloud, deploym
 
 def test_a_stack_that_failed_to_create_is_not_deployed_over(local_cloud, deployment, stack_name):
     # GIVEN CloudFormation reports the stack as ROLLBACK_COMPLETE (injected: moto cannot fail a creation)
-    inject_answer(
-        local_cloud,
+    local_cloud.inject_answer(
         WORKFLOW,
         "Look up the stack",
         {"Stacks": [{"StackName": stack_name, "StackStatus": "ROLLBACK_COMPLETE"}]},
@@ -383,13 +369,12 @@ def test_a_failed_deployment_ends_with_the_failed_events_as_its_cause(local_clou
         "Timestamp": "2026-01-01T09:00:00.000Z",
         "ClientRequestToken": "deploy-older",
     }
-    inject_answer(
-        local_cloud,
+    local_cloud.inject_answer(
         WORKFLOW,
         "Check the stack",
         {"Stacks": [{"StackName": stack_name, "StackStatus": "UPDATE_ROLLBACK_COMPLETE"}]},
     )
-    inject_answer(local_cloud, WORKFLOW, "Read the failed stack events", {"StackEvents": [*ours, older]})
+    local_cloud.inject_answer(WORKFLOW, "Read the failed stack events", {"StackEvents": [*ours, older]})
 
     # WHEN the second release is deployed
     arn = local_cloud.client("stepfunctions").start_execution(
@@ -412,8 +397,7 @@ def test_a_failed_deployment_ends_with_the_failed_events_as_its_cause(local_clou
 
 def test_a_change_set_that_never_completes_times_out_on_simulated_time(local_cloud, deployment, stack_name):
     # GIVEN CloudFormation keeps the change set CREATE_IN_PROGRESS (injected: moto creates it at once)
-    inject_answer(
-        local_cloud,
+    local_cloud.inject_answer(
         WORKFLOW,
         "Check the change set",
         {"Status": "CREATE_IN_PROGRESS", "ExecutionStatus": "UNAVAILABLE", "Changes": []},
