@@ -566,8 +566,18 @@ def _sample(name: str) -> dict[str, Any]:
     return json.loads(text.replace("<template-bucket>", BUCKET))
 
 
-def test_the_happy_path_sample_is_a_valid_request():
-    assert problems(_sample("deploy-with-approval.json")) == []
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "create-service-queue.json",
+        "deploy-with-approval.json",
+        "redeploy-unchanged.json",
+        "rollback-to-release-1.json",
+        "too-many-receives.json",
+    ],
+)
+def test_the_demo_samples_are_valid_requests(sample):
+    assert problems(_sample(sample)) == []
 
 
 def test_the_invalid_sample_fails_on_every_problem_it_illustrates():
