@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, Aws, CfnResource, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -208,7 +208,6 @@ class StackDeployment(Construct):
         )
         self.state_machine = self.workflow.state_machine
         self._grant_notification_key()
-        self._drop_redundant_role_dependency()
         self._metric_filters(self.workflow.log_group, namespace=workflow_name)
         self._acknowledge_scoped_wildcards()
 
@@ -676,18 +675,6 @@ class StackDeployment(Construct):
         if key is not None:
             self.state_machine.add_to_role_policy(
                 iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[key.key_arn])
-            )
-
-    def _drop_redundant_role_dependency(self) -> None:
-        # CDK makes the state machine depend on its role as well as reading the role's Arn, which
-        # cfn-lint flags (W3005). Only the dependency on the role's policy carries information.
-        machine = self.state_machine.node.default_child
-        policy = self.state_machine.role.node.try_find_child("DefaultPolicy")
-        if isinstance(machine, CfnResource) and policy is not None and policy.node.default_child is not None:
-            stack = Stack.of(self)
-            machine.add_override(
-                "DependsOn",
-                [stack.get_logical_id(policy.node.default_child)],  # type: ignore[arg-type]
             )
 
     # Metrics and acknowledgements ---------------------------------------------------------------
