@@ -8,6 +8,7 @@ from typing import Any
 from aws_cdk import App, Environment
 from workflow_constructs import add_checks
 
+from stacks.billing import BillingStack
 from stacks.operations import OperationsStack
 
 
@@ -22,8 +23,15 @@ def build_app(**app_props: Any) -> App:
     """Build the app; tests pass ``outdir`` and ``context``."""
     app = App(**app_props)
     env = environment(app)
-    OperationsStack(
+    operations = OperationsStack(
         app, "Operations", env=env, description="Operations topic for workflow alarms and failure notices"
+    )
+    BillingStack(
+        app,
+        "Billing",
+        env=env,
+        operations_topic=operations.operations_topic,
+        description="Billing workflow: invoice, payment authorisation by webhook, capture, receipt",
     )
     add_checks(app)
     return app
