@@ -97,7 +97,14 @@ def store_invoice(event: dict[str, Any], context: Any) -> dict[str, Any]:
     stored = _invoices().create_or_continue(calculate(parse_request(event["request"])), now=datetime.now(UTC))
     if stored.created:
         metrics.add_metric(name=INVOICES_CREATED, unit=MetricUnit.Count, value=1)
-    logger.info("Invoice stored", extra=stored.to_json())
+    logger.info(
+        "Invoice stored",
+        extra={
+            "invoice_id": stored.invoice_id,
+            "invoice_created": stored.created,
+            "status": str(stored.status),
+        },
+    )
     return stored.to_json()
 
 

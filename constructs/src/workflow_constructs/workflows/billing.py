@@ -40,6 +40,7 @@ from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
 
 from constructs import Construct
 from workflow_constructs import tasks
+from workflow_constructs.cfn_lint import RESOURCE_TYPE_NOT_IN_EVERY_REGION, ignore_cfn_lint
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import DEFAULT_LOG_RETENTION, PythonFunction
 from workflow_constructs.workflow import Workflow
@@ -263,7 +264,7 @@ class BillingWorkflow(Construct):
         }
 
     def _email_templates(self) -> None:
-        ses.CfnTemplate(
+        receipt = ses.CfnTemplate(
             self,
             "ReceiptTemplate",
             template=ses.CfnTemplate.TemplateProperty(
@@ -282,7 +283,7 @@ class BillingWorkflow(Construct):
                 ),
             ),
         )
-        ses.CfnTemplate(
+        decline = ses.CfnTemplate(
             self,
             "DeclineTemplate",
             template=ses.CfnTemplate.TemplateProperty(
@@ -299,6 +300,8 @@ class BillingWorkflow(Construct):
                 ),
             ),
         )
+        for template in (receipt, decline):
+            ignore_cfn_lint(template, RESOURCE_TYPE_NOT_IN_EVERY_REGION)
 
     # The state machine -------------------------------------------------------------------------
 
@@ -689,6 +692,8 @@ class BillingWorkflow(Construct):
                 ),
             ),
         )
+        # RestApi outputs its stage's root URL; the stack outputs the webhook's own URL instead.
+        api.node.try_remove_child("Endpoint")
         resource = api.root.resource_for_path(WEBHOOK_PATH)
         resource.add_method(
             "POST",
