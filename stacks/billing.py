@@ -28,7 +28,7 @@ class BillingStack(Stack):
     Configuration (cdk.json context or ``-c key=value``):
 
     - ``billing:paymentProvider``: ``sandbox`` (default) or ``http``;
-    - ``billing:senderAddress``: the From address of receipts (verified in SES); default
+    - ``billing:senderAddress``: the From address of receipts (its SES identity is created); default
       ``billing@example.com``;
     - ``billing:authorisationTimeoutMinutes``: how long to wait for the provider; default 1440 (24 h).
 

@@ -71,10 +71,11 @@ class Invoice:
                 "invoiceId": self.invoice_id,
                 "billingPeriod": self.billing_period,
                 "total": format_amount(self.total_cents, self.currency),
+                # Display strings only: what the email template shows, formatted once, here.
                 "lines": [
                     {
                         "description": item.description,
-                        "quantity": item.quantity,
+                        "quantity": str(item.quantity),
                         "unitPrice": format_amount(item.unit_price_cents, self.currency),
                         "amount": format_amount(line_amount(item), self.currency),
                     }

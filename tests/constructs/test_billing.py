@@ -10,6 +10,7 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 from workflow_constructs import InvalidPropsError, add_checks
@@ -344,7 +345,7 @@ def http_billing(tmp_path_factory):
         "Payments",
         alarm_topic=topic,
         sender_address="invoices@mail.example.org",
-        email_identity="example.org",
+        sender_identity=ses.EmailIdentity.from_email_identity_name(stack, "Domain", "example.org"),
         payment_provider=PaymentProviderKind.HTTP,
         provider_secret=secret,
         authorisation_timeout=cdk.Duration.hours(2),
@@ -385,12 +386,13 @@ def test_http_mode_waits_as_configured_and_sends_from_the_given_identity(http_bi
 
 
 def _build(**overrides):
+    """Build the construct with valid props but ``overrides`` (a callable value is given the stack)."""
     stack = cdk.Stack()
     props = {
         "alarm_topic": sns.Topic(stack, "Topic"),
         "sender_address": "billing@example.com",
         "payment_provider": PaymentProviderKind.SANDBOX,
-        **overrides,
+        **{key: value(stack) if callable(value) else value for key, value in overrides.items()},
     }
     return BillingWorkflow(stack, "Billing", **props)
 
@@ -420,8 +422,12 @@ def _build(**overrides):
             r"^authorisation_timeout must be a whole number of minutes. Received: \[1 minute 30 seconds\]$",
         ),
         (
-            {"email_identity": "other.org"},
-            r"^email_identity must be the sender address or a domain it belongs to \(example.com\). "
+            {
+                "sender_identity": lambda stack: ses.EmailIdentity.from_email_identity_name(
+                    stack, "I", "other.org"
+                )
+            },
+            r"^sender_identity must verify the sender address or a domain it belongs to \(example.com\). "
             r"Received: \[other.org\]$",
         ),
         ({"workflow_name": "Billing!"}, r"^workflow_name must be 2-64 characters"),

@@ -63,7 +63,7 @@ def test_invoice_of_the_sample_request():
     assert invoice["receipt"]["total"] == "86.50 EUR"
     assert invoice["receipt"]["lines"][1] == {
         "description": "Extra seats",
-        "quantity": 3,
+        "quantity": "3",
         "unitPrice": "12.50 EUR",
         "amount": "37.50 EUR",
     }

@@ -26,7 +26,7 @@ import re
 from enum import Enum
 from typing import Any
 
-from aws_cdk import Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
@@ -84,7 +84,8 @@ class BillingWorkflow(Construct):
     """The billing workflow, its webhook, tables, email templates and provider secret.
 
     Attributes: ``workflow`` and ``state_machine``; ``invoices_table``, ``authorisations_table``,
-    ``idempotency_table``; ``provider_secret``; ``functions`` (by role) and ``webhook_function``;
+    ``idempotency_table``; ``provider_secret``; ``sender_identity``; ``functions`` (by role) and
+    ``webhook_function``;
     ``api`` and ``webhook_url``; ``receipt_template_name``, ``decline_template_name``;
     ``metrics`` (the business metrics, by name).
 
@@ -93,8 +94,9 @@ class BillingWorkflow(Construct):
     ``PaymentProviderKind.HTTP``, ``endpoint`` (https) and ``apiKey``. Put the provider's values in
     with ``aws secretsmanager put-secret-value`` after the first deploy.
 
-    ``sender_address`` must be verified in SES (or its domain, ``email_identity``) before emails
-    can be sent.
+    Emails are sent from ``sender_address``, which SES must have verified: by default the construct
+    creates its email identity (AWS sends a verification link to it); pass ``sender_identity`` to
+    use one you verified already (a domain, say).
 
     Example::
 
@@ -114,7 +116,7 @@ class BillingWorkflow(Construct):
         provider_secret: secretsmanager.ISecret | None = None,
         authorisation_timeout: Duration = DEFAULT_AUTHORISATION_TIMEOUT,
         workflow_name: str = DEFAULT_WORKFLOW_NAME,
-        email_identity: str | None = None,
+        sender_identity: ses.IEmailIdentity | None = None,
         sentry_dsn_secret: secretsmanager.ISecret | None = None,
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
     ) -> None:
@@ -127,17 +129,17 @@ class BillingWorkflow(Construct):
             ``signingSecret``.
         :param authorisation_timeout: how long to wait for the provider's answer; default 24 hours.
         :param workflow_name: the state machine's name; default ``billing``.
-        :param email_identity: the SES identity that sends (the address or its domain); default:
-            the domain of ``sender_address``.
+        :param sender_identity: a verified SES identity (address or domain) that sends the emails.
+            Default: an identity for ``sender_address`` is created (AWS emails it a verification link).
         :param sentry_dsn_secret: opt-in Sentry reporting for every function.
         :param log_retention: how long function and access logs are kept; default three months.
         """
         super().__init__(scope, id)
-        identity = _validate_props(
+        _validate_props(
             sender_address=sender_address,
             payment_provider=payment_provider,
             authorisation_timeout=authorisation_timeout,
-            email_identity=email_identity,
+            sender_identity=sender_identity,
         )
         self.workflow_name = workflow_name
         self.payment_provider = payment_provider
@@ -160,12 +162,16 @@ class BillingWorkflow(Construct):
 
         self.functions = self._functions(log_retention, sentry_dsn_secret)
         self.webhook_function = self.functions["webhook"]
+        if sender_identity is None:
+            created = ses.EmailIdentity(self, "Sender", identity=ses.Identity.email(sender_address))
+            ignore_cfn_lint(created.node.default_child, RESOURCE_TYPE_NOT_IN_EVERY_REGION)  # type: ignore[arg-type]
+            sender_identity = created
+        self.sender_identity = sender_identity
         self.receipt_template_name = f"{workflow_name}-receipt"
         self.decline_template_name = f"{workflow_name}-payment-declined"
         self._email_templates()
-        identity_arn = stack.format_arn(service="ses", resource="identity", resource_name=identity)
 
-        definition = self._definition(alarm_topic, sender_address, identity_arn)
+        definition = self._definition(alarm_topic, sender_address, sender_identity.email_identity_arn)
         self.metrics = self._business_metrics()
         self.workflow = Workflow(
             self,
@@ -744,11 +750,10 @@ def _validate_props(
     sender_address: str,
     payment_provider: object,
     authorisation_timeout: Duration,
-    email_identity: str | None,
-) -> str:
-    """Check the props; return the SES identity that sends."""
-    match = _EMAIL.match(sender_address) if isinstance(sender_address, str) else None
-    if match is None:
+    sender_identity: ses.IEmailIdentity | None,
+) -> None:
+    match = _EMAIL.match(sender_address) if not Token.is_unresolved(sender_address) else None
+    if match is None and not Token.is_unresolved(sender_address):
         raise InvalidPropsError(
             "sender_address", "must be an email address like billing@example.com", sender_address
         )
@@ -772,17 +777,15 @@ def _validate_props(
                 "must be a whole number of minutes",
                 authorisation_timeout.to_human_string(),
             )
-    domain = match.group(1).lower()
-    if email_identity is None:
-        return domain
-    identity = email_identity.lower()
+    if sender_identity is None or match is None or Token.is_unresolved(sender_identity.email_identity_name):
+        return
+    identity, domain = sender_identity.email_identity_name.lower(), match.group(1).lower()
     if identity != sender_address.lower() and not (domain == identity or domain.endswith(f".{identity}")):
         raise InvalidPropsError(
-            "email_identity",
-            f"must be the sender address or a domain it belongs to ({domain})",
-            email_identity,
+            "sender_identity",
+            f"must verify the sender address or a domain it belongs to ({domain})",
+            sender_identity.email_identity_name,
         )
-    return email_identity
 
 
 __all__ = ["BillingWorkflow", "PaymentProviderKind"]
