@@ -57,11 +57,19 @@ def authorised_invoice(tables, waiting_invoice):
     return waiting_invoice
 
 
+class LambdaContext:
+    """What Powertools idempotency reads of the context: how long the invocation may still run."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
 def _capture(tables, provider, on_captured=lambda capture: None):
     return capture_once(
         invoices=tables.invoice_store,
         provider=provider,
         persistence_store=DynamoDBPersistenceLayer(table_name="idempotency"),
+        lambda_context=LambdaContext(),
         on_captured=on_captured,
     )
 
