@@ -226,24 +226,26 @@ class AuthorisationStore:
             raise DecisionAlreadyRecorded(current) from error
         return AuthorisationRecord.from_item(item)
 
-    def mark_delivered(self, authorisation_id: str) -> bool:
-        """DECIDED -> DELIVERED and forget the token; False when it was already delivered."""
+    def _move(self, authorisation_id: str, to: str, from_any_of: tuple[AuthorisationStatus, ...]) -> bool:
+        """Move to status ``to`` (forgetting the token) only from one of ``from_any_of``; whether it moved."""
+        allowed = {f":from{index}": str(status) for index, status in enumerate(from_any_of)}
         try:
             self._table.update_item(
                 Key={"authorisationId": authorisation_id},
-                UpdateExpression="SET #status = :delivered REMOVE taskToken",
-                ConditionExpression="#status = :decided",
+                UpdateExpression="SET #status = :to REMOVE taskToken",
+                ConditionExpression=f"#status IN ({', '.join(allowed)})",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":delivered": str(AuthorisationStatus.DELIVERED),
-                    ":decided": str(AuthorisationStatus.DECIDED),
-                },
+                ExpressionAttributeValues={":to": to, **allowed},
             )
         except ClientError as error:
             if is_conditional_check_failure(error):
                 return False
             raise
         return True
+
+    def mark_delivered(self, authorisation_id: str) -> bool:
+        """DECIDED -> DELIVERED and forget the token; False when it was already delivered."""
+        return self._move(authorisation_id, AuthorisationStatus.DELIVERED, (AuthorisationStatus.DECIDED,))
 
     def forget_token(self, authorisation_id: str) -> None:
         """Remove the task token of an authorisation nobody waits on any more."""
@@ -257,23 +259,9 @@ class AuthorisationStore:
         """REQUESTED or DECIDED -> ``status`` (TIMED_OUT, SUPERSEDED); False if it was closed or delivered."""
         if status not in CLOSED_STATUSES:
             raise ValueError(f"status must be one of {sorted(CLOSED_STATUSES)}. Received: [{status}]")
-        try:
-            self._table.update_item(
-                Key={"authorisationId": authorisation_id},
-                UpdateExpression="SET #status = :closed REMOVE taskToken",
-                ConditionExpression="#status IN (:requested, :decided)",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":closed": str(status),
-                    ":requested": str(AuthorisationStatus.REQUESTED),
-                    ":decided": str(AuthorisationStatus.DECIDED),
-                },
-            )
-        except ClientError as error:
-            if is_conditional_check_failure(error):
-                return False
-            raise
-        return True
+        return self._move(
+            authorisation_id, status, (AuthorisationStatus.REQUESTED, AuthorisationStatus.DECIDED)
+        )
 
 
 # Handing decisions to the waiting step ----------------------------------------------------------

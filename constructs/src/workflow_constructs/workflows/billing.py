@@ -359,22 +359,21 @@ class BillingWorkflow(Construct):
         validate = tasks.invoke_lambda(
             self, "Validate the billing request", function=f["validate"], result_path="$.request"
         )
+        with_request = sfn.TaskInput.from_object(
+            {**correlation, "request": sfn.JsonPath.object_at("$.request")}
+        )
         calculate = tasks.invoke_lambda(
             self,
             "Calculate the invoice",
             function=f["calculate"],
-            payload=sfn.TaskInput.from_object(
-                {**correlation, "request": sfn.JsonPath.object_at("$.request")}
-            ),
+            payload=with_request,
             result_path="$.invoice",
         )
         store = tasks.invoke_lambda(
             self,
             "Store the invoice as pending",
             function=f["store"],
-            payload=sfn.TaskInput.from_object(
-                {**correlation, "request": sfn.JsonPath.object_at("$.request")}
-            ),
+            payload=with_request,
             result_path="$.stored",
         )
         request = tasks.wait_for_callback(
