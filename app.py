@@ -9,6 +9,7 @@ from aws_cdk import App, Environment
 from workflow_constructs import add_checks
 
 from stacks.billing import BillingStack
+from stacks.onboarding import OnboardingStack
 from stacks.operations import OperationsStack
 
 
@@ -26,6 +27,8 @@ def build_app(**app_props: Any) -> App:
     operations = OperationsStack(
         app, "Operations", env=env, description="Operations topic for workflow alarms and failure notices"
     )
+    # user_provisioning_workflow stays unset until the app has a UserProvisioning stack to name.
+    OnboardingStack(app, "CustomerOnboarding", env=env, operations_topic=operations.operations_topic)
     BillingStack(
         app,
         "Billing",

@@ -15,6 +15,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from workflow_constructs import PythonFunction, Workflow, add_checks, tasks
 from workflow_constructs.workflows.billing import BillingWorkflow, PaymentProviderKind
+from workflow_constructs.workflows.onboarding import OnboardingWorkflow
 
 
 class ConsumerStack(cdk.Stack):
@@ -36,6 +37,7 @@ class ConsumerStack(cdk.Stack):
             sender_address="billing@example.com",
             payment_provider=PaymentProviderKind.SANDBOX,
         )
+        OnboardingWorkflow(self, "Onboarding", sender_address="welcome@consumer.example", alarm_topic=topic)
 
 
 if __name__ == "__main__":
