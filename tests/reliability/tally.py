@@ -81,6 +81,9 @@ class Row:
     repaired: int = 0
     """Attempts that broke the safety net itself (a failed rollback): told to operations, and
     repaired by running the same request again (their final state is what the other counts judge)."""
+    residuals: list[str] = field(default_factory=list)
+    """Attempts that left something only a person can remove, each documented in the workflow's
+    profile and told to operations (see ``WorkflowProfile.residual_faults``)."""
 
     def add(self, other: Row) -> None:
         """Add ``other``'s totals to this row."""
@@ -89,6 +92,7 @@ class Row:
         self.lost += other.lost
         self.doubled += other.doubled
         self.repaired += other.repaired
+        self.residuals += other.residuals
 
 
 class Tally:
@@ -98,17 +102,32 @@ class Tally:
         self.rows: dict[tuple[str, str], Row] = defaultdict(Row)
 
     def record(
-        self, category: str, workflow: str, verdict: Verdict, *, attempts: int = 1, repaired: bool = False
+        self,
+        category: str,
+        workflow: str,
+        verdict: Verdict,
+        *,
+        attempts: int = 1,
+        repaired: bool = False,
+        residual: str | None = None,
     ) -> Verdict:
         """Count ``attempts`` attempts of ``category`` against ``workflow`` and what ``verdict`` found.
 
-        ``repaired``: the attempt needed a re-run of the request to end clean (see :class:`Row`).
+        ``repaired``: the attempt needed a re-run of the request to end clean; ``residual``: what it
+        left for a person, as documented (see :class:`Row`).
         """
         if category not in CATEGORIES:
             raise ValueError(f"category must be one of {sorted(CATEGORIES)}. Received: [{category}]")
         row = self.rows[(category, workflow)]
         row.add(
-            Row(attempts, len(verdict.side_effects), len(verdict.lost), len(verdict.doubled), int(repaired))
+            Row(
+                attempts,
+                len(verdict.side_effects),
+                len(verdict.lost),
+                len(verdict.doubled),
+                int(repaired),
+                [residual] if residual else [],
+            )
         )
         return verdict
 
@@ -137,6 +156,7 @@ class Tally:
                 f"{row.lost} lost / {row.doubled} doubled"
                 + (f"   ({row.repaired} repaired by a re-run)" if row.repaired else "")
             )
+            lines += [f"  left for operations, as documented: {residual}" for residual in row.residuals]
         for workflow in self.workflows():
             counts = ", ".join(
                 f"{self.rows[(category, workflow)].tried} {category}"
@@ -152,18 +172,23 @@ class Tally:
             "| What was tried | Count | Side effects | Lost | Doubled |",
             "|---|---:|---:|---:|---:|",
         ]
-        repaired = 0
+        repaired, residuals = 0, []
         for category, row in self.totals().items():
             table.append(
                 f"| {CATEGORIES[category]} | {row.tried} | {row.side_effects} | {row.lost} | {row.doubled} |"
             )
             repaired += row.repaired
+            residuals += row.residuals
         if repaired:
             table += [
                 "",
-                f"{repaired} of the permanent faults broke the compensation itself (a rollback step "
-                "failed): each time operations were told, and running the same request again ended clean.",
+                f"{repaired} permanent faults broke a compensation or left a record unfinished: each "
+                "time operations were told (a notice, or the failed-execution alarm), and running the "
+                "same request again ended clean.",
             ]
+        if residuals:
+            table += ["", "Left for operations, as documented in the workflow's profile:"]
+            table += [f"- {residual}" for residual in residuals]
         per_workflow = [
             "",
             "| Workflow | " + " | ".join(CATEGORIES[c] for c in CATEGORIES) + " |",

@@ -56,7 +56,8 @@ def test_a_replayed_lambda_invocation_is_done_once(profile, tally):
     run = profile.run(profile.scenarios[0])
     assert run.scenario.expect.matches(run.result), harness.trace(run.execution).render()
     invocations = _lambda_invocations(harness.history(run.execution))
-    assert invocations, f"{profile.workflow} invoked no Lambda function"
+    if not invocations:
+        pytest.skip(f"{profile.workflow} invokes no Lambda function (direct service integrations only)")
 
     # WHEN each function is invoked again with the same event
     for function, event in invocations:

@@ -58,6 +58,7 @@ def test_a_fault_in_any_step_ends_in_a_clean_state(
         "or list the state in excluded_steps with the reason"
     )
     delivered = _delivered(local_cloud, step)
+    residual: str | None = None
 
     # WHEN the fault is armed and the scenario runs
     if kind == "transient":
@@ -77,15 +78,23 @@ def test_a_fault_in_any_step_ends_in_a_clean_state(
     judged = profile.judge_run(run)
     repaired = kind == "permanent" and not judged.clean
     if repaired:
-        # The compensation itself failed: it must say so, and a re-run must repair what is left.
+        # The compensation itself failed: operations must hear of it, and running the same request
+        # again (the fault gone) must end clean.
         if not profile.operations_notified(run):
             verdict.lost.append(f"nobody was told: {judged.render()}")
         rerun = profile.run(scenario, request=run.request, setup=False)
         local_cloud.clear_faults()
         verdict.extend(_ending(rerun, "transient", step, scenario.expect)).extend(profile.judge_run(rerun))
+        if scenario.expect.status != "SUCCEEDED":
+            # A compensated end leaves nothing of either run behind.
+            left = [str(c) for c in profile.leftovers(run.before, rerun.after)]
+            if left and step.state in profile.residual_faults:
+                residual = f"{step}: {profile.residual_faults[step.state]}"
+            else:
+                verdict.side_effects += [f"still there after the re-run: {c}" for c in left]
     else:
         verdict.extend(judged)
-    tally.record("faults", step.workflow, verdict, repaired=repaired)
+    tally.record("faults", step.workflow, verdict, repaired=repaired and residual is None, residual=residual)
     assert verdict.clean, verdict.render() + "\n" + local_cloud.trace(run.execution).render()
 
 

@@ -7,9 +7,10 @@ A workflow the app deploys without a profile here fails ``test_coverage.py``: ad
 from __future__ import annotations
 
 from tests.reliability.profiles.base import WorkflowProfile
+from tests.reliability.profiles.billing import Billing
 from tests.reliability.profiles.customer_onboarding import CustomerOnboarding
+from tests.reliability.profiles.stack_deployment import StackDeployment
 
-PROFILES: dict[str, type[WorkflowProfile]] = {profile.workflow: profile for profile in (CustomerOnboarding,)}
-
-NOT_COVERED: dict[str, str] = {}
-"""Deployed state machines the suites leave out, each with the reason."""
+PROFILES: dict[str, type[WorkflowProfile]] = {
+    profile.workflow: profile for profile in (Billing, CustomerOnboarding, StackDeployment)
+}

@@ -95,6 +95,32 @@ class Deployment:
             self._outputs[stack] = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
         return self._outputs[stack]
 
+    def alarmed_metrics(self, stack: str, workflow: str) -> set[str]:
+        """The Step Functions metrics of ``workflow`` whose alarms notify the operations topic."""
+        template = self.harness.client("cloudformation").get_template(StackName=stack)["TemplateBody"]
+        if isinstance(template, str):
+            template = json.loads(template)
+        resources = template.get("Resources", {})
+        machines = {
+            logical_id
+            for logical_id, resource in resources.items()
+            if resource["Type"] == "AWS::StepFunctions::StateMachine"
+            and resource["Properties"].get("StateMachineName") == workflow
+        }
+        return {
+            str(properties["MetricName"])
+            for resource in resources.values()
+            if resource["Type"] == "AWS::CloudWatch::Alarm"
+            for properties in [resource["Properties"]]
+            if properties.get("Namespace") == "AWS/States"
+            and "OperationsTopic" in json.dumps(properties.get("AlarmActions", []))
+            and any(
+                dimension.get("Value") == {"Ref": machine}
+                for dimension in properties.get("Dimensions", [])
+                for machine in machines
+            )
+        }
+
     @cached_property
     def operations_topic(self) -> str:
         """The operations topic's ARN (stack ``Operations``)."""
@@ -169,18 +195,25 @@ class Answer:
 
 @dataclass(frozen=True)
 class Scenario:
-    """One way through a workflow: the request, faults armed for the whole run, setup, expected end.
+    """One way through a workflow: the request, what is armed for the run, setup, expected end.
 
-    ``faults`` are ``(state, error)`` pairs armed permanently before the start (``error=None``: an
-    error only the step's catch-all handles). ``setup`` runs first with the request (a first run,
-    seed data). The first scenario of a profile is its happy path.
+    - ``request``: builds the request from a unique suffix (default: the profile's);
+    - ``setup``: runs once, before the first run of the request (a first run, seed data);
+    - ``faults``: ``(state, error)`` armed permanently before every run (``error=None``: an error
+      only the step's catch-all handles);
+    - ``arm``: called before every run, for answers the emulator cannot give (``inject_answer``);
+    - ``drive``: answers the run's callbacks (default: the profile's :meth:`WorkflowProfile.drive`).
+
+    The first scenario of a profile is its happy path.
     """
 
     name: str
     expect: Outcome = Outcome()
+    request: Callable[[WorkflowProfile, str], Request] | None = None
+    setup: Callable[[WorkflowProfile, Request], None] | None = None
     faults: tuple[tuple[str, str | None], ...] = ()
-    setup: Callable[[WorkflowProfile, Deployment, Request], None] | None = None
-    request: Callable[[WorkflowProfile, Deployment, str], Request] | None = None
+    arm: Callable[[WorkflowProfile, Request], None] | None = None
+    drive: Callable[[WorkflowProfile, Execution, Request], list[Answer]] | None = None
 
 
 @dataclass
@@ -204,9 +237,18 @@ class Run:
 
 
 def matching_changes(changes: Iterable[Change], ignore: Iterable[str]) -> list[Change]:
-    """``changes`` without those whose ``kind key`` matches one of the fnmatch patterns ``ignore``."""
+    """``changes`` without those matching one of the fnmatch patterns ``ignore``.
+
+    A pattern is matched against ``"<kind> <key> = <value now>"``, so it can name a kind
+    (``"sns:messages *"``), a key (``"dynamodb:items *Idempotency*"``) or a value
+    (``"cloudformation:change-sets * = FAILED/*"``).
+    """
     patterns = list(ignore)
-    return [c for c in changes if not any(fnmatch.fnmatchcase(f"{c.kind} {c.key}", p) for p in patterns)]
+    return [
+        c
+        for c in changes
+        if not any(fnmatch.fnmatchcase(f"{c.kind} {c.key} = {c.after}", p) for p in patterns)
+    ]
 
 
 class WorkflowProfile:
@@ -229,6 +271,9 @@ class WorkflowProfile:
     """fnmatch patterns (``kind key``) of changes a repeat may make without doing anything twice."""
     tolerated_leftovers: ClassVar[tuple[str, ...]] = ()
     """fnmatch patterns of resources a failed run may leave by design (each documented in the profile)."""
+    residual_faults: ClassVar[Mapping[str, str]] = {}
+    """Task states whose permanent failure leaves something a re-run cannot remove, with what and why
+    (reported in the README; operations must have been told)."""
 
     # Malformed payloads: the paths (``a.b[0].c``) each kind of corruption applies to.
     required: ClassVar[tuple[str, ...]] = ("correlationId",)
@@ -300,15 +345,8 @@ class WorkflowProfile:
         if run.result.status == "RUNNING":
             verdict.lost.append(f"{run.execution.name} still running")
         if run.result.status != "SUCCEEDED":
-            kinds = [f"{kind} *" for kind in RESOURCE_KINDS]
-            leftovers = [
-                c
-                for c in run.changes()
-                if c.added and any(fnmatch.fnmatchcase(f"{c.kind} {c.key}", k) for k in kinds)
-            ]
             verdict.side_effects += [
-                f"left behind by a failed run: {c}"
-                for c in matching_changes(leftovers, self.tolerated_leftovers)
+                f"left behind by a failed run: {c}" for c in self.leftovers(run.before, run.after)
             ]
         verdict.doubled += [
             f"the same run emailed {c.key} {c.after - (c.before or 0)} times"
@@ -317,10 +355,20 @@ class WorkflowProfile:
         ]
         return verdict.extend(self.judge(run))
 
+    def leftovers(self, before: Inventory, after: Inventory) -> list[Change]:
+        """Resources that appeared between two inventories, less the profile's ``tolerated_leftovers``."""
+        added = [c for c in after.changes_since(before) if c.added and c.kind in RESOURCE_KINDS]
+        return matching_changes(added, self.tolerated_leftovers)
+
     def operations_notified(self, run: Run) -> bool:
-        """Whether the run published to the operations topic."""
-        return run.after.count("sns:messages", self.deployment.operations_topic) > run.before.count(
-            "sns:messages", self.deployment.operations_topic
+        """Whether operations hear of the run: it published to the operations topic, or it failed and
+        the workflow's failed-executions alarm notifies the operations topic (CloudFormation deployed
+        it; the local cloud does not evaluate alarms, so the template is what is checked)."""
+        topic = self.deployment.operations_topic
+        if run.after.count("sns:messages", topic) > run.before.count("sns:messages", topic):
+            return True
+        return run.result.status == "FAILED" and "ExecutionsFailed" in self.deployment.alarmed_metrics(
+            self.stack, self.workflow
         )
 
     def run(
@@ -339,18 +387,18 @@ class WorkflowProfile:
         harness = self.harness
         if request is None:
             unique = unique or uuid.uuid4().hex[:12]
-            request = (
-                scenario.request(self, self.deployment, unique) if scenario.request else self.request(unique)
-            )
+            request = scenario.request(self, unique) if scenario.request else self.request(unique)
         if setup and scenario.setup is not None:
-            scenario.setup(self, self.deployment, request)
+            scenario.setup(self, request)
         for state, error in scenario.faults:
             harness.inject_permanent_fault(self.workflow, state, error=error or UNEXPECTED_ERROR)
+        if scenario.arm is not None:
+            scenario.arm(self, request)
         settle(harness)
         observed = self.observe(request)
         before = harness.inventory()
         execution = harness.start(self.workflow, request, reason=f"reliability {scenario.name}")
-        answers = self.drive(execution, request)
+        answers = (scenario.drive or type(self).drive)(self, execution, request)
         result = harness.wait(execution, timeout=RUN_TIMEOUT_SECONDS)
         settle(harness)
         after = harness.inventory()
@@ -366,6 +414,13 @@ class Forgery:
     label: str
     deliver: Callable[[], Any]
     refused: Callable[[Any], bool]
+
+
+def run_happy_path_first(profile: WorkflowProfile, request: Request) -> None:
+    """A scenario's ``setup``: the same request runs to its happy end once before."""
+    happy = profile.scenarios[0]
+    first = profile.run(happy, request=request, setup=False)
+    assert happy.expect.matches(first.result), profile.harness.trace(first.execution).render()
 
 
 def settle(harness: LocalCloudHarness, *, timeout: float = 5.0) -> None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any, ClassVar
 
-from tests.reliability.profiles.base import Deployment, Outcome, Request, Run, Scenario, WorkflowProfile
+from tests.reliability.profiles.base import (
+    Outcome,
+    Request,
+    Run,
+    Scenario,
+    WorkflowProfile,
+    run_happy_path_first,
+)
 from tests.reliability.tally import Verdict
 
 SEND = "Send the welcome email"
@@ -18,11 +25,6 @@ def _customer_id(request: Request) -> str:
         customer.get("id")
         or "cus-" + hashlib.sha256(customer["email"].strip().lower().encode()).hexdigest()[:20]
     )
-
-
-def _run_once_first(profile: WorkflowProfile, deployment: Deployment, request: Request) -> None:
-    first = profile.run(profile.scenarios[0], request=request, setup=False)
-    assert first.result.status == "SUCCEEDED", deployment.harness.trace(first.execution).render()
 
 
 class CustomerOnboarding(WorkflowProfile):
@@ -41,7 +43,7 @@ class CustomerOnboarding(WorkflowProfile):
             expect=Outcome("FAILED", "SesV2.MessageRejected"),
             faults=((SEND, "SesV2.MessageRejected"),),
         ),
-        Scenario("the same sign-up again", setup=_run_once_first),
+        Scenario("the same sign-up again", setup=run_happy_path_first),
     )
     required: ClassVar[tuple[str, ...]] = (
         "correlationId",

@@ -2038,7 +2038,8 @@ def inventory() -> dict[str, dict[str, Any]]:
     held), ``ses:emails`` (recipient: emails accepted), ``iam:roles`` (path + name: ARN),
     ``secretsmanager:secrets`` (name: ARN, not those deleted), ``apigateway:api-keys`` (id: name),
     ``cloudformation:stacks`` (name: status, not deleted ones), ``cloudformation:change-sets``
-    (``stack/change set``: status), ``stepfunctions:executions`` (state machine: executions started).
+    (``stack/change set``: ``status/execution status``), ``stepfunctions:executions`` (state machine:
+    executions started).
     """
     from moto.apigateway.models import apigateway_backends
     from moto.cloudformation.models import cloudformation_backends
@@ -2109,7 +2110,9 @@ def inventory() -> dict[str, dict[str, Any]]:
         if stack.status != "DELETE_COMPLETE"
     }
     found["cloudformation:change-sets"] = {
-        f"{change_set.stack_name}/{change_set.change_set_name}": change_set.status
+        f"{change_set.stack_name}/{change_set.change_set_name}": (
+            f"{change_set.status}/{change_set.execution_status}"
+        )
         for backend in backends_cfn
         for change_set in list(backend.change_sets.values())
     }

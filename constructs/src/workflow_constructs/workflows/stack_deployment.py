@@ -456,6 +456,10 @@ class StackDeployment(Construct):
         execute = self._execute()
         # Refused (the change set went stale while it waited, say): it will never run, so it goes.
         execute.add_catch(delete, errors=["States.ALL"], assign={"failure": _caught_failure()})
+        # Any other failure between creating and executing it would leave an executable change set
+        # that nobody approved: it goes too, and the run stops with that failure.
+        for step in (describe, more):
+            step.add_catch(delete, errors=["States.ALL"], assign={"failure": _caught_failure()})
         ask = self._ask_for_approval(on_failure=delete)
         approved = sfn.Choice.jsonata(self, "Was the deployment approved")
         ask.next(approved)
@@ -479,6 +483,7 @@ class StackDeployment(Construct):
             query_language=_JSONATA,
             outputs=_J("{'changes': $changes}"),
         )
+        announce.add_catch(delete, errors=["States.ALL"], assign={"failure": _caught_failure()})
         approval_needed.when(sfn.Condition.jsonata(_J("$request.requireApproval")), ask)
         approval_needed.otherwise(announce)
         announce.next(execute)
