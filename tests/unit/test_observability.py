@@ -1,0 +1,136 @@
+"""The house observability, observed from outside: run a decorated handler in a fresh Python, the way
+Lambda does (environment set before import), and read the JSON lines it writes to stdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+LAMBDA_CODE = Path(__file__).resolve().parents[2] / "lambdas"
+
+# A handler module as a workflow writes it: decorators, then one call into logic.
+HANDLER_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from dataclasses import dataclass
+    from aws_lambda_powertools.metrics import MetricUnit
+    from shared.errors import TransientError
+    from shared.observability import handler, logger, metrics
+
+    @handler
+    def charge_card(event, context):
+        logger.append_keys(amount=event["amount"])  # on every later line of this invocation
+        logger.info("Charging")
+        if event["amount"] < 0:
+            raise TransientError("payment provider timed out")
+        metrics.add_metric(name="CardsCharged", unit=MetricUnit.Count, value=1)
+        return {"charged": event["amount"]}
+
+    @dataclass
+    class Context:
+        function_name: str = "billing-ChargeCard"
+        memory_limit_in_mb: int = 256
+        invoked_function_arn: str = "arn:aws:lambda:eu-west-1:111111111111:function:billing-ChargeCard"
+        aws_request_id: str = "req-1"
+
+    for event in json.loads(sys.argv[1]):
+        try:
+            charge_card(event, Context())
+        except TransientError:
+            pass
+    """
+)
+
+
+def run_handler(*events: dict) -> list[dict]:
+    """Invoke the handler once per event in a fresh interpreter; every stdout line, parsed as JSON."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(LAMBDA_CODE),
+        "POWERTOOLS_SERVICE_NAME": "billing",
+        "POWERTOOLS_METRICS_NAMESPACE": "billing",
+        "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }
+    completed = subprocess.run(
+        [sys.executable, "-c", HANDLER_SCRIPT, json.dumps(events)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return [json.loads(line) for line in completed.stdout.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def lines() -> list[dict]:
+    # GIVEN two requests, one that succeeds and one whose step fails
+    return run_handler(
+        {"correlationId": "order-42", "amount": 10},
+        {"correlationId": "order-43", "amount": -1},
+    )
+
+
+def _log_lines(lines: list[dict], correlation_id: str) -> list[dict]:
+    return [line for line in lines if "message" in line and line.get("correlation_id") == correlation_id]
+
+
+def test_every_log_line_carries_the_correlation_id_of_its_request(lines):
+    log_lines = [line for line in lines if "message" in line]
+    # THEN every log line names the request that caused it, and nothing is logged without one
+    assert {line["correlation_id"] for line in log_lines} == {"order-42", "order-43"}
+    assert [line["message"] for line in _log_lines(lines, "order-42")] == [
+        "Step started",
+        "Charging",
+        "Step finished",
+    ]
+
+
+def test_start_and_end_lines_say_which_step_how_long_and_where(lines):
+    started, charging, finished = _log_lines(lines, "order-42")
+    assert started["step"] == "charge_card"
+    assert started["event_keys"] == ["amount", "correlationId"]  # the keys, never the personal data
+    assert started["level"] == "INFO"
+    assert started["service"] == "billing"
+    assert started["function_name"] == "billing-ChargeCard"
+    assert started["function_request_id"] == "req-1"
+    assert charging["amount"] == 10
+    assert finished["step"] == "charge_card"
+    assert isinstance(finished["duration_ms"], float)
+    assert finished["duration_ms"] >= 0
+
+
+def test_a_failed_step_logs_its_error_and_duration(lines):
+    started, _, failed = _log_lines(lines, "order-43")
+    assert started["message"] == "Step started"
+    assert failed["message"] == "Step failed"
+    assert failed["level"] == "WARNING"
+    assert failed["error"] == "TransientError"
+    assert failed["duration_ms"] >= 0
+
+
+def test_keys_do_not_leak_between_invocations(lines):
+    # GIVEN a warm runtime that served order-42 (which appended amount=10 to its lines)
+    # THEN order-43's first line does not carry order-42's keys
+    started = _log_lines(lines, "order-43")[0]
+    assert "amount" not in started
+    assert _log_lines(lines, "order-42")[2]["amount"] == 10
+
+
+def test_metrics_are_flushed_in_the_workflow_namespace(lines):
+    emf = [line for line in lines if "_aws" in line]
+    # THEN exactly one metrics document: the successful request's, in the workflow's namespace
+    (document,) = emf
+    (directive,) = document["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "billing"
+    assert directive["Dimensions"] == [["service"]]
+    assert directive["Metrics"] == [{"Name": "CardsCharged", "Unit": "Count"}]
+    assert document["service"] == "billing"
+    assert document["CardsCharged"] == [1.0]
