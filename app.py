@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import App, Environment
+from aws_cdk import App, Aspects, Environment
 from workflow_constructs import add_checks
 
 from stacks.operations import OperationsStack
+from stacks.sentry import SentryLayer, SentryOptIn
 
 
 def environment(app: App) -> Environment | None:
@@ -19,12 +20,23 @@ def environment(app: App) -> Environment | None:
 
 
 def build_app(**app_props: Any) -> App:
-    """Build the app; tests pass ``outdir`` and ``context``."""
+    """Build the app; tests pass ``outdir`` and ``context``.
+
+    Sentry is off unless the ``sentryDsnSecretName`` context names the DSN secret (see
+    ``stacks.sentry``); every workflow stack gets ``sentry_dsn_secret=operations.sentry_dsn_secret``.
+    """
     app = App(**app_props)
     env = environment(app)
+    sentry = SentryOptIn.from_context(app)
     OperationsStack(
-        app, "Operations", env=env, description="Operations topic for workflow alarms and failure notices"
+        app,
+        "Operations",
+        env=env,
+        description="Operations topic for workflow alarms and failure notices",
+        sentry_dsn_secret_name=sentry.dsn_secret_name,
     )
+    if sentry.layer_arn:
+        Aspects.of(app).add(SentryLayer(sentry.layer_arn))
     add_checks(app)
     return app
 

@@ -107,6 +107,7 @@ class PythonFunction(lambda_.Function):
         )
         self.service = service
         self.metrics_namespace = namespace
+        self.sentry_dsn_secret = sentry_dsn_secret
         self.add_layers(
             lambda_.LayerVersion.from_layer_version_arn(
                 self,
