@@ -13,7 +13,14 @@ from typing import Any, Protocol
 import boto3
 from botocore.config import Config
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, user_agent_extra="workflows-cli")
+# Someone on call is waiting: retry throttling briefly, and give up on an unreachable endpoint in
+# seconds rather than the SDK default of about half a minute.
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=5,
+    read_timeout=30,
+    user_agent_extra="workflows-cli",
+)
 
 
 class ClientFactory(Protocol):

@@ -20,6 +20,9 @@ from workflow_constructs.definition import iter_states
 WINDOW_BEFORE = timedelta(minutes=1)
 WINDOW_AFTER = timedelta(minutes=5)
 DEFAULT_LINE_LIMIT = 100
+SCAN_LIMIT = 5000
+"""Lines read per log group at most: the newest ``limit`` of them are shown, as a failure is
+explained by what was logged last."""
 
 _LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 # Keys every Powertools line has: not worth repeating after the message.
@@ -110,7 +113,7 @@ def search(
     stopped: datetime | None,
     limit: int = DEFAULT_LINE_LIMIT,
 ) -> LogSearch:
-    """The lines of ``correlation_id`` in ``log_groups`` around the execution, oldest first.
+    """The newest ``limit`` lines of ``correlation_id`` in ``log_groups`` around the execution, oldest first.
 
     A log group that cannot be read (missing, access denied, endpoint down) is reported in
     ``problems`` and the others are still searched.
@@ -122,7 +125,7 @@ def search(
     problems: list[str] = []
     for group in groups:
         try:
-            lines.extend(_group_lines(logs_client, group, correlation_id, start, end, limit))
+            lines.extend(_group_lines(logs_client, group, correlation_id, start, end))
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "Unknown")
             problems.append(
@@ -135,7 +138,7 @@ def search(
 
 
 def _group_lines(
-    logs_client: Any, group: str, correlation_id: str, start: datetime, end: datetime, limit: int
+    logs_client: Any, group: str, correlation_id: str, start: datetime, end: datetime
 ) -> Iterable[LogLine]:
     request: dict[str, Any] = {
         "logGroupName": group,
@@ -144,11 +147,14 @@ def _group_lines(
         "endTime": int(end.timestamp() * 1000),
     }
     read = 0
-    while read < limit:
+    while read < SCAN_LIMIT:
         page = logs_client.filter_log_events(**request)
         for event in page.get("events", []):
             read += 1
-            yield parse_line(group, event)
+            line = parse_line(group, event)
+            # Checked again here: emulators (moto, so the local cloud) ignore JSON filter patterns.
+            if line.fields.get("correlation_id") == correlation_id:
+                yield line
         if not page.get("nextToken"):
             return
         request["nextToken"] = page["nextToken"]
