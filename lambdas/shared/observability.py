@@ -7,9 +7,10 @@ Usage in a handler module::
     @handler
     def lambda_handler(event, context): ...
 
-``handler`` puts the payload's ``correlationId`` on every log line, writes one start and one end
-line per invocation (with the duration), flushes metrics, traces, and, when a Sentry DSN is
-configured, reports exceptions to Sentry before re-raising them.
+``handler`` puts the payload's ``correlationId`` on every log line (``correlation_id``) and on
+the metrics document (EMF metadata, not a dimension), writes one start and one end line per
+invocation (with the duration), flushes metrics, traces, and, when a Sentry DSN is configured,
+reports exceptions to Sentry before re-raising them.
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ def handler(function: Handler) -> Handler:
     def wrapped(event: dict[str, Any], context: Any) -> Any:
         started = time.perf_counter()
         step = function.__name__
+        # An invocation without metrics is not flushed, so its metadata would pass to the next one.
+        metrics.clear_metrics()
+        correlation_id = (event or {}).get("correlationId")
+        if isinstance(correlation_id, str):
+            # Metric data points are log lines too (EMF): this key traces each one to its request.
+            metrics.add_metadata(key="correlation_id", value=correlation_id)
         logger.info("Step started", extra={"step": step, "event_keys": sorted(event or {})})
         try:
             result = function(event, context)

@@ -71,10 +71,11 @@ def run_handler(*events: dict) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def lines() -> list[dict]:
-    # GIVEN two requests, one that succeeds and one whose step fails
+    # GIVEN a request that succeeds, one whose step fails, and one without a correlation id
     return run_handler(
         {"correlationId": "order-42", "amount": 10},
         {"correlationId": "order-43", "amount": -1},
+        {"amount": 5},
     )
 
 
@@ -84,8 +85,12 @@ def _log_lines(lines: list[dict], correlation_id: str) -> list[dict]:
 
 def test_every_log_line_carries_the_correlation_id_of_its_request(lines):
     log_lines = [line for line in lines if "message" in line]
-    # THEN every log line names the request that caused it, and nothing is logged without one
-    assert {line["correlation_id"] for line in log_lines} == {"order-42", "order-43"}
+    # THEN every log line names the request that caused it (none for the request without one)
+    assert [line.get("correlation_id") for line in log_lines] == [
+        *["order-42"] * 3,
+        *["order-43"] * 3,
+        *[None] * 3,
+    ]
     assert [line["message"] for line in _log_lines(lines, "order-42")] == [
         "Step started",
         "Charging",
@@ -126,11 +131,15 @@ def test_keys_do_not_leak_between_invocations(lines):
 
 def test_metrics_are_flushed_in_the_workflow_namespace(lines):
     emf = [line for line in lines if "_aws" in line]
-    # THEN exactly one metrics document: the successful request's, in the workflow's namespace
-    (document,) = emf
+    # THEN one metrics document per successful request, in the workflow's namespace
+    document, without_id = emf
     (directive,) = document["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "billing"
     assert directive["Dimensions"] == [["service"]]
     assert directive["Metrics"] == [{"Name": "CardsCharged", "Unit": "Count"}]
     assert document["service"] == "billing"
     assert document["CardsCharged"] == [1.0]
+    # AND the data point traces back to its request (metadata: searchable, not a costly dimension)
+    assert document["correlation_id"] == "order-42"
+    # AND no request's id passes to the next (order-43 failed before any metric, so was not flushed)
+    assert "correlation_id" not in without_id
