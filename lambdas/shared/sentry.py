@@ -58,12 +58,13 @@ def init_from_environment(secrets_client: Any | None = None) -> bool:
     return True
 
 
-def capture(error: BaseException) -> None:
-    """Report ``error`` when Sentry is on; a no-op otherwise."""
+def capture(error: BaseException, *, correlation_id: str | None = None) -> None:
+    """Report ``error`` when Sentry is on, tagged with the request's correlation id; a no-op otherwise."""
     if _state["enabled"]:
         import sentry_sdk
 
-        sentry_sdk.capture_exception(error)
+        tags = {"correlation_id": correlation_id} if correlation_id else {}
+        sentry_sdk.capture_exception(error, tags=tags)
 
 
 def reset_for_tests() -> None:

@@ -143,3 +143,38 @@ def test_metrics_are_flushed_in_the_workflow_namespace(lines):
     assert document["correlation_id"] == "order-42"
     # AND no request's id passes to the next (order-43 failed before any metric, so was not flushed)
     assert "correlation_id" not in without_id
+
+
+def test_traces_and_sentry_events_carry_the_correlation_id(monkeypatch):
+    # GIVEN the decorator in this process, with X-Ray annotations and Sentry reports recorded
+    from shared import observability
+
+    annotations, reports = [], []
+    monkeypatch.setattr(
+        observability.tracer, "put_annotation", lambda key, value: annotations.append((key, value))
+    )
+    monkeypatch.setattr(observability.sentry, "capture", lambda error, **tags: reports.append((error, tags)))
+    monkeypatch.setattr(observability.metrics, "log_metrics", lambda function: function)
+
+    def refuse(event, context):
+        raise ValueError("no")
+
+    lambda_handler = observability.handler(refuse)
+    context = type(
+        "Context",
+        (),
+        {
+            "function_name": "f",
+            "memory_limit_in_mb": 128,
+            "invoked_function_arn": "arn:f",
+            "aws_request_id": "r",
+        },
+    )()
+    # WHEN a request fails
+    with pytest.raises(ValueError, match="no"):
+        lambda_handler({"correlationId": "order-44"}, context)
+    # THEN its trace is annotated and its Sentry report tagged with its correlation id
+    assert annotations == [("correlation_id", "order-44")]
+    assert [(type(error).__name__, tags) for error, tags in reports] == [
+        ("ValueError", {"correlation_id": "order-44"})
+    ]

@@ -35,7 +35,9 @@ def fresh_sentry(monkeypatch):
     sentry.reset_for_tests()
     calls: dict[str, list] = {"init": [], "capture": []}
     monkeypatch.setattr(sentry_sdk, "init", lambda **kwargs: calls["init"].append(kwargs))
-    monkeypatch.setattr(sentry_sdk, "capture_exception", lambda error: calls["capture"].append(error))
+    monkeypatch.setattr(
+        sentry_sdk, "capture_exception", lambda error, **scope: calls["capture"].append((error, scope))
+    )
     yield calls
     sentry.reset_for_tests()
 
@@ -122,9 +124,13 @@ def test_missing_sentry_sdk_warns_and_leaves_the_handler_working(monkeypatch, fr
     assert fresh_sentry["capture"] == []
 
 
-def test_capture_reports_when_on(monkeypatch, fresh_sentry):
+def test_capture_reports_when_on_tagged_with_the_correlation_id(monkeypatch, fresh_sentry):
     monkeypatch.setenv("SENTRY_DSN", DSN)
     sentry.init_from_environment()
     error = RuntimeError("card declined")
+    sentry.capture(error, correlation_id="order-42")
     sentry.capture(error)
-    assert fresh_sentry["capture"] == [error]
+    assert fresh_sentry["capture"] == [
+        (error, {"tags": {"correlation_id": "order-42"}}),
+        (error, {"tags": {}}),
+    ]
