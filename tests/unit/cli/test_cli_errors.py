@@ -11,6 +11,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     NoCredentialsError,
     NoRegionError,
+    ParamValidationError,
     ProfileNotFound,
     ReadTimeoutError,
     SSOTokenLoadError,
@@ -38,6 +39,11 @@ def client_error(code: str, message: str = "details", operation: str = "Describe
             r"^cannot reach http://localhost:4566: check --endpoint-url and your network$",
         ),
         (ReadTimeoutError(endpoint_url="https://states"), ExitCode.AWS, r"^Read timeout on endpoint URL"),
+        (
+            ParamValidationError(report="Invalid length for parameter name, value: 0,\n valid min length: 1"),
+            ExitCode.USAGE,
+            r"^Parameter validation failed: Invalid length for parameter name, value: 0, valid min length: 1$",
+        ),
         (
             client_error("ExecutionDoesNotExist", "Execution Does Not Exist: 'arn'"),
             ExitCode.NOT_FOUND,

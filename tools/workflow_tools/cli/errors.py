@@ -14,6 +14,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     NoCredentialsError,
     NoRegionError,
+    ParamValidationError,
     PartialCredentialsError,
     ProfileNotFound,
     SSOTokenLoadError,
@@ -97,6 +98,8 @@ def from_aws_error(error: Exception) -> CliError:
         return AwsError("no AWS region: pass --region or set AWS_REGION")
     if isinstance(error, ProfileNotFound):
         return AwsError(f"AWS profile not found: {error.kwargs.get('profile')}")
+    if isinstance(error, ParamValidationError):
+        return UsageError(" ".join(str(error).split()))
     if isinstance(error, EndpointConnectionError):
         return AwsError(
             f"cannot reach {error.kwargs.get('endpoint_url')}: check --endpoint-url and your network"
