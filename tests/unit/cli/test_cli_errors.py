@@ -42,7 +42,7 @@ def client_error(code: str, message: str = "details", operation: str = "Describe
         (
             ParamValidationError(report="Invalid length for parameter name, value: 0,\n valid min length: 1"),
             ExitCode.USAGE,
-            r"^Parameter validation failed: Invalid length for parameter name, value: 0, valid min length: 1$",
+            r"^Parameter validation failed: Invalid length for parameter name, value: 0, valid min length: 1",
         ),
         (
             client_error("ExecutionDoesNotExist", "Execution Does Not Exist: 'arn'"),
