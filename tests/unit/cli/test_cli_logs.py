@@ -181,6 +181,17 @@ def test_search_keeps_only_lines_of_the_correlation_id_even_when_the_filter_is_i
     assert [line.message for line in found.lines] == ["mine"]
 
 
+def test_an_optional_group_that_does_not_exist_is_no_problem():
+    # GIVEN the configured group with lines, and Lambda's default group that does not exist
+    logs = FakeLogs({"configured": [[_line(0, "mine")]]})
+    found = search(
+        logs, ["configured"], "order-42", started=STARTED, stopped=None, optional_groups=["default"]
+    )
+    # THEN both were tried, and only a missing required group would be a problem
+    assert [request["logGroupName"] for request in logs.requests] == ["configured", "default"]
+    assert (found.problems, [line.message for line in found.lines]) == ((), ["mine"])
+
+
 def test_search_keeps_the_newest_lines_within_the_limit():
     logs = FakeLogs({"g": [[_line(minute, f"line {minute}") for minute in range(5)]]})
     found = search(logs, ["g"], "order-42", started=STARTED, stopped=None, limit=2)

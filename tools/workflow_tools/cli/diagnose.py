@@ -12,7 +12,14 @@ from workflow_tools.cli.aws import ClientFactory
 from workflow_tools.cli.errors import from_aws_error
 from workflow_tools.cli.executions import aws
 from workflow_tools.cli.history import explain
-from workflow_tools.cli.logs import DEFAULT_LINE_LIMIT, LogSearch, function_names, log_group_of, search
+from workflow_tools.cli.logs import (
+    DEFAULT_LINE_LIMIT,
+    LogSearch,
+    default_log_group,
+    function_names,
+    log_group_of,
+    search,
+)
 from workflow_tools.cli.render import consoles, correlation_id_of, print_explanation, print_logs
 from workflow_tools.cli.resolve import describe_execution, execution_history
 
@@ -65,14 +72,16 @@ def request_logs(
         if not functions:
             return None, "the workflow invokes no Lambda functions"
         lambda_client = clients.client("lambda")
-        groups = [log_group_of(lambda_client, function) for function in functions]
         found = search(
             clients.client("logs"),
-            groups,
+            [log_group_of(lambda_client, function) for function in functions],
             correlation_id,
             started=description["startDate"],
             stopped=description.get("stopDate"),
             limit=limit,
+            # Where a function logs without a LoggingConfig, and where the local cloud puts every
+            # function's lines; searched when it exists.
+            optional_groups=[default_log_group(function) for function in functions],
         )
     except (ClientError, BotoCoreError) as error:
         return None, from_aws_error(error).message

@@ -87,15 +87,23 @@ def function_names(definition: Mapping[str, Any]) -> list[str]:
     return found
 
 
+def default_log_group(function_name: str) -> str:
+    """Lambda's default log group of a function (given by name or ARN, qualified or not).
+
+    >>> default_log_group("arn:aws:lambda:eu-west-1:111111111111:function:billing-Charge:$LATEST")
+    '/aws/lambda/billing-Charge'
+    """
+    return f"/aws/lambda/{function_name.split(':function:')[-1].split(':')[0]}"
+
+
 def log_group_of(lambda_client: Any, function_name: str) -> str:
     """The log group a function writes to: its ``LoggingConfig`` (PythonFunction names its own),
     else Lambda's default ``/aws/lambda/<name>``."""
-    bare_name = function_name.split(":function:")[-1].split(":")[0]
     try:
         configuration = lambda_client.get_function_configuration(FunctionName=function_name)
     except (ClientError, BotoCoreError):
-        return f"/aws/lambda/{bare_name}"
-    return str((configuration.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{bare_name}")
+        return default_log_group(function_name)
+    return str((configuration.get("LoggingConfig") or {}).get("LogGroup") or default_log_group(function_name))
 
 
 def filter_pattern(correlation_id: str) -> str:
@@ -112,13 +120,17 @@ def search(
     started: datetime,
     stopped: datetime | None,
     limit: int = DEFAULT_LINE_LIMIT,
+    optional_groups: Iterable[str] = (),
 ) -> LogSearch:
     """The newest ``limit`` lines of ``correlation_id`` in ``log_groups`` around the execution, oldest first.
 
     A log group that cannot be read (missing, access denied, endpoint down) is reported in
-    ``problems`` and the others are still searched.
+    ``problems`` and the others are still searched; one of ``optional_groups`` that does not exist
+    is skipped quietly.
     """
-    groups = tuple(dict.fromkeys(log_groups))
+    required = tuple(dict.fromkeys(log_groups))
+    optional = set(optional_groups) - set(required)
+    groups = tuple(dict.fromkeys([*required, *optional_groups]))
     start = started - WINDOW_BEFORE
     end = (stopped or datetime.now(UTC)) + WINDOW_AFTER
     lines: list[LogLine] = []
@@ -128,6 +140,8 @@ def search(
             lines.extend(_group_lines(logs_client, group, correlation_id, start, end))
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "Unknown")
+            if group in optional and code == "ResourceNotFoundException":
+                continue
             problems.append(
                 f"{group}: {code}: {error.response.get('Error', {}).get('Message', '')}".rstrip(": ")
             )
