@@ -6,7 +6,17 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, Annotations, Duration, RemovalPolicy, Stack, Tags, Token, Validations
+from aws_cdk import (
+    Acknowledgment,
+    Annotations,
+    ArnFormat,
+    Duration,
+    RemovalPolicy,
+    Stack,
+    Tags,
+    Token,
+    Validations,
+)
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -176,7 +186,7 @@ class Workflow(Construct):
                 self,
                 f"{name}Alarm",
                 # "<workflow>-<signal>": the name on-call reads in the notification subject.
-                alarm_name=f"{self.workflow_name}-{name}",
+                alarm_name=self.alarm_name(name),
                 metric=metric,
                 threshold=threshold,
                 evaluation_periods=1,
@@ -213,10 +223,25 @@ class Workflow(Construct):
                 height=2,
             )
         )
-        dashboard.add_widgets(
-            cloudwatch.AlarmStatusWidget(
-                title="Alarms", alarms=list(self.alarms.values()), width=24, height=3
+        stack = Stack.of(self)
+        # The widget names each alarm by an ARN built from its name, not by Fn::GetAtt, so the
+        # dashboard deploys where alarms are not modelled (the local cloud); DependsOn keeps the order.
+        alarm_refs = [
+            cloudwatch.Alarm.from_alarm_arn(
+                self,
+                f"{key}AlarmRef",
+                stack.format_arn(
+                    service="cloudwatch",
+                    resource="alarm",
+                    resource_name=self.alarm_name(key),
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                ),
             )
+            for key in self.alarms
+        ]
+        dashboard.node.add_dependency(*self.alarms.values())
+        dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=alarm_refs, width=24, height=3)
         )
         dashboard.add_widgets(
             cloudwatch.GraphWidget(
@@ -253,6 +278,10 @@ class Workflow(Construct):
                 cloudwatch.GraphWidget(title="Business", left=list(business_metrics), width=24)
             )
         return dashboard
+
+    def alarm_name(self, signal: str) -> str:
+        """The name of this workflow's alarm on ``signal`` (``ExecutionsFailed``, ``DurationP99``, ...)."""
+        return f"{self.workflow_name}-{signal}"
 
     # Grants -------------------------------------------------------------------------------------
 
