@@ -15,6 +15,7 @@ from workflow_tools.cli import app
 from workflow_tools.local_cloud import running_local_cloud
 from workflow_tools.local_cloud.server import DEFAULT_REGION
 
+from tests.aws_environment import isolate_aws_environment
 from tests.behaviour.operations_cli_app import BILLING, DEPLOYMENT, build_app
 
 
@@ -29,13 +30,7 @@ def ops_cloud(tmp_path_factory):
 @pytest.fixture
 def cli(ops_cloud, monkeypatch):
     """``cli("why", name)``: run ``workflows --endpoint-url <local cloud> ...`` with throwaway credentials."""
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_REGION", DEFAULT_REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local-cloud")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local-cloud")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    isolate_aws_environment(monkeypatch, region=DEFAULT_REGION)
     runner = CliRunner()
 
     def invoke(*args, input=None):
@@ -46,6 +41,9 @@ def cli(ops_cloud, monkeypatch):
 
     yield invoke
     ops_cloud.clear_faults()
+
+
+WAIT = ("--wait", "--poll-seconds", "0.05")
 
 
 def _started(result) -> str:
@@ -60,9 +58,7 @@ def test_start_wait_reports_a_success_and_its_output(cli):
         "small charge",
         "--input",
         "-",
-        "--wait",
-        "--poll-seconds",
-        "0.05",
+        *WAIT,
         input=json.dumps({"amount": 10}),
     )
     assert result.exit_code == 0, result.output
@@ -83,9 +79,7 @@ def test_start_wait_then_why_explain_a_declined_charge(cli, ops_cloud):
         "-",
         "--correlation-id",
         "order-5000",
-        "--wait",
-        "--poll-seconds",
-        "0.05",
+        *WAIT,
         input=json.dumps({"amount": 5000}),
     )
     # THEN it ends in failure (exit 1) and says where and why
@@ -133,9 +127,7 @@ def test_status_and_list_find_the_execution(cli):
             "list me",
             "--input",
             "-",
-            "--wait",
-            "--poll-seconds",
-            "0.05",
+            *WAIT,
             input=json.dumps({"amount": 7}),
         )
     )

@@ -15,20 +15,15 @@ from moto import mock_aws
 from typer.testing import CliRunner
 from workflow_tools.cli import app
 
+from tests.aws_environment import isolate_aws_environment
+
 REGION = "eu-west-1"
 
 
 @pytest.fixture
 def aws_environment(monkeypatch) -> None:
     """A region, fake credentials, and nothing from the developer's own AWS set-up."""
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    isolate_aws_environment(monkeypatch, region=REGION)
 
 
 @dataclass
