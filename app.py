@@ -8,6 +8,7 @@ from typing import Any
 from aws_cdk import App, Aspects, Environment
 from workflow_constructs import add_checks
 
+from stacks.onboarding import OnboardingStack
 from stacks.operations import OperationsStack
 from stacks.sentry import SentryLayer, SentryOptIn
 
@@ -28,12 +29,20 @@ def build_app(**app_props: Any) -> App:
     app = App(**app_props)
     env = environment(app)
     sentry = SentryOptIn.from_context(app)
-    OperationsStack(
+    operations = OperationsStack(
         app,
         "Operations",
         env=env,
         description="Operations topic for workflow alarms and failure notices",
         sentry_dsn_secret_name=sentry.dsn_secret_name,
+    )
+    # user_provisioning_workflow stays unset until the app has a UserProvisioning stack to name.
+    OnboardingStack(
+        app,
+        "CustomerOnboarding",
+        env=env,
+        operations_topic=operations.operations_topic,
+        sentry_dsn_secret=operations.sentry_dsn_secret,
     )
     if sentry.layer_arn:
         Aspects.of(app).add(SentryLayer(sentry.layer_arn))

@@ -113,8 +113,25 @@ def test_functions_without_the_secret_are_left_alone(opted_in):
 
 def test_the_secret_crosses_stacks_without_an_export(opted_in):
     # An export would tie the workflow stacks' lifecycle to the operations stack's.
-    assert "Outputs" not in opted_in["Operations"]
+    exports = json.dumps(opted_in["Operations"].get("Outputs", {}))
+    assert "secret" not in exports.lower()
     assert "Fn::ImportValue" not in json.dumps(opted_in["WorkflowLike"])
+
+
+def test_every_function_of_the_apps_workflow_stacks_reports_to_sentry(opted_in):
+    # GIVEN the app's own workflow stacks (app.py passes them operations.sentry_dsn_secret)
+    functions = {
+        f"{stack}/{logical_id}": resource["Properties"]
+        for stack, template in opted_in.items()
+        if stack not in ("Operations", "WorkflowLike")
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Function"
+    }
+    assert functions, "the app has no workflow stack with functions"
+    # THEN every function knows the secret and has the layer with sentry_sdk
+    for name, function in functions.items():
+        assert function["Environment"]["Variables"]["SENTRY_DSN_SECRET_ARN"] == SECRET_ARN, name
+        assert function["Layers"][-1] == LAYER_ARN, name
 
 
 def test_sentry_is_off_by_default(cdk_context):
