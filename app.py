@@ -8,9 +8,11 @@ from typing import Any
 from aws_cdk import App, Aspects, Environment
 from workflow_constructs import add_checks
 
+from stacks.billing import BillingStack
 from stacks.onboarding import OnboardingStack
 from stacks.operations import OperationsStack
 from stacks.sentry import SentryLayer, SentryOptIn
+from stacks.stack_deployment import StackDeploymentStack
 
 
 def environment(app: App) -> Environment | None:
@@ -43,6 +45,16 @@ def build_app(**app_props: Any) -> App:
         env=env,
         operations_topic=operations.operations_topic,
         sentry_dsn_secret=operations.sentry_dsn_secret,
+    )
+    # Direct service integrations only: no function to report to Sentry.
+    StackDeploymentStack(app, "StackDeployment", env=env, operations_topic=operations.operations_topic)
+    BillingStack(
+        app,
+        "Billing",
+        env=env,
+        operations_topic=operations.operations_topic,
+        sentry_dsn_secret=operations.sentry_dsn_secret,
+        description="Billing workflow: invoice, payment authorisation by webhook, capture, receipt",
     )
     if sentry.layer_arn:
         Aspects.of(app).add(SentryLayer(sentry.layer_arn))
