@@ -10,13 +10,11 @@ import json
 import re
 
 import pytest
-from typer.testing import CliRunner
-from workflow_tools.cli import app
 from workflow_tools.local_cloud import running_local_cloud
 from workflow_tools.local_cloud.server import DEFAULT_REGION
 
-from tests.aws_environment import isolate_aws_environment
 from tests.behaviour.operations_cli_app import BILLING, DEPLOYMENT, build_app
+from tests.cli_support import invoke_workflows, isolate_aws_environment
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +29,9 @@ def ops_cloud(tmp_path_factory):
 def cli(ops_cloud, monkeypatch):
     """``cli("why", name)``: run ``workflows --endpoint-url <local cloud> ...`` with throwaway credentials."""
     isolate_aws_environment(monkeypatch, region=DEFAULT_REGION)
-    runner = CliRunner()
 
     def invoke(*args, input=None):
-        result = runner.invoke(app, ["--endpoint-url", ops_cloud.endpoint_url, *args], input=input)
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return result
+        return invoke_workflows(ops_cloud.endpoint_url, *args, input=input)
 
     yield invoke
     ops_cloud.clear_faults()

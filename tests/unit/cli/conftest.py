@@ -15,7 +15,7 @@ from moto import mock_aws
 from typer.testing import CliRunner
 from workflow_tools.cli import app
 
-from tests.aws_environment import isolate_aws_environment
+from tests.cli_support import isolate_aws_environment
 
 REGION = "eu-west-1"
 

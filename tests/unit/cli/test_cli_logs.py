@@ -135,7 +135,7 @@ class FakeLogs:
 
 
 def test_search_merges_groups_in_time_order_and_reports_what_it_cannot_read():
-    # GIVEN two readable log groups (one paginated), one missing and one unreachable
+    # GIVEN two readable log groups (one paginated), one that does not exist and one unreachable
     logs = FakeLogs(
         {
             "charge": [[_line(2, "Step started", step="charge_card")], [_line(4, "Step failed", error="E")]],
@@ -153,10 +153,8 @@ def test_search_merges_groups_in_time_order_and_reports_what_it_cannot_read():
     # THEN lines come oldest first across groups, each group once, problems one line each
     assert [line.message for line in found.lines] == ["Step started", "Step started", "Step failed"]
     assert found.log_groups == ("validate", "charge", "missing", "unreachable")
-    assert found.problems == (
-        "missing: ResourceNotFoundException: The specified log group does not exist.",
-        'unreachable: Could not connect to the endpoint URL: "https://logs"',
-    )
+    # (a group that does not exist has no lines: not a problem)
+    assert found.problems == ('unreachable: Could not connect to the endpoint URL: "https://logs"',)
     # AND the window runs from a minute before the start to five minutes after the stop
     first = logs.requests[0]
     assert first["filterPattern"] == '{ $.correlation_id = "order-42" }'
@@ -181,15 +179,20 @@ def test_search_keeps_only_lines_of_the_correlation_id_even_when_the_filter_is_i
     assert [line.message for line in found.lines] == ["mine"]
 
 
-def test_an_optional_group_that_does_not_exist_is_no_problem():
-    # GIVEN the configured group with lines, and Lambda's default group that does not exist
-    logs = FakeLogs({"configured": [[_line(0, "mine")]]})
-    found = search(
-        logs, ["configured"], "order-42", started=STARTED, stopped=None, optional_groups=["default"]
-    )
-    # THEN both were tried, and only a missing required group would be a problem
-    assert [request["logGroupName"] for request in logs.requests] == ["configured", "default"]
-    assert (found.problems, [line.message for line in found.lines]) == ((), ["mine"])
+def test_metrics_documents_are_shown_by_their_values():
+    # GIVEN a Powertools metrics document (EMF) of the request, as the handler decorator writes it
+    emf = {
+        "_aws": {
+            "Timestamp": 0,
+            "CloudWatchMetrics": [{"Namespace": "billing", "Metrics": [{"Name": "Paid"}]}],
+        },
+        "service": "billing",
+        "correlation_id": "order-42",
+        "Paid": [1.0],
+    }
+    line = parse_line("g", {"timestamp": 0, "message": json.dumps(emf)})
+    # THEN it reads as the metrics it carries
+    assert (line.message, line.extras) == ("metrics", {"Paid": [1.0]})
 
 
 def test_search_keeps_the_newest_lines_within_the_limit():

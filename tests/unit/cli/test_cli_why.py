@@ -171,18 +171,45 @@ def test_why_explains_exhausted_retries_and_shows_the_requests_log_lines(run, bi
     ]
 
 
-def test_why_tolerates_unreachable_logs(run, billing_failure):
-    # GIVEN no log group at all for the workflow's function
+def test_why_without_a_log_group_finds_no_lines(run, billing_failure):
+    # GIVEN no log group at all for the workflow's function (it never logged)
     _, clients = billing_failure
     outcome = run("why", "billing-monthly-invoice-20260302T091500Z-1a2b3c4d", "--tail", "0", obj=clients)
-    # THEN the explanation is still given, and the logs say why they are missing
+    # THEN the explanation is given, and the search says it found nothing
     assert outcome.exit_code == 0
     assert "Last " not in outcome.stdout
-    assert (
-        "  Logs unavailable /aws/lambda/billing-ChargeCard: ResourceNotFoundException: "
-        "The specified log group does not exist.\n"
-    ) in outcome.stdout
+    assert "Logs unavailable" not in outcome.stdout
     assert outcome.stdout.endswith("  No lines found in 1 log group(s).\n")
+
+
+class DeniedLogs:
+    """A CloudWatch Logs client the caller may not read."""
+
+    def filter_log_events(self, **request):
+        raise ClientError(
+            {
+                "Error": {
+                    "Code": "AccessDeniedException",
+                    "Message": "not authorized to perform: logs:FilterLogEvents",
+                }
+            },
+            "FilterLogEvents",
+        )
+
+
+def test_why_tolerates_unreadable_logs(run, billing_failure):
+    # GIVEN an operator who may not read the function's logs
+    _, clients = billing_failure
+    denied = Clients(clients.sfn)
+    denied.client = lambda service: DeniedLogs() if service == "logs" else clients.client(service)
+    outcome = run("why", "billing-monthly-invoice-20260302T091500Z-1a2b3c4d", "--tail", "0", obj=denied)
+    # THEN the explanation stands, and one line says why there are no log lines
+    assert outcome.exit_code == 0
+    assert "  failed in       Charge the card\n" in outcome.stdout
+    assert (
+        "  Logs unavailable /aws/lambda/billing-ChargeCard: AccessDeniedException: "
+        "not authorized to perform: logs:FilterLogEvents\n"
+    ) in outcome.stdout
 
 
 def test_why_without_logs_skips_them(run, billing_failure):

@@ -74,14 +74,17 @@ def request_logs(
         lambda_client = clients.client("lambda")
         found = search(
             clients.client("logs"),
-            [log_group_of(lambda_client, function) for function in functions],
+            # Each function's own group, and Lambda's default one: where a function without a
+            # LoggingConfig logs, and where the local cloud puts every function's lines.
+            [
+                group
+                for function in functions
+                for group in (log_group_of(lambda_client, function), default_log_group(function))
+            ],
             correlation_id,
             started=description["startDate"],
             stopped=description.get("stopDate"),
             limit=limit,
-            # Where a function logs without a LoggingConfig, and where the local cloud puts every
-            # function's lines; searched when it exists.
-            optional_groups=[default_log_group(function) for function in functions],
         )
     except (ClientError, BotoCoreError) as error:
         return None, from_aws_error(error).message

@@ -38,8 +38,9 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.OK: "success",
     ExitCode.EXECUTION_UNSUCCESSFUL: "start --wait: the execution ended FAILED, TIMED_OUT or ABORTED",
     ExitCode.USAGE: "bad usage: unknown option or workflow, unreadable or invalid JSON input",
-    ExitCode.NOT_FOUND: "no such execution, or no approval pending on it",
-    ExitCode.AWS: "AWS unreachable or refused: credentials, region, endpoint, permissions, throttling",
+    ExitCode.NOT_FOUND: "no such execution, or nothing waiting in it to answer (approval, payment)",
+    ExitCode.AWS: "AWS unreachable or refused: credentials, region, endpoint, permissions, throttling; "
+    "or the webhook refused",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C); a started execution keeps running",
 }
 

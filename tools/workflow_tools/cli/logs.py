@@ -25,6 +25,8 @@ SCAN_LIMIT = 5000
 explained by what was logged last."""
 
 _LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+_EMF_KEY = "_aws"  # a Powertools metrics document (CloudWatch embedded metric format)
+EMF_MESSAGE = "metrics"
 # Keys every Powertools line has: not worth repeating after the message.
 _STANDARD_KEYS = frozenset(
     {
@@ -56,8 +58,9 @@ class LogLine:
 
     @property
     def extras(self) -> dict[str, Any]:
-        """The line's own keys (step, error, duration_ms, ...), without the ones every line has."""
-        return {key: value for key, value in self.fields.items() if key not in _STANDARD_KEYS}
+        """The line's own keys (step, error, duration_ms, ...), without the ones every line has;
+        for a metrics document, its metric values."""
+        return {key: value for key, value in self.fields.items() if key not in _STANDARD_KEYS | {_EMF_KEY}}
 
 
 @dataclass(frozen=True)
@@ -120,17 +123,14 @@ def search(
     started: datetime,
     stopped: datetime | None,
     limit: int = DEFAULT_LINE_LIMIT,
-    optional_groups: Iterable[str] = (),
 ) -> LogSearch:
     """The newest ``limit`` lines of ``correlation_id`` in ``log_groups`` around the execution, oldest first.
 
-    A log group that cannot be read (missing, access denied, endpoint down) is reported in
-    ``problems`` and the others are still searched; one of ``optional_groups`` that does not exist
-    is skipped quietly.
+    A log group that does not exist has no lines (a function that never ran has none). One that
+    cannot be read (access denied, endpoint down) is reported in ``problems``, and the others are
+    still searched.
     """
-    required = tuple(dict.fromkeys(log_groups))
-    optional = set(optional_groups) - set(required)
-    groups = tuple(dict.fromkeys([*required, *optional_groups]))
+    groups = tuple(dict.fromkeys(log_groups))
     start = started - WINDOW_BEFORE
     end = (stopped or datetime.now(UTC)) + WINDOW_AFTER
     lines: list[LogLine] = []
@@ -140,7 +140,7 @@ def search(
             lines.extend(_group_lines(logs_client, group, correlation_id, start, end))
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "Unknown")
-            if group in optional and code == "ResourceNotFoundException":
+            if code == "ResourceNotFoundException":
                 continue
             problems.append(
                 f"{group}: {code}: {error.response.get('Error', {}).get('Message', '')}".rstrip(": ")
@@ -184,6 +184,5 @@ def parse_line(group: str, event: Mapping[str, Any]) -> LogLine:
         return LogLine(timestamp=timestamp, log_group=group, message=text)
     if not isinstance(fields, dict):
         return LogLine(timestamp=timestamp, log_group=group, message=text)
-    return LogLine(
-        timestamp=timestamp, log_group=group, message=str(fields.get("message", text)), fields=fields
-    )
+    message = EMF_MESSAGE if _EMF_KEY in fields else str(fields.get("message", text))
+    return LogLine(timestamp=timestamp, log_group=group, message=message, fields=fields)

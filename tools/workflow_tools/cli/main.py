@@ -12,10 +12,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
-from workflow_tools.cli import approvals, diagnose, executions
+from workflow_tools.cli import approvals, diagnose, executions, sandbox
 from workflow_tools.cli.aws import Aws
 from workflow_tools.cli.errors import EXIT_CODE_MEANINGS, CliError, ExitCode, from_aws_error
-from workflow_tools.cli.sandbox import sandbox
 
 EPILOG = (
     "Exit codes: " + "; ".join(f"{int(code)} {meaning}" for code, meaning in EXIT_CODE_MEANINGS.items()) + "."
@@ -66,7 +65,7 @@ def _fail(message: str, code: ExitCode) -> ExitCode:
 app = typer.Typer(
     name="workflows",
     cls=WorkflowsGroup,
-    help="Start, find and explain workflow executions; answer deployment approvals.",
+    help="Start, find and explain workflow executions; answer deployment approvals (and sandbox payments).",
     epilog=EPILOG,
     no_args_is_help=True,
     add_completion=False,
@@ -106,8 +105,7 @@ app.command("list")(executions.list_executions)
 app.command("why")(diagnose.why)
 app.command("approve")(approvals.approve)
 app.command("reject")(approvals.reject)
-if sandbox.registered_commands:  # shown once it has a command (see workflow_tools.cli.sandbox)
-    app.add_typer(sandbox)
+sandbox.register(app)
 
 
 def main() -> None:

@@ -1,8 +1,10 @@
-"""Test support: an AWS environment of throwaway credentials, isolated from the developer's own."""
+"""Test support for the ``workflows`` CLI: an isolated AWS environment, and running the CLI."""
 
 from __future__ import annotations
 
 import pytest
+from typer.testing import CliRunner, Result
+from workflow_tools.cli import app
 
 
 def isolate_aws_environment(monkeypatch: pytest.MonkeyPatch, *, region: str) -> None:
@@ -15,3 +17,14 @@ def isolate_aws_environment(monkeypatch: pytest.MonkeyPatch, *, region: str) -> 
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def invoke_workflows(endpoint_url: str, *args: str, input: str | None = None) -> Result:
+    """Run ``workflows --endpoint-url <endpoint_url> <args>`` as an operator would, and capture it.
+
+    Unexpected exceptions propagate (a bug shows its traceback); exits are in ``exit_code``.
+    """
+    result = CliRunner().invoke(app, ["--endpoint-url", endpoint_url, *args], input=input)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
