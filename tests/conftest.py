@@ -21,6 +21,9 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+# The reliability report: counts printed at the end of the run (``--reliability-readme``).
+pytest_plugins = ("tests.reliability.plugin",)
+
 
 def cdk_json_context() -> dict[str, Any]:
     """The context (feature flags) the CDK CLI would pass the app from cdk.json."""
@@ -76,5 +79,7 @@ def local_cloud(local_cloud_session: Any) -> Iterator[Any]:
     local_cloud_session.clear_faults()
 
 
-# The reliability report (counts printed at the end of the run; ``--reliability-readme``).
-pytest_plugins = ("tests.reliability.plugin",)
+@pytest.fixture(scope="session")
+def cdk_context() -> dict[str, Any]:
+    """cdk.json's context, for tests that build the app with extra context keys."""
+    return cdk_json_context()
