@@ -32,10 +32,58 @@ def test_workflow_logs_all_traces_and_names_its_log_group(showcase):
     template.has_resource(
         "AWS::Logs::LogGroup",
         {
-            "Properties": {"LogGroupName": "/aws/vendedlogs/states/showcase", "RetentionInDays": 90},
+            "Properties": Match.object_like(
+                {"LogGroupName": "/aws/vendedlogs/states/showcase", "RetentionInDays": 90}
+            ),
             "DeletionPolicy": "Retain",
         },
     )
+
+
+def test_every_log_group_is_encrypted_with_the_stacks_one_log_key(showcase):
+    # GIVEN the showcase stack: a workflow and a function, each with its own log group
+    _, template = showcase
+    (key,) = [k for k in template.find_resources("AWS::KMS::Key") if k.startswith("LogEncryptionKey")]
+
+    # THEN both log groups use the one key, which is rotated and retained with them
+    groups = template.find_resources("AWS::Logs::LogGroup")
+    assert len(groups) == 2
+    assert {json.dumps(g["Properties"]["KmsKeyId"]) for g in groups.values()} == {
+        json.dumps({"Fn::GetAtt": [key, "Arn"]})
+    }
+    template.has_resource(
+        "AWS::KMS::Key",
+        {"Properties": Match.object_like({"EnableKeyRotation": True}), "DeletionPolicy": "Retain"},
+    )
+    # AND CloudWatch Logs of the stack's region may use it, for this account's log groups only
+    statement = next(
+        s
+        for s in template.find_resources("AWS::KMS::Key")[key]["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Sid") == "CloudWatchLogsUsesTheKeyForThisAccountsLogGroups"
+    )
+    assert statement["Principal"] == {
+        "Service": {"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}
+    }
+    assert "kms:EncryptionContext:aws:logs:arn" in statement["Condition"]["ArnLike"]
+    assert {"kms:Decrypt*", "kms:GenerateDataKey*"} <= set(statement["Action"])
+
+
+def test_a_log_key_of_its_own_replaces_the_stacks():
+    # GIVEN a workflow and a function given a key of their own
+    from aws_cdk import aws_kms as kms
+    from aws_cdk.assertions import Template
+
+    stack = cdk.Stack(cdk.App())
+    own = kms.Key(stack, "OwnKey", enable_key_rotation=True)
+    function = PythonFunction(
+        stack, "Fn", handler="shared.errors.TransientError", service="s", log_encryption_key=own
+    )
+    Workflow(stack, "W", workflow_name="own-key", definition=sfn.Pass(stack, "Pass"), log_encryption_key=own)
+    del function
+
+    # THEN no stack log key is created and both log groups use the given one
+    template = Template.from_stack(stack)
+    assert list(template.find_resources("AWS::KMS::Key")) == [stack.get_logical_id(own.node.default_child)]
 
 
 def test_workflow_alarms_on_failure_timeout_throttle_abort_and_p99(showcase):

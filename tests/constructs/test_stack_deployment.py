@@ -101,8 +101,8 @@ def test_cloudformation_actions_are_scoped_to_prefixed_stacks(template):
     ]
 
 
-def _only(template: Template, resource_type: str) -> str:
-    (logical_id,) = template.find_resources(resource_type)
+def _only(template: Template, resource_type: str, containing: str = "") -> str:
+    (logical_id,) = [name for name in template.find_resources(resource_type) if containing in name]
     return logical_id
 
 
@@ -142,7 +142,7 @@ def test_templates_come_from_the_template_bucket_and_notifications_use_the_topic
         "Fn::Join": ["", [{"Fn::GetAtt": [_only(template, "AWS::S3::Bucket"), "Arn"]}, "/*"]]
     }
     assert by_action["['kms:Decrypt', 'kms:GenerateDataKey']"] == {
-        "Fn::GetAtt": [_only(template, "AWS::KMS::Key"), "Arn"]
+        "Fn::GetAtt": [_only(template, "AWS::KMS::Key", "Notification"), "Arn"]
     }
     assert by_action["sns:Publish"] == {"Ref": _only(template, "AWS::SNS::Topic")}
 
@@ -187,7 +187,8 @@ def test_template_bucket_and_notification_topic_are_protected(template):
         },
     )
     template.has_resource_properties(
-        "AWS::SNS::Topic", {"KmsMasterKeyId": {"Fn::GetAtt": [_only(template, "AWS::KMS::Key"), "Arn"]}}
+        "AWS::SNS::Topic",
+        {"KmsMasterKeyId": {"Fn::GetAtt": [_only(template, "AWS::KMS::Key", "Notification"), "Arn"]}},
     )
     template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
 

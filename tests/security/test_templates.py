@@ -6,7 +6,11 @@ import json
 
 from cfnlint.api import lint_all
 
-from tests.security.policy_rules import data_protection_problems, least_privilege_problems
+from tests.security.policy_rules import (
+    data_protection_problems,
+    least_privilege_problems,
+    public_access_problems,
+)
 
 
 def test_rules_catch_what_they_claim_to():
@@ -22,6 +26,7 @@ def test_rules_catch_what_they_claim_to():
                             {"Effect": "Allow", "Action": ["s3:*"], "Resource": "arn:aws:s3:::b"},
                             {"Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": "*"},
                             {"Effect": "Allow", "Action": ["xray:PutTraceSegments"], "Resource": "*"},
+                            {"Effect": "Allow", "NotAction": ["iam:*"], "Resource": "arn:aws:s3:::b"},
                         ]
                     }
                 },
@@ -29,25 +34,67 @@ def test_rules_catch_what_they_claim_to():
             "Table": {"Type": "AWS::DynamoDB::Table", "Properties": {}},
             "Bucket": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Properties": {}},
             "Topic": {"Type": "AWS::SNS::Topic", "Properties": {}},
+            "Logs": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "Properties": {}},
+            "KeyLogsCannotUse": {"Type": "AWS::KMS::Key", "DeletionPolicy": "Retain", "Properties": {}},
+            "EncryptedLogs": {
+                "Type": "AWS::Logs::LogGroup",
+                "DeletionPolicy": "Retain",
+                "Properties": {"KmsKeyId": {"Fn::GetAtt": ["KeyLogsCannotUse", "Arn"]}},
+            },
+            "OpenTopicPolicy": {
+                "Type": "AWS::SNS::TopicPolicy",
+                "Properties": {
+                    "PolicyDocument": {
+                        "Statement": [
+                            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sns:Publish"},
+                            {"Effect": "Deny", "Principal": "*", "Action": "sns:Publish"},
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "sns:Publish",
+                                "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}},
+                            },
+                        ]
+                    }
+                },
+            },
+            "AnyApiMayInvoke": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {"Principal": "apigateway.amazonaws.com", "Action": "lambda:InvokeFunction"},
+            },
         }
     }
-    # THEN each is reported, and the X-Ray wildcard (an AWS requirement) is not
+    # THEN each is reported, and the X-Ray wildcard (an AWS requirement), the Deny to everyone and
+    # the conditioned Allow are not
     assert least_privilege_problems(template) == [
         "Everything: action [*] grants a whole service",
         "Everything: action [s3:*] grants a whole service",
         "Everything: Resource '*' for ['dynamodb:GetItem']",
+        "Everything: Allow with NotAction grants everything not listed",
     ]
     assert data_protection_problems(template) == [
         "Table (AWS::DynamoDB::Table): not retained when the stack is deleted",
         "Table: point-in-time recovery is off",
+        "Table: table is not encrypted with KMS",
         "Bucket: bucket is not encrypted",
         "Bucket: bucket policy does not deny non-TLS requests",
         "Topic: topic is not encrypted with KMS",
+        "Logs: log group is not encrypted with KMS",
+        "EncryptedLogs: its key does not let CloudWatch Logs use it",
+    ]
+    assert public_access_problems(template) == [
+        "OpenTopicPolicy: allows anyone, with no condition",
+        "AnyApiMayInvoke: lets [apigateway.amazonaws.com] invoke the function from any source",
     ]
 
 
 def test_no_stack_grants_more_than_it_needs(synthesized_app):
     problems = {name: least_privilege_problems(t) for name, t in synthesized_app.templates.items()}
+    assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_no_resource_lets_anyone_in(synthesized_app):
+    problems = {name: public_access_problems(t) for name, t in synthesized_app.templates.items()}
     assert {name: found for name, found in problems.items() if found} == {}
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -15,6 +16,7 @@ from constructs import Construct
 from workflow_constructs.cfn_lint import REDUNDANT_ROLE_DEPENDENCY, ignore_cfn_lint
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.lambda_code import ASSET_EXCLUDES, lambda_code_root
+from workflow_constructs.log_encryption import log_encryption_key as stack_log_key
 
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The newest Python runtime this aws-cdk-lib offers; every function uses it."""
@@ -35,7 +37,9 @@ class PythonFunction(lambda_.Function):
 
     Defaults: Python ``LAMBDA_RUNTIME`` on arm64; the AWS-published Powertools layer for the
     stack's region (no bundling, no Docker); active X-Ray tracing; JSON logs into its own log
-    group kept ``DEFAULT_LOG_RETENTION``; ``POWERTOOLS_SERVICE_NAME`` and metrics namespace set;
+    group kept ``DEFAULT_LOG_RETENTION`` and encrypted with ``log_encryption_key`` (default: the
+    stack's log key, ``log_encryption.log_encryption_key``); ``POWERTOOLS_SERVICE_NAME`` and
+    metrics namespace set;
     256 MB and a 30 s timeout unless given. Sentry is opt-in: pass ``sentry_dsn_secret`` and
     handlers report exceptions to it. ``business_metric(name)`` gives the CloudWatch metric of a
     Powertools metric the handlers emit, for ``Workflow(business_metrics=...)``.
@@ -59,6 +63,7 @@ class PythonFunction(lambda_.Function):
         memory_size: int = DEFAULT_MEMORY_MB,
         timeout: Duration = DEFAULT_TIMEOUT,
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
+        log_encryption_key: kms.IKey | None = None,
         sentry_dsn_secret: secretsmanager.ISecret | None = None,
         powertools_layer_version: int = POWERTOOLS_LAYER_VERSION,
     ) -> None:
@@ -74,7 +79,11 @@ class PythonFunction(lambda_.Function):
         python = LAMBDA_RUNTIME.name.replace(".", "")  # python3.14 -> python314
         scope_stack = Stack.of(scope)
         log_group = logs.LogGroup(
-            scope, f"{id}Logs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
+            scope,
+            f"{id}Logs",
+            retention=log_retention,
+            encryption_key=log_encryption_key or stack_log_key(scope),
+            removal_policy=RemovalPolicy.RETAIN,
         )
         role = iam.Role(
             scope,

@@ -28,6 +28,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 from workflow_constructs.cfn_lint import REDUNDANT_ROLE_DEPENDENCY, ignore_cfn_lint
 from workflow_constructs.errors import InvalidPropsError
+from workflow_constructs.log_encryption import log_encryption_key as stack_log_key
 
 DEFAULT_TIMEOUT = Duration.hours(1)
 DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
@@ -47,7 +48,8 @@ class Workflow(Construct):
     Creates the state machine (named ``workflow_name``) and, by default:
 
     - a log group ``/aws/vendedlogs/states/<workflow_name>`` at level ALL, kept
-      ``log_retention`` and retained when the stack is deleted;
+      ``log_retention``, retained when the stack is deleted, and encrypted with
+      ``log_encryption_key`` (default: the stack's log key, ``log_encryption.log_encryption_key``);
     - X-Ray tracing;
     - alarms named ``<workflow_name>-<signal>`` on failed, timed-out, throttled and aborted
       executions (one in 5 minutes is enough) and on p99 duration over ``p99_duration_threshold``,
@@ -103,7 +105,7 @@ class Workflow(Construct):
             "Logs",
             log_group_name=f"{LOG_GROUP_PREFIX}{workflow_name}",
             retention=log_retention,
-            encryption_key=log_encryption_key,
+            encryption_key=log_encryption_key or stack_log_key(self),
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.state_machine = sfn.StateMachine(

@@ -43,6 +43,7 @@ from workflow_constructs import tasks
 from workflow_constructs.cfn_lint import RESOURCE_TYPE_NOT_IN_EVERY_REGION, ignore_cfn_lint
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import DEFAULT_LOG_RETENTION, PythonFunction
+from workflow_constructs.log_encryption import log_encryption_key
 from workflow_constructs.workflow import Workflow
 
 DEFAULT_WORKFLOW_NAME = "billing"
@@ -664,7 +665,11 @@ class BillingWorkflow(Construct):
 
     def _webhook_api(self, log_retention: logs.RetentionDays) -> apigateway.RestApi:
         access_logs = logs.LogGroup(
-            self, "WebhookAccessLogs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
+            self,
+            "WebhookAccessLogs",
+            retention=log_retention,
+            encryption_key=log_encryption_key(self),
+            removal_policy=RemovalPolicy.RETAIN,
         )
         api = apigateway.RestApi(
             self,
