@@ -26,10 +26,13 @@ MAX_LINE_ITEMS = 100
 MAX_QUANTITY = 1_000_000
 MAX_UNIT_PRICE_CENTS = 10**10  # 100 million in a two-decimal currency: above that, invoice by hand
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+# ASCII digits only (``\d`` also matches "٣", an Arabic-Indic three), and ``\Z``, not ``$``, which
+# would let a trailing newline through: "2026-01\n" and "cus_1\n" must not bill a second period or
+# customer.
+_PERIOD = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])\Z")
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*\Z")
 # Deliberately simple: SES rejects what it cannot deliver; this catches typos and wrong fields.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,12 @@ def request_problems(document: object) -> list[str]:
     correlation_id = document.get("correlationId")
     if not isinstance(correlation_id, str) or not correlation_id.strip():
         problems.append(f"correlationId must be a non-empty string. Received: [{correlation_id!r}]")
+    elif len(correlation_id) > MAX_ID_LENGTH:
+        # It is on every log line, metric and trace of the run: a bounded key, like the other ids.
+        problems.append(
+            f"correlationId must be at most {MAX_ID_LENGTH} characters. "
+            f"Received: [{len(correlation_id)} characters]"
+        )
     for field in ("customerId", "paymentMethodId"):
         problem = _identifier_problem(field, document.get(field))
         if problem:

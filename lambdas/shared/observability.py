@@ -83,7 +83,7 @@ def _observed(function: Handler, log_keys: LogKeys | None) -> Handler:
         step = function.__name__
         # An invocation without metrics is not flushed, so its metadata would pass to the next one.
         metrics.clear_metrics()
-        found = (event or {}).get("correlationId")
+        found = event.get("correlationId") if isinstance(event, dict) else None
         correlation_id = found if isinstance(found, str) else None
         if correlation_id:
             # Metric data points are log lines too (EMF): this key traces each one to its request.

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 Path = tuple[str | int, ...]
 
-HUGE_STRING_LENGTHS = (1_000, 5_000, 20_000)
+HUGE_STRING_LENGTHS = (2_000, 5_000, 20_000)
 """Characters of a huge string: far beyond any field's limit; three of them, escaped as JSON, stay
 under 256 KiB."""
 NOT_AN_OBJECT: tuple[Any, ...] = ([], ["request"], "request", 42, None, True)
@@ -170,3 +170,44 @@ def malformed_request(draw: st.DrawFn, valid: dict[str, Any], profile: Any) -> t
             put(request, path, amount)
             done.append(f"{render_path(path)} = {amount}")
     return done, request
+
+
+def single_corruptions(valid: dict[str, Any], profile: Any) -> list[tuple[list[str], Any]]:
+    """One corruption at a time, each field the profile names once: the cases every run must cover.
+
+    Hypothesis then draws combinations (:func:`malformed_request`); these are its explicit examples,
+    so a field whose limit is missing is found on every run, not only when the draw reaches it.
+    """
+    cases: list[tuple[list[str], Any]] = []
+
+    def corrupt(label: str, path: Path, change: Any) -> None:
+        request = copy.deepcopy(valid)
+        change(request)
+        cases.append(([f"{render_path(path)} {label}"], request))
+
+    for text in profile.required:
+        path = parse_path(text)
+        if exists(valid, path):
+            corrupt("removed", path, lambda r, p=path: remove(r, p))
+            wrong = _other_types(get(valid, path), any_scalar=_matches(path, profile.any_scalar))[0]
+            corrupt(f"= {wrong!r}", path, lambda r, p=path, w=wrong: put(r, p, w))
+    for text in profile.bounded_strings:
+        path = parse_path(text)
+        if exists(valid, path):
+            corrupt("= 5000 characters", path, lambda r, p=path: put(r, p, "x" * 5000))
+    for text in profile.identifiers:
+        path = parse_path(text)
+        if exists(valid, path) and isinstance(get(valid, path), str) and len(get(valid, path)) >= 2:
+            original = get(valid, path)
+            # Inserted: a letter, an Arabic-Indic digit, NUL. In place of the second character: the
+            # same digit (``\d`` in a Python pattern matches it) and a letter with an accent.
+            changes = [original[:1] + inserted + original[1:] for inserted in ("é", "\u0663", "\x00")]
+            changes += [original[:1] + replaced + original[2:] for replaced in ("\u0663", "é")]
+            for changed in changes:
+                corrupt(f"= {changed!r}", path, lambda r, p=path, c=changed: put(r, p, c))
+    for text in profile.amounts:
+        path = parse_path(text)
+        if exists(valid, path):
+            corrupt("= -1", path, lambda r, p=path: put(r, p, -1))
+    cases.append((["the request is a list"], [valid]))
+    return cases

@@ -13,15 +13,18 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
+from workflow_tools.local_cloud import ExecutionResult, HarnessError
 from workflow_tools.local_cloud.patches import MAX_PAYLOAD_BYTES
 
-from tests.reliability.malformed import malformed_request
+from tests.reliability.malformed import malformed_request, single_corruptions
 from tests.reliability.profiles.base import settle
 from tests.reliability.tally import Verdict
 
-EXAMPLES_PER_WORKFLOW = 30
+DRAWN_PER_WORKFLOW = 25
+"""Drawn combinations of corruptions per workflow, on top of one example per corruption of each field."""
 IGNORED = ("stepfunctions:executions",)  # the rejected execution itself
+RUN_SECONDS = 10.0  # a rejection takes well under a second; longer means the request was accepted
 
 
 def test_malformed_requests_fail_at_the_first_step_with_the_named_error_and_change_nothing(profile, tally):
@@ -30,7 +33,7 @@ def test_malformed_requests_fail_at_the_first_step_with_the_named_error_and_chan
     settle(harness)
 
     @settings(
-        max_examples=EXAMPLES_PER_WORKFLOW,
+        max_examples=DRAWN_PER_WORKFLOW,
         deadline=None,
         derandomize=True,
         database=None,
@@ -44,7 +47,11 @@ def test_malformed_requests_fail_at_the_first_step_with_the_named_error_and_chan
         before = harness.inventory()
 
         # WHEN the malformed request is started
-        result = harness.run(profile.workflow, request, reason="reliability malformed request")
+        execution = harness.start(profile.workflow, request, reason="reliability malformed request")
+        try:
+            result = harness.wait(execution, timeout=RUN_SECONDS)
+        except HarnessError:
+            result = _stopped(harness, execution)
 
         # THEN it failed with the named error at the first step, without retrying, and changed nothing
         verdict = Verdict()
@@ -66,6 +73,8 @@ def test_malformed_requests_fail_at_the_first_step_with_the_named_error_and_chan
         tally.record("inputs", profile.workflow, verdict)
         assert verdict.clean, verdict.render() + "\n" + harness.trace(result.execution).render()
 
+    for case in single_corruptions(valid, profile):
+        check = example(case=case)(check)
     check()
 
 
@@ -86,3 +95,16 @@ def test_a_request_over_256_kib_is_refused_by_step_functions_and_no_execution_ex
         verdict.lost.append(f"refused with {refused.value.response['Error']}")
     tally.record("inputs", profile.workflow, verdict)
     assert verdict.clean, verdict.render()
+
+
+def _stopped(harness, execution):
+    """An execution that accepted a malformed request, stopped before it does more (and its result)."""
+    harness.client("stepfunctions").stop_execution(executionArn=execution.arn, error="Reliability")
+    for waiting in harness.control("GET", "callbacks"):
+        if waiting["executionArn"] == execution.arn:
+            harness.control("POST", "callbacks/timeout", {"taskToken": waiting["taskToken"]})
+    try:
+        return harness.wait(execution, timeout=RUN_SECONDS)
+    except HarnessError:
+        description = harness.client("stepfunctions").describe_execution(executionArn=execution.arn)
+        return ExecutionResult(execution, description["status"], None, None, None, RUN_SECONDS)

@@ -64,6 +64,20 @@ def test_every_s3_url_form_of_the_template_bucket_is_accepted(url):
     assert problems({**VALID, "templateUrl": url}) == []
 
 
+@pytest.mark.parametrize(
+    ("request_", "kind"), [([VALID], "array"), ("svc-orders", "string"), (42, "number"), (None, "null")]
+)
+def test_an_input_that_is_not_an_object_is_refused_even_a_list_holding_a_valid_request(request_, kind):
+    # GIVEN an input that is not a JSON object (a JSONata path would map over a list's items)
+    body = expr.request_problems(stack_name_prefix=PREFIX, template_bucket_name=BUCKET)
+
+    # WHEN it is checked
+    found = evaluate(body, states={"input": request_})
+
+    # THEN that is the one problem reported
+    assert found == [f"the input must be a JSON object. Received: [{kind}]"]
+
+
 def test_an_empty_request_reports_every_missing_field_at_once():
     # WHEN nothing is given
     found = problems({})

@@ -110,3 +110,53 @@ def test_missing_fields_are_each_named():
 
 def test_input_that_is_not_an_object():
     assert request_problems(["a"]) == ["input must be a JSON object. Received: [list]"]
+
+
+def test_a_correlation_id_longer_than_the_other_ids_is_refused():
+    # GIVEN a request whose correlation id is longer than 128 characters (it goes on every log line)
+    document = {
+        "correlationId": "c" * 129,
+        "customerId": "cus_123",
+        "billingPeriod": "2026-01",
+        "currency": "EUR",
+        "paymentMethodId": "pm_card_visa",
+        "customerEmail": "ada@example.com",
+        "lineItems": [{"description": "Seat", "quantity": 1, "unitPriceCents": 100}],
+    }
+
+    # WHEN it is validated, THEN the length is the one problem
+    with pytest.raises(BillingRequestInvalid) as raised:
+        parse_request(document)
+    assert raised.value.problems == [
+        "correlationId must be at most 128 characters. Received: [129 characters]"
+    ]
+    assert parse_request({**document, "correlationId": "c" * 128}).correlation_id == "c" * 128
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("billingPeriod", "2\u066326-01"),  # an Arabic-Indic digit: \d would match it
+        ("billingPeriod", "2026-01\n"),
+        ("customerId", "cus_123\n"),  # a second customer id for the same customer
+        ("paymentMethodId", "pm_card_visa\n"),
+        ("customerEmail", "ada@example.com\n"),
+    ],
+)
+def test_look_alike_values_are_refused(field, value):
+    # GIVEN a valid request with one value that only looks right
+    document = {
+        "correlationId": "c-1",
+        "customerId": "cus_123",
+        "billingPeriod": "2026-01",
+        "currency": "EUR",
+        "paymentMethodId": "pm_card_visa",
+        "customerEmail": "ada@example.com",
+        "lineItems": [{"description": "Seat", "quantity": 1, "unitPriceCents": 100}],
+        field: value,
+    }
+
+    # WHEN it is validated, THEN that field is refused
+    with pytest.raises(BillingRequestInvalid) as raised:
+        parse_request(document)
+    assert [problem.split(" ")[0] for problem in raised.value.problems] == [field]

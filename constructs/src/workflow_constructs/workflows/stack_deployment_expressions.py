@@ -83,7 +83,7 @@ def _in(values: tuple[str, ...]) -> str:
 def request_problems(*, stack_name_prefix: str, template_bucket_name: str) -> str:
     """Every problem with the execution input, as a list of messages (empty when the input is valid).
 
-    Checks ``correlationId``, ``stackName`` (CloudFormation's rules and the allowed prefix),
+    Checks that the input is an object, then ``correlationId``, ``stackName`` (CloudFormation's rules and the allowed prefix),
     ``templateUrl`` (an https S3 object URL in the template bucket), ``parameters`` and ``tags``
     (objects of plain values), ``requireApproval`` (boolean when given) and ``reason``.
     """
@@ -101,6 +101,8 @@ def request_problems(*, stack_name_prefix: str, template_bucket_name: str) -> st
         f"$pathStyle := $type($url) = 'string' ? $match($url, {_PATH_STYLE_URL});",
         "$bucket := $virtualHosted ? $virtualHosted.groups[0] : $pathStyle.groups[0];",
         f"$nameIsValid := $type($in.stackName) = 'string' and $contains($in.stackName, {_STACK_NAME});",
+        # A path into an array maps over its items: [{...valid request...}] must not pass for one.
+        "$type($in) != 'object' ? ['the input must be a JSON object. Received: [' & $type($in) & ']'] :",
         "[",
         f"$text($in.correlationId, {CORRELATION_ID_MAX_LENGTH}) ? () :",
         f"'correlationId must be a non-empty string of at most {CORRELATION_ID_MAX_LENGTH} characters."
