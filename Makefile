@@ -13,7 +13,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 CDK := npx --no-install cdk
 CDK_FLAGS := --no-notices --no-version-reporting --ci
 
-.PHONY: help setup lint test test-fast synth deploy clean
+.PHONY: help setup lint test test-fast synth deploy bench cost clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,16 @@ synth: setup ## Synthesize every stack into cdk.out/ (no AWS account needed)
 
 deploy: setup ## Deploy every stack to the AWS account of your current credentials
 	$(CDK) deploy --all $(CDK_FLAGS) --require-approval broadening
+
+# `make bench RUNS=5` for tighter medians; `make bench BENCH_FLAGS="--only synth"` for one group.
+RUNS ?= 3
+BENCH_FLAGS ?=
+
+bench: setup ## Benchmarks (synth, imports, local runs, test suite) as a table + bench/results.json
+	python -m workflow_tools.bench --runs $(RUNS) $(BENCH_FLAGS)
+
+cost: setup ## List-price cost per 1M happy-path executions per workflow: bench/cost.json, docs/cost.md
+	python -m workflow_tools.bench.cost
 
 clean: ## Remove build output (keeps installed dependencies)
 	rm -rf cdk.out dist .pytest_cache .ruff_cache .mypy_cache

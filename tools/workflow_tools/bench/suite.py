@@ -1,0 +1,343 @@
+"""The benchmarks: what is run, against which baseline, with which target.
+
+Every group returns ``Result`` rows; a group that cannot run yet says why (``skipped``), a group
+whose command fails reports the error and the others still run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from workflow_tools.bench.importtime import probe_import
+from workflow_tools.bench.runner import DEFAULT_TIMEOUT_SECONDS, BenchError, Run, run_measured
+from workflow_tools.bench.stats import Result, Target, compared
+
+CDK_CLI = ("npx", "--no-install", "cdk")
+CDK_FLAGS = ("--no-notices", "--no-version-reporting", "--ci")
+MIB = 1024 * 1024
+
+SYNTH_RATIO_TARGET = Target(1.3, of="ratio")
+"""The full app may cost at most 30% more to synthesize than a one-state-machine app."""
+MAKE_TEST_TARGET = Target(90.0)  # seconds, on 2 cores
+BEHAVIOUR_SUITE_TARGET = Target(30.0)  # seconds
+LOCAL_HAPPY_PATH_TARGET = Target(1.0)  # seconds per workflow, simulated time
+
+GROUPS = ("imports", "app", "synth", "local", "tests")
+"""In the order they run: quick and noisy first, the long test-suite runs last."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """How much to measure. ``runs`` for the quick benchmarks, ``suite_runs`` for whole test suites."""
+
+    repo: Path
+    runs: int = 3
+    warmup: int = 1
+    suite_runs: int = 1
+    groups: tuple[str, ...] = GROUPS
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+
+    @property
+    def work(self) -> Path:
+        """Scratch space for cloud assemblies and logs (git-ignored)."""
+        return self.repo / "bench" / ".work"
+
+
+def environment(repo: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment ``make`` gives commands: the project's Node and venv first on PATH."""
+    path = os.pathsep.join([str(repo / "node_modules" / ".bin"), str(repo / ".venv" / "bin")])
+    env = {**os.environ, "PATH": f"{path}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
+    env.pop("VIRTUAL_ENV", None)
+    return {**env, **(extra or {})}
+
+
+def python(repo: Path) -> str:
+    """The project's interpreter (the one cdk.json runs the app with)."""
+    venv_python = repo / ".venv" / "bin" / "python"
+    return str(venv_python) if venv_python.exists() else sys.executable
+
+
+def interleaved(
+    commands: Mapping[str, Callable[[int], Run]], *, runs: int, warmup: int
+) -> dict[str, list[Run]]:
+    """Run each command once per round, round after round, so that load hits all of them alike.
+
+    The first ``warmup`` rounds (file cache, lazily extracted packages) are run and dropped.
+    """
+    measured: dict[str, list[Run]] = {name: [] for name in commands}
+    for round_number in range(warmup + runs):
+        for name, run in commands.items():
+            result = run(round_number)
+            if round_number >= warmup:
+                measured[name].append(result)
+    return measured
+
+
+def _seconds(runs: Sequence[Run]) -> tuple[float, ...]:
+    return tuple(run.seconds for run in runs)
+
+
+def _mib(runs: Sequence[Run]) -> tuple[float, ...]:
+    return tuple(run.peak_tree_rss_bytes / MIB for run in runs)
+
+
+def _max_single_mib(runs: Sequence[Run]) -> float:
+    return max(run.max_rss_bytes for run in runs) / MIB
+
+
+# Groups -----------------------------------------------------------------------------------------
+
+
+def bench_synth(options: Options) -> list[Result]:
+    """``cdk synth`` through the real CLI: the full app against the one-state-machine baseline."""
+    repo, work = options.repo, options.work
+    env = environment(repo)
+    synth = [*CDK_CLI, "synth", "--all", "--quiet", *CDK_FLAGS]
+    baseline_app = f"{Path(python(repo)).relative_to(repo)} bench/baseline_app.py"
+    commands = {
+        "baseline": [*synth, "--app", baseline_app, "--output", str(work / "synth-baseline.out")],
+        "full": [*synth, "--output", str(work / "synth-full.out")],
+    }
+    measured = interleaved(
+        {
+            name: _runner(command, repo=repo, env=env, log=work / "logs" / f"synth-{name}", options=options)
+            for name, command in commands.items()
+        },
+        runs=options.runs,
+        warmup=options.warmup,
+    )
+    baseline = Result(
+        key="cdk_synth_baseline",
+        title="cdk synth: baseline app (1 state machine)",
+        unit="s",
+        samples=_seconds(measured["baseline"]),
+        details={"command": " ".join(commands["baseline"])},
+    )
+    full = Result(
+        key="cdk_synth_full",
+        title="cdk synth: full app",
+        unit="s",
+        samples=_seconds(measured["full"]),
+        target=SYNTH_RATIO_TARGET,
+        details={"command": " ".join(commands["full"])},
+    )
+    baseline_rss = Result(
+        key="cdk_synth_baseline_rss",
+        title="cdk synth peak RSS: baseline app (process tree)",
+        unit="MiB",
+        samples=_mib(measured["baseline"]),
+        details={"largest_process_mib": _max_single_mib(measured["baseline"])},
+    )
+    full_rss = Result(
+        key="cdk_synth_full_rss",
+        title="cdk synth peak RSS: full app (process tree)",
+        unit="MiB",
+        samples=_mib(measured["full"]),
+        details={"largest_process_mib": _max_single_mib(measured["full"])},
+    )
+    return [baseline, compared(full, baseline), baseline_rss, compared(full_rss, baseline_rss)]
+
+
+def bench_app(options: Options) -> list[Result]:
+    """``python app.py``: synthesis without the CLI (what the test session and CI's import pay)."""
+    repo, work = options.repo, options.work
+    commands = {
+        "baseline": ([python(repo), "bench/baseline_app.py"], work / "app-baseline.out"),
+        "full": ([python(repo), "app.py"], work / "app-full.out"),
+    }
+    measured = interleaved(
+        {
+            name: _runner(
+                command,
+                repo=repo,
+                env=environment(repo, {"CDK_OUTDIR": str(outdir)}),
+                log=work / "logs" / f"app-{name}",
+                options=options,
+            )
+            for name, (command, outdir) in commands.items()
+        },
+        runs=options.runs,
+        warmup=options.warmup,
+    )
+    baseline = Result(
+        key="app_synth_baseline",
+        title="python bench/baseline_app.py",
+        unit="s",
+        samples=_seconds(measured["baseline"]),
+    )
+    full = Result(key="app_synth_full", title="python app.py", unit="s", samples=_seconds(measured["full"]))
+    full_rss = Result(
+        key="app_synth_full_rss",
+        title="python app.py peak RSS (process tree)",
+        unit="MiB",
+        samples=_mib(measured["full"]),
+        details={"largest_process_mib": _max_single_mib(measured["full"])},
+    )
+    return [baseline, compared(full, baseline), full_rss]
+
+
+IMPORTS = {
+    "import_naming": ("import workflow_constructs.naming", "import workflow_constructs.naming"),
+    "import_package": ("import workflow_constructs", "import workflow_constructs"),
+    "import_aws_cdk": ("import aws_cdk", "import aws_cdk (baseline)"),
+    "import_library": (
+        "from workflow_constructs import PythonFunction, Workflow, add_checks, tasks",
+        "import the whole library",
+    ),
+}
+_LIGHT_IMPORTS = ("import_naming", "import_package")
+
+
+def bench_imports(options: Options) -> list[Result]:
+    """Import times, and which heavy packages each import loads (the light ones must load none)."""
+    env = environment(options.repo)
+    interpreter = python(options.repo)
+    probes: dict[str, list[float]] = {key: [] for key in IMPORTS}
+    loaded: dict[str, tuple[str, ...]] = {}
+    for round_number in range(options.warmup + options.runs):
+        for key, (statement, _) in IMPORTS.items():
+            probe = probe_import(statement, python=interpreter, env=env, cwd=str(options.repo))
+            loaded[key] = probe.heavy_loaded
+            if round_number >= options.warmup:
+                probes[key].append(probe.seconds)
+    results = {
+        key: Result(
+            key=key,
+            title=title,
+            unit="s",
+            samples=tuple(probes[key]),
+            note=f"loads {', '.join(loaded[key]) or 'no heavy package'}",
+            details={"statement": statement, "heavy_loaded": list(loaded[key])},
+        )
+        for key, (statement, title) in IMPORTS.items()
+    }
+    for key in _LIGHT_IMPORTS:
+        if loaded[key]:
+            results[key] = replace(results[key], error=f"loads {', '.join(loaded[key])}; it must not")
+    results["import_library"] = compared(results["import_library"], results["import_aws_cdk"])
+    return list(results.values())
+
+
+def bench_tests(options: Options) -> list[Result]:
+    """``make test`` (lint + every test) and the behaviour suite alone, ``suite_runs`` times each."""
+    repo = options.repo
+    env = environment(repo)
+    results = []
+    make_test = [
+        run_measured(
+            ["make", "--no-print-directory", "test"],
+            cwd=repo,
+            env=env,
+            log=options.work / "logs" / f"make-test-{index}.log",
+            timeout_seconds=options.timeout_seconds,
+        )
+        for index in range(options.suite_runs)
+    ]
+    results.append(
+        Result(
+            key="make_test",
+            title="make test (lint + all tests)",
+            unit="s",
+            samples=_seconds(make_test),
+            target=MAKE_TEST_TARGET,
+            note=f"on {_cpus()} cores",
+        )
+    )
+    behaviour = repo / "tests" / "behaviour"
+    if not any(behaviour.glob("test_*.py")):
+        results.append(
+            Result(
+                key="behaviour_suite",
+                title="pytest tests/behaviour",
+                unit="s",
+                target=BEHAVIOUR_SUITE_TARGET,
+                skipped="no behaviour tests yet (tests/behaviour/test_*.py)",
+            )
+        )
+        return results
+    runs = [
+        run_measured(
+            [python(repo), "-m", "pytest", "tests/behaviour", "-q", "-p", "no:cacheprovider"],
+            cwd=repo,
+            env=env,
+            log=options.work / "logs" / f"behaviour-{index}.log",
+            timeout_seconds=options.timeout_seconds,
+        )
+        for index in range(options.suite_runs)
+    ]
+    results.append(
+        Result(
+            key="behaviour_suite",
+            title="pytest tests/behaviour",
+            unit="s",
+            samples=_seconds(runs),
+            target=BEHAVIOUR_SUITE_TARGET,
+        )
+    )
+    return results
+
+
+def bench_local(options: Options) -> list[Result]:
+    """Each workflow's happy path on the local cloud, simulated time (needs the local cloud)."""
+    return [
+        Result(
+            key="local_happy_paths",
+            title="happy path on the local cloud (each workflow)",
+            unit="s",
+            target=LOCAL_HAPPY_PATH_TARGET,
+            skipped="the local cloud (workflow_tools.local_cloud.harness) is not on this branch yet",
+        )
+    ]
+
+
+BENCHMARKS: dict[str, Callable[[Options], list[Result]]] = {
+    "imports": bench_imports,
+    "app": bench_app,
+    "synth": bench_synth,
+    "local": bench_local,
+    "tests": bench_tests,
+}
+
+
+def run_suite(options: Options, *, on_result: Callable[[Result], None] | None = None) -> list[Result]:
+    """Run the selected groups in order; a failing group becomes an ``error`` row, the rest still run."""
+    results: list[Result] = []
+    for group in GROUPS:
+        if group not in options.groups:
+            continue
+        try:
+            found = BENCHMARKS[group](options)
+        except (BenchError, RuntimeError, OSError) as error:
+            found = [Result(key=group, title=f"{group} benchmarks", unit="", error=str(error))]
+        for result in found:
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+    return results
+
+
+# Helpers ----------------------------------------------------------------------------------------
+
+
+def _runner(
+    command: Sequence[str], *, repo: Path, env: Mapping[str, str], log: Path, options: Options
+) -> Callable[[int], Run]:
+    def run(round_number: int) -> Run:
+        return run_measured(
+            command,
+            cwd=repo,
+            env=env,
+            log=log.with_name(f"{log.name}-{round_number}.log"),
+            timeout_seconds=options.timeout_seconds,
+        )
+
+    return run
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
