@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+
 from workflow_tools.bench.report import report_document, table, write_json
 from workflow_tools.bench.suite import GROUPS, Options, run_suite
 

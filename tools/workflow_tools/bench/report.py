@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.table import Table
+
 from workflow_tools.bench.stats import Result, Status
 
 SCHEMA_VERSION = 1

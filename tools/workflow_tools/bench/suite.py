@@ -226,59 +226,52 @@ def bench_imports(options: Options) -> list[Result]:
 def bench_tests(options: Options) -> list[Result]:
     """``make test`` (lint + every test) and the behaviour suite alone, ``suite_runs`` times each."""
     repo = options.repo
-    env = environment(repo)
-    results = []
-    make_test = [
-        run_measured(
+    suites = {
+        "make_test": (
+            "make test (lint + all tests)",
             ["make", "--no-print-directory", "test"],
-            cwd=repo,
-            env=env,
-            log=options.work / "logs" / f"make-test-{index}.log",
-            timeout_seconds=options.timeout_seconds,
-        )
-        for index in range(options.suite_runs)
-    ]
-    results.append(
-        Result(
-            key="make_test",
-            title="make test (lint + all tests)",
-            unit="s",
-            samples=_seconds(make_test),
-            target=MAKE_TEST_TARGET,
-            note=f"on {_cpus()} cores",
-        )
-    )
-    behaviour = repo / "tests" / "behaviour"
-    if not any(behaviour.glob("test_*.py")):
+            MAKE_TEST_TARGET,
+        ),
+        "behaviour_suite": (
+            "pytest tests/behaviour",
+            [python(repo), "-m", "pytest", "tests/behaviour", "-q", "-p", "no:cacheprovider"],
+            BEHAVIOUR_SUITE_TARGET,
+        ),
+    }
+    has_behaviour_tests = any((repo / "tests" / "behaviour").glob("test_*.py"))
+    results = []
+    for key, (title, command, target) in suites.items():
+        if key == "behaviour_suite" and not has_behaviour_tests:
+            results.append(
+                Result(
+                    key=key,
+                    title=title,
+                    unit="s",
+                    target=target,
+                    skipped="no behaviour tests yet (tests/behaviour/test_*.py)",
+                )
+            )
+            continue
+        runs = [
+            run_measured(
+                command,
+                cwd=repo,
+                env=environment(repo),
+                log=options.work / "logs" / f"{key}-{index}.log",
+                timeout_seconds=options.timeout_seconds,
+            )
+            for index in range(options.suite_runs)
+        ]
         results.append(
             Result(
-                key="behaviour_suite",
-                title="pytest tests/behaviour",
+                key=key,
+                title=title,
                 unit="s",
-                target=BEHAVIOUR_SUITE_TARGET,
-                skipped="no behaviour tests yet (tests/behaviour/test_*.py)",
+                samples=_seconds(runs),
+                target=target,
+                note=f"on {_cpus()} cores",
             )
         )
-        return results
-    runs = [
-        run_measured(
-            [python(repo), "-m", "pytest", "tests/behaviour", "-q", "-p", "no:cacheprovider"],
-            cwd=repo,
-            env=env,
-            log=options.work / "logs" / f"behaviour-{index}.log",
-            timeout_seconds=options.timeout_seconds,
-        )
-        for index in range(options.suite_runs)
-    ]
-    results.append(
-        Result(
-            key="behaviour_suite",
-            title="pytest tests/behaviour",
-            unit="s",
-            samples=_seconds(runs),
-            target=BEHAVIOUR_SUITE_TARGET,
-        )
-    )
     return results
 
 
