@@ -22,8 +22,11 @@ $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
+# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (it is, on our shared dev machine) nothing ever
+# writes .pyc files, and every process recompiles the aws-cdk-lib modules it imports: ~3 s of CPU
+# to import the construct library, half the test suite's CPU time (docs/performance.md).
 .venv/.synced: pyproject.toml uv.lock constructs/pyproject.toml | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 node_modules/.synced: package.json package-lock.json
