@@ -12,21 +12,29 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 CDK := npx --no-install cdk
 CDK_FLAGS := --no-notices --no-version-reporting --ci
+# `make diff` compares cdk.out with BASE synthesized in .diff/base; DIFF_ARGS go to workflow_tools.diff.
+BASE ?= main
+DIFF_ARGS ?=
+# `template` reads the deployed templates through the bootstrap lookup role (read-only); `change-set`
+# asks CloudFormation itself what it would replace, but needs the deploy role.
+CDK_DIFF_METHOD ?= template
 
-.PHONY: help setup lint test test-fast synth deploy bench cost clean
+.PHONY: help setup lint test test-fast synth diff diff-deployed diagrams deploy bench cost clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
-# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (it is, on our shared dev machine) nothing ever
-# writes .pyc files, and every process recompiles the aws-cdk-lib modules it imports: ~3 s of CPU
-# to import the construct library, half the test suite's CPU time (docs/performance.md).
+# With PYTHONDONTWRITEBYTECODE set (it is on our shared dev machine) Python never caches bytecode, and
+# every process recompiles the aws-cdk-lib modules it imports: ~3 s of CPU to import the construct
+# library, half the test suite's CPU (docs/performance.md). Then compile once, at install. Elsewhere
+# Python caches what it imports by itself, cheaper than compiling all ~10,000 installed files.
+UV_SYNC_FLAGS := --frozen $(if $(PYTHONDONTWRITEBYTECODE),--compile-bytecode)
 .venv/.synced: pyproject.toml uv.lock constructs/pyproject.toml | $(UV)
-	$(UV) sync --frozen --compile-bytecode
+	$(UV) sync $(UV_SYNC_FLAGS)
 	@touch $@
 
 node_modules/.synced: package.json package-lock.json
@@ -36,10 +44,11 @@ node_modules/.synced: package.json package-lock.json
 setup: .venv/.synced node_modules/.synced ## Install Python (uv) and Node (npm) dependencies, pinned
 	@node --version | grep -q '^v22\.' || { echo "expected Node 22 first on PATH, got $$(node --version)"; exit 1; }
 
-lint: setup ## ruff and mypy (strict on the construct library)
+lint: setup ## ruff, mypy (strict on the construct library), zizmor (GitHub Actions workflows)
 	ruff check .
 	ruff format --check .
 	mypy constructs/src/workflow_constructs stacks tools app.py
+	zizmor --offline --quiet .github/
 	cd lambdas && mypy --config-file ../pyproject.toml --explicit-package-bases .
 
 test: lint ## Lint, then the whole test suite
@@ -51,6 +60,16 @@ test-fast: setup ## The test suite without lint
 synth: setup ## Synthesize every stack into cdk.out/ (no AWS account needed)
 	$(CDK) synth --all --quiet $(CDK_FLAGS)
 	@ls cdk.out/*.template.json
+
+diff: synth ## Readable diff of cdk.out against BASE (default main), synthesized with BASE's own pins
+	tools/synth-ref "$(BASE)" .diff/base
+	python -m workflow_tools.diff .diff/base/cdk.out cdk.out $(DIFF_ARGS) || [ $$? -eq 1 ]
+
+diff-deployed: synth ## `cdk diff` of cdk.out against the deployed stacks (needs AWS credentials; exit 0 on changes)
+	$(CDK) diff --app cdk.out --method $(CDK_DIFF_METHOD) --fail-on never $(CDK_FLAGS)
+
+diagrams: synth ## Mermaid page per workflow in docs/workflows (+ SVG/PNG in build/diagrams with Graphviz)
+	python -m workflow_tools.diagrams
 
 deploy: setup ## Deploy every stack to the AWS account of your current credentials
 	$(CDK) deploy --all $(CDK_FLAGS) --require-approval broadening
@@ -66,4 +85,4 @@ cost: setup ## List-price cost per 1M happy-path executions per workflow: bench/
 	python -m workflow_tools.bench.cost
 
 clean: ## Remove build output (keeps installed dependencies)
-	rm -rf cdk.out dist .pytest_cache .ruff_cache .mypy_cache
+	rm -rf cdk.out dist build .diff .pytest_cache .ruff_cache .mypy_cache
