@@ -13,15 +13,7 @@ from pathlib import Path
 from rich.console import Console
 
 from workflow_tools.bench.report import report_document, table, write_json
-from workflow_tools.bench.suite import GROUPS, Options, run_suite
-
-
-def repo_root() -> Path:
-    """The checkout this tool runs in (the folder holding app.py)."""
-    for folder in (Path.cwd(), *Path.cwd().parents):
-        if (folder / "app.py").is_file() and (folder / "cdk.json").is_file():
-            return folder
-    raise SystemExit("run from inside the repository (no app.py + cdk.json found above the current folder)")
+from workflow_tools.bench.suite import GROUPS, Options, repo_root, run_suite
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

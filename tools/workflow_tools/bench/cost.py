@@ -13,13 +13,28 @@ CloudFormation), CloudWatch Logs ingestion of the level-ALL execution logs, X-Ra
 
 from __future__ import annotations
 
+import argparse
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from workflow_tools.bench import pricing
-from workflow_tools.bench.history import ExecutionUsage
+from workflow_tools.bench.history import ExecutionUsage, usage_from_history
+from workflow_tools.bench.local import (
+    LocalCloudMissingError,
+    declared_scenarios,
+    happy_paths,
+    local_cloud_with_app,
+    run_happy_path,
+)
+from workflow_tools.bench.report import write_json
+from workflow_tools.bench.runner import BenchError
+from workflow_tools.bench.suite import environment, python, repo_root
 
 EXECUTIONS = 1_000_000
 """The report prices this many happy-path executions of each workflow."""
@@ -234,3 +249,78 @@ def replace_generated(document: str, table: str) -> str:
     if pattern.search(document):
         return pattern.sub(lambda _: block, document, count=1)
     return f"{document.rstrip()}\n\n{block}\n" if document.strip() else f"{block}\n"
+
+
+# Collecting from the local cloud -----------------------------------------------------------------
+
+
+def workflow_run(harness: Any, execution_arn: str) -> WorkflowRun:
+    """What the execution ``execution_arn`` on the local cloud used, with the executions it started."""
+    stepfunctions = harness.client("stepfunctions")
+    lambda_ = harness.client("lambda")
+    description = stepfunctions.describe_execution(executionArn=execution_arn)
+    machine = stepfunctions.describe_state_machine(stateMachineArn=description["stateMachineArn"])
+    usage = usage_from_history(harness.history(execution_arn))
+    memory = {
+        call.function: int(lambda_.get_function_configuration(FunctionName=call.function)["MemorySize"])
+        for call in usage.lambda_calls
+    }
+    return WorkflowRun(
+        state_machine=machine["name"],
+        machine_type=machine["type"],
+        usage=usage,
+        memory_mb=memory,
+        children=tuple(workflow_run(harness, child) for child in usage.child_executions),
+        definition_bytes=len(machine["definition"].encode()),
+        payload_bytes=len(str(description.get("input", "")).encode()),
+    )
+
+
+def collect(repo: Path, *, lambda_ms: float = ASSUMED_LAMBDA_MS) -> list[WorkflowCost]:
+    """Run each workflow's happy path once on a fresh local cloud and read what it used."""
+    work = repo / "bench" / ".work"
+    with local_cloud_with_app(repo, work, environment(repo), python(repo)) as harness:
+        rows = []
+        for scenario in happy_paths(declared_scenarios(), harness.workflows()):
+            run = run_happy_path(harness, scenario)
+            rows.append(
+                WorkflowCost(
+                    workflow=scenario.workflow,
+                    run=workflow_run(harness, run.execution.arn),
+                    lambda_ms=lambda_ms,
+                    notes=(f"happy path: demo scenario [{scenario.title}]",),
+                )
+            )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``make cost``: write bench/cost.json and the generated table of docs/cost.md."""
+    parser = argparse.ArgumentParser(prog="python -m workflow_tools.bench.cost", description=__doc__)
+    parser.add_argument(
+        "--lambda-ms",
+        type=float,
+        default=ASSUMED_LAMBDA_MS,
+        help=f"billed duration priced per Lambda invocation (default {ASSUMED_LAMBDA_MS:g} ms)",
+    )
+    arguments = parser.parse_args(argv)
+    repo = repo_root()
+    console = Console()
+    try:
+        rows = collect(repo, lambda_ms=arguments.lambda_ms)
+    except (LocalCloudMissingError, BenchError) as error:
+        console.print(f"[bold red]cost report failed:[/] {error}")
+        return 1
+    if not rows:
+        console.print("[bold red]cost report failed:[/] no deployed workflow has a happy-path demo scenario")
+        return 1
+    write_json(repo / "bench" / "cost.json", report_document(rows, lambda_ms=arguments.lambda_ms))
+    page = repo / "docs" / "cost.md"
+    page.write_text(replace_generated(page.read_text() if page.exists() else "", markdown_table(rows)))
+    console.print(markdown_table(rows))
+    console.print(f"written to {repo / 'bench' / 'cost.json'} and {page}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -54,6 +54,14 @@ class Options:
         return self.repo / "bench" / ".work"
 
 
+def repo_root() -> Path:
+    """The checkout the tools run in: the nearest folder at or above this one with app.py and cdk.json."""
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        if (folder / "app.py").is_file() and (folder / "cdk.json").is_file():
+            return folder
+    raise SystemExit("run from inside the repository (no app.py + cdk.json at or above this folder)")
+
+
 def environment(repo: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment ``make`` gives commands: the project's Node and venv first on PATH."""
     path = os.pathsep.join([str(repo / "node_modules" / ".bin"), str(repo / ".venv" / "bin")])
