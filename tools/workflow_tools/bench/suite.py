@@ -97,12 +97,15 @@ def _seconds(runs: Sequence[Run]) -> tuple[float, ...]:
     return tuple(run.seconds for run in runs)
 
 
-def _mib(runs: Sequence[Run]) -> tuple[float, ...]:
-    return tuple(run.peak_tree_rss_bytes / MIB for run in runs)
-
-
-def _max_single_mib(runs: Sequence[Run]) -> float:
-    return max(run.max_rss_bytes for run in runs) / MIB
+def _peak_rss(key: str, what: str, runs: Sequence[Run]) -> Result:
+    """Peak memory of ``what``'s process tree, and its largest single process in the details."""
+    return Result(
+        key=key,
+        title=f"{what}: peak RSS (process tree)",
+        unit="MiB",
+        samples=tuple(run.peak_tree_rss_bytes / MIB for run in runs),
+        details={"largest_process_mib": max(run.max_rss_bytes for run in runs) / MIB},
+    )
 
 
 # Groups -----------------------------------------------------------------------------------------
@@ -141,20 +144,8 @@ def bench_synth(options: Options) -> list[Result]:
         target=SYNTH_RATIO_TARGET,
         details={"command": " ".join(commands["full"])},
     )
-    baseline_rss = Result(
-        key="cdk_synth_baseline_rss",
-        title="cdk synth peak RSS: baseline app (process tree)",
-        unit="MiB",
-        samples=_mib(measured["baseline"]),
-        details={"largest_process_mib": _max_single_mib(measured["baseline"])},
-    )
-    full_rss = Result(
-        key="cdk_synth_full_rss",
-        title="cdk synth peak RSS: full app (process tree)",
-        unit="MiB",
-        samples=_mib(measured["full"]),
-        details={"largest_process_mib": _max_single_mib(measured["full"])},
-    )
+    baseline_rss = _peak_rss("cdk_synth_baseline_rss", "cdk synth: baseline app", measured["baseline"])
+    full_rss = _peak_rss("cdk_synth_full_rss", "cdk synth: full app", measured["full"])
     return [baseline, compared(full, baseline), baseline_rss, compared(full_rss, baseline_rss)]
 
 
@@ -186,14 +177,11 @@ def bench_app(options: Options) -> list[Result]:
         samples=_seconds(measured["baseline"]),
     )
     full = Result(key="app_synth_full", title="python app.py", unit="s", samples=_seconds(measured["full"]))
-    full_rss = Result(
-        key="app_synth_full_rss",
-        title="python app.py peak RSS (process tree)",
-        unit="MiB",
-        samples=_mib(measured["full"]),
-        details={"largest_process_mib": _max_single_mib(measured["full"])},
-    )
-    return [baseline, compared(full, baseline), full_rss]
+    return [
+        baseline,
+        compared(full, baseline),
+        _peak_rss("app_synth_full_rss", "python app.py", measured["full"]),
+    ]
 
 
 IMPORTS = {
