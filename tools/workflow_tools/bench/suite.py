@@ -121,13 +121,8 @@ def bench_synth(options: Options) -> list[Result]:
         "baseline": [*synth, "--app", baseline_app, "--output", str(work / "synth-baseline.out")],
         "full": [*synth, "--output", str(work / "synth-full.out")],
     }
-    measured = interleaved(
-        {
-            name: _runner(command, repo=repo, env=env, log=work / "logs" / f"synth-{name}", options=options)
-            for name, command in commands.items()
-        },
-        runs=options.runs,
-        warmup=options.warmup,
+    measured = _measure_interleaved(
+        options, "synth", {name: (command, env) for name, command in commands.items()}
     )
     baseline = Result(
         key="cdk_synth_baseline",
@@ -156,19 +151,13 @@ def bench_app(options: Options) -> list[Result]:
         "baseline": ([python(repo), "bench/baseline_app.py"], work / "app-baseline.out"),
         "full": ([python(repo), "app.py"], work / "app-full.out"),
     }
-    measured = interleaved(
+    measured = _measure_interleaved(
+        options,
+        "app",
         {
-            name: _runner(
-                command,
-                repo=repo,
-                env=environment(repo, {"CDK_OUTDIR": str(outdir)}),
-                log=work / "logs" / f"app-{name}",
-                options=options,
-            )
-            for name, (command, outdir) in commands.items()
+            name: (command, environment(repo, {"CDK_OUTDIR": str(out)}))
+            for name, (command, out) in commands.items()
         },
-        runs=options.runs,
-        warmup=options.warmup,
     )
     baseline = Result(
         key="app_synth_baseline",
@@ -354,19 +343,28 @@ def run_suite(options: Options, *, on_result: Callable[[Result], None] | None = 
 # Helpers ----------------------------------------------------------------------------------------
 
 
-def _runner(
-    command: Sequence[str], *, repo: Path, env: Mapping[str, str], log: Path, options: Options
-) -> Callable[[int], Run]:
-    def run(round_number: int) -> Run:
-        return run_measured(
-            command,
-            cwd=repo,
-            env=env,
-            log=log.with_name(f"{log.name}-{round_number}.log"),
-            timeout_seconds=options.timeout_seconds,
-        )
+def _measure_interleaved(
+    options: Options, group: str, commands: Mapping[str, tuple[Sequence[str], Mapping[str, str]]]
+) -> dict[str, list[Run]]:
+    """Run each (command, environment) ``options.runs`` times, interleaved, logs in .work/logs/<group>-*."""
 
-    return run
+    def runner(name: str, command: Sequence[str], env: Mapping[str, str]) -> Callable[[int], Run]:
+        def run(round_number: int) -> Run:
+            return run_measured(
+                command,
+                cwd=options.repo,
+                env=env,
+                log=options.work / "logs" / f"{group}-{name}-{round_number}.log",
+                timeout_seconds=options.timeout_seconds,
+            )
+
+        return run
+
+    return interleaved(
+        {name: runner(name, command, env) for name, (command, env) in commands.items()},
+        runs=options.runs,
+        warmup=options.warmup,
+    )
 
 
 def _cpus() -> int:
