@@ -282,6 +282,8 @@ def bench_local(options: Options) -> list[Result]:
         for round_number in range(options.warmup + options.runs):
             with local_cloud_with_app(options.repo, options.work, env, interpreter) as harness:
                 paths = happy_paths(declared, harness.workflows())
+                if not paths:
+                    break  # nothing to measure; another round would not change that
                 for scenario in paths:
                     run = run_happy_path(harness, scenario)
                     titles[scenario.workflow] = scenario.title
