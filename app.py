@@ -8,6 +8,7 @@ from typing import Any
 from aws_cdk import App, Environment
 from workflow_constructs import add_checks
 
+from stacks.onboarding import OnboardingStack
 from stacks.operations import OperationsStack
 
 
@@ -22,9 +23,11 @@ def build_app(**app_props: Any) -> App:
     """Build the app; tests pass ``outdir`` and ``context``."""
     app = App(**app_props)
     env = environment(app)
-    OperationsStack(
+    operations = OperationsStack(
         app, "Operations", env=env, description="Operations topic for workflow alarms and failure notices"
     )
+    # user_provisioning_workflow stays unset until the app has a UserProvisioning stack to name.
+    OnboardingStack(app, "CustomerOnboarding", env=env, operations_topic=operations.operations_topic)
     add_checks(app)
     return app
 
