@@ -19,6 +19,7 @@ from workflow_tools.bench.local import (
     happy_paths,
     local_cloud_with_app,
     run_happy_path,
+    self_check_scenario,
 )
 from workflow_tools.bench.runner import DEFAULT_TIMEOUT_SECONDS, BenchError, Run, run_measured
 from workflow_tools.bench.stats import Result, Target, compared
@@ -271,7 +272,9 @@ def bench_local(options: Options) -> list[Result]:
     """Each workflow's happy path on the local cloud with simulated time, start to end.
 
     Every round runs in a fresh local cloud: a happy path run twice is not a happy path any more
-    (idempotency keys and conditional writes remember the first run). Functions are prewarmed.
+    (idempotency keys and conditional writes remember the first run). Workers are warm. The local
+    cloud's own self-check (Pass, a simulated one-day Wait, Choice; no Lambda) runs in each round
+    too, as the baseline: what any execution costs on this machine at this load.
     """
     env = environment(options.repo)
     interpreter = python(options.repo)
@@ -279,12 +282,13 @@ def bench_local(options: Options) -> list[Result]:
     titles: dict[str, str] = {}
     try:
         declared = declared_scenarios()
+        baseline = self_check_scenario(declared)
         for round_number in range(options.warmup + options.runs):
             with local_cloud_with_app(options.repo, options.work, env, interpreter) as harness:
                 paths = happy_paths(declared, harness.workflows())
                 if not paths:
                     break  # nothing to measure; another round would not change that
-                for scenario in paths:
+                for scenario in [baseline, *paths]:
                     run = run_happy_path(harness, scenario)
                     titles[scenario.workflow] = scenario.title
                     if round_number >= options.warmup:
@@ -293,16 +297,30 @@ def bench_local(options: Options) -> list[Result]:
         return [_local_skipped(str(missing))]
     if not titles:
         return [_local_skipped("no deployed workflow has a demo scenario that expects SUCCEEDED")]
+    check = Result(
+        key="local_self_check",
+        title=f"{baseline.workflow} (baseline): on the local cloud",
+        unit="s",
+        samples=tuple(samples.get(baseline.workflow, ())),
+        note=f"scenario: {baseline.title}",
+    )
     return [
-        Result(
-            key=f"local_{workflow.replace('-', '_')}",
-            title=f"{workflow}: happy path on the local cloud",
-            unit="s",
-            samples=tuple(samples.get(workflow, ())),
-            target=LOCAL_HAPPY_PATH_TARGET,
-            note=f"scenario: {title}",
-        )
-        for workflow, title in sorted(titles.items())
+        check,
+        *(
+            compared(
+                Result(
+                    key=f"local_{workflow.replace('-', '_')}",
+                    title=f"{workflow}: happy path on the local cloud",
+                    unit="s",
+                    samples=tuple(samples.get(workflow, ())),
+                    target=LOCAL_HAPPY_PATH_TARGET,
+                    note=f"scenario: {title}",
+                ),
+                check,
+            )
+            for workflow, title in sorted(titles.items())
+            if workflow != baseline.workflow
+        ),
     ]
 
 
