@@ -10,6 +10,7 @@ from workflow_constructs import add_checks
 
 from stacks.onboarding import OnboardingStack
 from stacks.operations import OperationsStack
+from stacks.stack_deployment import StackDeploymentStack
 
 
 def environment(app: App) -> Environment | None:
@@ -28,6 +29,7 @@ def build_app(**app_props: Any) -> App:
     )
     # user_provisioning_workflow stays unset until the app has a UserProvisioning stack to name.
     OnboardingStack(app, "CustomerOnboarding", env=env, operations_topic=operations.operations_topic)
+    StackDeploymentStack(app, "StackDeployment", env=env, operations_topic=operations.operations_topic)
     add_checks(app)
     return app
 

@@ -14,7 +14,7 @@ import uuid
 import pytest
 from workflow_tools.local_cloud import FaultError, task_steps_of_templates
 
-from tests.local_cloud.local_cloud_showcase import BATCH, BATCH_ITEMS_KEY, ORDERS, SENDER
+from tests.local_cloud.local_cloud_showcase import BATCH, BATCH_ITEMS_KEY, ORDERS, SENDER, SHIPPING
 
 pytestmark = pytest.mark.behaviour
 
@@ -195,6 +195,41 @@ def test_a_permanent_fault_takes_the_catch_path(cloud):
     # THEN the execution went down the rejection path
     assert fault.error == "OrderInvalid"
     assert (result.status, result.error) == ("FAILED", "OrderRejected")
+
+
+def test_an_answer_replaces_the_service_call_and_the_workflow_runs_on_it(cloud):
+    # GIVEN the archived booking is answered instead of read from S3
+    cloud.inject_answer(
+        SHIPPING, "Read the archived booking", {"Body": json.dumps({"trackingId": "answered"})}
+    )
+
+    # WHEN a shipment is booked
+    result = cloud.run(SHIPPING, {"orderId": f"o-{uuid.uuid4().hex[:8]}"})
+
+    # THEN the step's ResultSelector and the states after it worked on the answer
+    assert result.succeeded, cloud.trace(result.execution).render()
+    assert result.output == {"trackingId": "answered"}
+    read = next(run for run in cloud.trace(result.execution).runs if run.name == "Read the archived booking")
+    assert read.output["archived"] == {"booking": {"trackingId": "answered"}}
+    assert not [fault for fault in cloud.delivered_faults() if fault.state == "Read the archived booking"]
+
+
+def test_an_answer_lasts_as_many_attempts_as_asked(cloud):
+    cloud.inject_answer(
+        SHIPPING, "Read the archived booking", {"Body": json.dumps({"trackingId": "once"})}, times=1
+    )
+    order_id = f"o-{uuid.uuid4().hex[:8]}"
+
+    first = cloud.run(SHIPPING, {"orderId": order_id})
+    second = cloud.run(SHIPPING, {"orderId": order_id})
+
+    assert first.output == {"trackingId": "once"}
+    assert second.output == {"trackingId": f"track-{order_id}"}  # read from S3 again
+
+
+def test_a_lambda_step_takes_no_answer(cloud):
+    with pytest.raises(FaultError, match=r"runs a Lambda function: its code runs, it takes no answer"):
+        cloud.inject_answer(ORDERS, "Validate the order", {"valid": True})
 
 
 def test_a_callback_that_times_out_cancels_the_order(cloud):

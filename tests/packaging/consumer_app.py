@@ -15,6 +15,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from workflow_constructs import PythonFunction, Workflow, add_checks, tasks
 from workflow_constructs.workflows.onboarding import OnboardingWorkflow
+from workflow_constructs.workflows.stack_deployment import StackDeployment
 
 
 class ConsumerStack(cdk.Stack):
@@ -30,6 +31,7 @@ class ConsumerStack(cdk.Stack):
             self, "Flow", workflow_name="consumer-flow", definition=first.next(second), alarm_topic=topic
         )
         OnboardingWorkflow(self, "Onboarding", sender_address="welcome@consumer.example", alarm_topic=topic)
+        StackDeployment(self, "Deployments", stack_name_prefix="consumer-", alarm_topic=topic)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,8 @@ def trace_table(trace: Trace) -> Table:
             _outcome(run),
         )
     if trace.error:
-        table.caption = f"{trace.error}: {trace.cause or ''}"[:200]
+        # Text, not markup: causes hold brackets ("Received: [x]") that rich would read as styles.
+        table.caption = Text(f"{trace.error}: {trace.cause or ''}"[:200])
     return table
 
 
