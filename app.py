@@ -8,6 +8,7 @@ from typing import Any
 from aws_cdk import App, Environment
 from workflow_constructs import add_checks
 
+from stacks.billing import BillingStack
 from stacks.onboarding import OnboardingStack
 from stacks.operations import OperationsStack
 from stacks.stack_deployment import StackDeploymentStack
@@ -30,6 +31,13 @@ def build_app(**app_props: Any) -> App:
     # user_provisioning_workflow stays unset until the app has a UserProvisioning stack to name.
     OnboardingStack(app, "CustomerOnboarding", env=env, operations_topic=operations.operations_topic)
     StackDeploymentStack(app, "StackDeployment", env=env, operations_topic=operations.operations_topic)
+    BillingStack(
+        app,
+        "Billing",
+        env=env,
+        operations_topic=operations.operations_topic,
+        description="Billing workflow: invoice, payment authorisation by webhook, capture, receipt",
+    )
     add_checks(app)
     return app
 

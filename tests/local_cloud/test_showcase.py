@@ -416,3 +416,42 @@ def test_the_demos_self_check_succeeds_with_a_day_skipped(cloud):
     assert result.succeeded, cloud.trace(result.execution).render()
     assert result.output == {"greeting": "Hello, Ada!"}
     assert [(p.state, p.seconds) for p in cloud.pauses(result.execution)] == [("Wait a day", 86_400.0)]
+
+
+def test_cloudformation_secrets_hold_their_string_or_a_generated_one(cloud):
+    # GIVEN a stack with a literal secret and one generated into a JSON template (as CDK writes them)
+    template = {
+        "Resources": {
+            "Literal": {"Type": "AWS::SecretsManager::Secret", "Properties": {"SecretString": "s3cret"}},
+            "Generated": {
+                "Type": "AWS::SecretsManager::Secret",
+                "Properties": {
+                    "GenerateSecretString": {
+                        "SecretStringTemplate": '{"user": "billing"}',
+                        "GenerateStringKey": "signingSecret",
+                        "PasswordLength": 64,
+                        "ExcludePunctuation": True,
+                    }
+                },
+            },
+        },
+        "Outputs": {
+            "LiteralArn": {"Value": {"Ref": "Literal"}},
+            "GeneratedArn": {"Value": {"Ref": "Generated"}},
+        },
+    }
+    cloudformation = cloud.client("cloudformation")
+
+    # WHEN it is created
+    cloudformation.create_stack(StackName="LocalCloudSecrets", TemplateBody=json.dumps(template))
+
+    # THEN Ref is each secret's ARN, and the values are the literal and a generated one in the template
+    (stack,) = cloudformation.describe_stacks(StackName="LocalCloudSecrets")["Stacks"]
+    arns = {output["OutputKey"]: output["OutputValue"] for output in stack["Outputs"]}
+    secrets = cloud.client("secretsmanager")
+    assert secrets.get_secret_value(SecretId=arns["LiteralArn"])["SecretString"] == "s3cret"
+    generated = json.loads(secrets.get_secret_value(SecretId=arns["GeneratedArn"])["SecretString"])
+    assert generated["user"] == "billing"
+    assert len(generated["signingSecret"]) == 64
+    assert generated["signingSecret"].isalnum()
+    assert arns["GeneratedArn"].startswith("arn:aws:secretsmanager:")

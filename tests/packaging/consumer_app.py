@@ -14,6 +14,7 @@ import workflow_constructs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from workflow_constructs import PythonFunction, Workflow, add_checks, tasks
+from workflow_constructs.workflows.billing import BillingWorkflow, PaymentProviderKind
 from workflow_constructs.workflows.onboarding import OnboardingWorkflow
 from workflow_constructs.workflows.stack_deployment import StackDeployment
 
@@ -29,6 +30,13 @@ class ConsumerStack(cdk.Stack):
         )
         Workflow(
             self, "Flow", workflow_name="consumer-flow", definition=first.next(second), alarm_topic=topic
+        )
+        BillingWorkflow(
+            self,
+            "Billing",
+            alarm_topic=topic,
+            sender_address="billing@example.com",
+            payment_provider=PaymentProviderKind.SANDBOX,
         )
         OnboardingWorkflow(self, "Onboarding", sender_address="welcome@consumer.example", alarm_topic=topic)
         StackDeployment(self, "Deployments", stack_name_prefix="consumer-", alarm_topic=topic)

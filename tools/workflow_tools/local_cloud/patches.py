@@ -1410,7 +1410,12 @@ def _verify_change_sets() -> None:
 
 # 19. CloudFormation resources moto skips ----------------------------------------------------------
 
-EXTRA_CFN_TYPES = ("AWS::SES::Template", "AWS::SES::EmailIdentity", "AWS::DynamoDB::GlobalTable")
+EXTRA_CFN_TYPES = (
+    "AWS::SES::Template",
+    "AWS::SES::EmailIdentity",
+    "AWS::DynamoDB::GlobalTable",
+    "AWS::SecretsManager::Secret",
+)
 
 
 def _extra_cfn_models() -> tuple[type, ...]:
@@ -1435,6 +1440,7 @@ def _extra_cfn_models() -> tuple[type, ...]:
         return str(identity)
 
     return (
+        _secret_model(),
         _named_cfn_model(
             "AWS::SES::Template",
             "TemplateName",
@@ -1451,6 +1457,61 @@ def _extra_cfn_models() -> tuple[type, ...]:
         ),
         _global_table_model(),
     )
+
+
+def _secret_model() -> type:
+    """``AWS::SecretsManager::Secret``: its ``SecretString``, or one made as ``GenerateSecretString`` says.
+
+    Known by its ARN, which is what ``Ref`` of a secret returns.
+    """
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    def create(properties: Any, resource_name: str, account_id: str, region_name: str) -> str:
+        backend = secretsmanager_backends[account_id][region_name]
+        value = properties.get("SecretString")
+        generate = properties.get("GenerateSecretString")
+        if value is None and generate is not None:
+            password = json.loads(
+                backend.get_random_password(
+                    password_length=int(generate.get("PasswordLength", 32)),
+                    exclude_characters=generate.get("ExcludeCharacters", ""),
+                    exclude_numbers=_flag(generate.get("ExcludeNumbers")),
+                    exclude_punctuation=_flag(generate.get("ExcludePunctuation")),
+                    exclude_uppercase=_flag(generate.get("ExcludeUppercase")),
+                    exclude_lowercase=_flag(generate.get("ExcludeLowercase")),
+                    include_space=_flag(generate.get("IncludeSpace")),
+                    require_each_included_type=_flag(generate.get("RequireEachIncludedType", True)),
+                )
+            )["RandomPassword"]
+            value = password
+            if generate.get("SecretStringTemplate") and generate.get("GenerateStringKey"):
+                value = json.dumps(
+                    {**json.loads(generate["SecretStringTemplate"]), generate["GenerateStringKey"]: password}
+                )
+        created = backend.create_secret(
+            name=properties.get("Name") or resource_name,
+            secret_string=value,
+            secret_binary=None,
+            description=properties.get("Description"),
+            tags=properties.get("Tags"),
+            kms_key_id=properties.get("KmsKeyId"),
+            client_request_token=None,
+            replica_regions=[],
+            force_overwrite=False,
+        )
+        return str(json.loads(created)["ARN"])
+
+    def delete(arn: str, account_id: str, region_name: str) -> None:
+        secretsmanager_backends[account_id][region_name].delete_secret(arn, None, True)
+
+    return _named_cfn_model(
+        "AWS::SecretsManager::Secret", "Name", "moto.secretsmanager.local_cloud", create, delete
+    )
+
+
+def _flag(value: Any) -> bool:
+    """A CloudFormation boolean, which may arrive as a string."""
+    return value is True or str(value).lower() == "true"
 
 
 def _named_cfn_model(
@@ -1599,6 +1660,7 @@ def _global_table_model() -> type:
 def _check_extra_cfn() -> None:
     from moto.cloudformation import parsing
     from moto.dynamodb.models.table import Table
+    from moto.secretsmanager.models import SecretsManagerBackend
 
     for function in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         _require(
@@ -1610,6 +1672,37 @@ def _check_extra_cfn() -> None:
         "cfn-extra-resources",
         Table.create_from_cloudformation_json,
         ("resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"),
+    )
+    _require_parameters(
+        "cfn-extra-resources",
+        SecretsManagerBackend.create_secret,
+        (
+            "self",
+            "name",
+            "secret_string",
+            "secret_binary",
+            "description",
+            "tags",
+            "kms_key_id",
+            "client_request_token",
+            "replica_regions",
+            "force_overwrite",
+        ),
+    )
+    _require_parameters(
+        "cfn-extra-resources",
+        SecretsManagerBackend.get_random_password,
+        (
+            "self",
+            "password_length",
+            "exclude_characters",
+            "exclude_numbers",
+            "exclude_punctuation",
+            "exclude_uppercase",
+            "exclude_lowercase",
+            "include_space",
+            "require_each_included_type",
+        ),
     )
     if "extra_cfn_models" in _state:
         return
@@ -1778,7 +1871,8 @@ PATCHES: tuple[Patch, ...] = (
     ),
     Patch(
         "cfn-extra-resources",
-        "moto's CloudFormation skips SES templates and identities and DynamoDB global tables (CDK TableV2).",
+        "moto's CloudFormation skips SES templates and identities, DynamoDB global tables (CDK TableV2) and "
+        "Secrets Manager secrets.",
         _check_extra_cfn,
         _apply_extra_cfn,
         _verify_extra_cfn,
