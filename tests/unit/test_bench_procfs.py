@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,10 @@ def test_sampler_sees_the_memory_a_child_process_holds():
             # WHEN the grandchild has allocated
             assert process.stdout.readline().strip() == "ready"
             held = tree_rss_bytes(process.pid)
+            # let the sampler take two more samples (one started after the allocation) before release
+            seen, deadline = memory.samples, time.monotonic() + 30
+            while memory.samples < seen + 2 and time.monotonic() < deadline:
+                time.sleep(0.005)
             process.stdin.close()
             process.wait(timeout=30)
     finally:
