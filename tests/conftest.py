@@ -22,8 +22,10 @@ os.environ.setdefault("CDK_VALIDATION", "false")
 
 
 def cdk_json_context() -> dict[str, Any]:
-    """The context (feature flags) the CDK CLI would pass the app from cdk.json."""
-    return dict(json.loads((REPO_ROOT / "cdk.json").read_text())["context"])
+    """The context the CDK CLI would pass the app from cdk.json (feature flags), with version
+    reporting off as cdk.json's ``"versionReporting": false`` makes the CLI do."""
+    context = dict(json.loads((REPO_ROOT / "cdk.json").read_text())["context"])
+    return {**context, "aws:cdk:version-reporting": False}
 
 
 @dataclass(frozen=True)
