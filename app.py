@@ -9,6 +9,7 @@ from aws_cdk import App, Environment
 from workflow_constructs import add_checks
 
 from stacks.operations import OperationsStack
+from stacks.user_provisioning import UserProvisioningStack
 
 
 def environment(app: App) -> Environment | None:
@@ -22,8 +23,15 @@ def build_app(**app_props: Any) -> App:
     """Build the app; tests pass ``outdir`` and ``context``."""
     app = App(**app_props)
     env = environment(app)
-    OperationsStack(
+    operations = OperationsStack(
         app, "Operations", env=env, description="Operations topic for workflow alarms and failure notices"
+    )
+    UserProvisioningStack(
+        app,
+        "UserProvisioning",
+        env=env,
+        operations_topic=operations.operations_topic,
+        description="User provisioning: every resource a user needs, with rollback",
     )
     add_checks(app)
     return app

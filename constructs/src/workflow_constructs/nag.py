@@ -1,0 +1,46 @@
+"""Acknowledge a cdk-nag finding about one wildcard resource, named exactly as cdk-nag names it.
+
+cdk-nag's AwsSolutions-IAM5 finding id flattens the resource's CloudFormation references
+(``{"Fn::GetAtt": ["Bucket", "Arn"]}`` becomes ``<Bucket.Arn>``, ``{"Ref": "AWS::Region"}`` becomes
+``<AWS::Region>``). Building the id from the resource itself keeps the acknowledgment granular and
+correct when logical ids change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import Acknowledgment, Stack, Validations
+
+from constructs import IConstruct
+
+
+def flatten_reference(value: Any) -> str:
+    """Render a resolved CloudFormation value the way cdk-nag does in its finding ids."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.replace("${", "<").replace("}", ">")
+    if isinstance(value, Mapping):
+        if "Fn::Join" in value:
+            delimiter, items = value["Fn::Join"]
+            return str(delimiter).join(flatten_reference(item) for item in items)
+        if "Fn::Sub" in value:
+            return flatten_reference(value["Fn::Sub"])
+        if "Fn::GetAtt" in value:
+            resource, attribute = value["Fn::GetAtt"]
+            return f"<{flatten_reference(resource)}.{flatten_reference(attribute)}>"
+        if "Fn::ImportValue" in value:
+            return flatten_reference(value["Fn::ImportValue"])
+        if "Ref" in value:
+            return f"<{flatten_reference(value['Ref'])}>"
+    raise ValueError(f"cannot flatten a CloudFormation value of this shape. Received: [{value!r}]")
+
+
+def acknowledge_wildcard_resource(construct: IConstruct, resource: str, *, reason: str) -> None:
+    """Acknowledge ``AwsSolutions-IAM5`` for ``resource`` (an ARN with a wildcard) on ``construct``."""
+    rendered = flatten_reference(Stack.of(construct).resolve(resource))
+    Validations.of(construct).acknowledge(
+        Acknowledgment(id=f"AwsSolutions-IAM5[Resource::{rendered}]", reason=reason)
+    )
