@@ -45,7 +45,8 @@ class FieldSpec:
         expected = _KINDS[self.kind]
         # bool is an int in Python; an integer field must not accept true/false.
         if not isinstance(value, expected) or (self.kind == "integer" and isinstance(value, bool)):
-            return f"must be a {self.kind}"
+            article = "an" if self.kind[0] in "aeiou" else "a"
+            return f"must be {article} {self.kind}"
         if self.choices and value not in self.choices:
             return f"must be one of {', '.join(map(str, self.choices))}"
         if self.max_length is not None and isinstance(value, str) and len(value) > self.max_length:

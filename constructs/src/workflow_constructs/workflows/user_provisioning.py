@@ -47,7 +47,6 @@ from workflow_constructs.workflows.provisioners import (
     ResourceType,
     default_resource_types,
 )
-from workflow_constructs.workflows.provisioners.base import TENANT_OBJECTS
 
 DEFAULT_WORKFLOW_NAME = "user-provisioning"
 DEFAULT_MAX_CONCURRENCY = 5
@@ -139,6 +138,17 @@ class UserProvisioningWorkflow(Construct):
         super().__init__(scope, id)
         types = list(default_resource_types() if resource_types is None else resource_types)
         _check_props(types, max_concurrency, event_source, timeout)
+        resource_types_document = json.dumps(
+            {resource_type.type_name: resource_type.spec() for resource_type in types},
+            separators=(",", ":"),
+            sort_keys=True,
+        )
+        if len(resource_types_document) > MAX_RESOURCE_TYPES_DOCUMENT:
+            raise InvalidPropsError(
+                "resource_types",
+                f"must describe their config in at most {MAX_RESOURCE_TYPES_DOCUMENT} characters",
+                f"{len(resource_types_document)} characters",
+            )
         self.workflow_name = workflow_name
         self.max_concurrency = max_concurrency
 
@@ -166,17 +176,6 @@ class UserProvisioningWorkflow(Construct):
             None,
         )
 
-        resource_types_document = json.dumps(
-            {resource_type.type_name: resource_type.spec() for resource_type in types},
-            separators=(",", ":"),
-            sort_keys=True,
-        )
-        if len(resource_types_document) > MAX_RESOURCE_TYPES_DOCUMENT:
-            raise InvalidPropsError(
-                "resource_types",
-                f"must describe their config in at most {MAX_RESOURCE_TYPES_DOCUMENT} characters",
-                f"{len(resource_types_document)} characters",
-            )
         self.validate_function = PythonFunction(
             self,
             "ValidateRequestFunction",
@@ -231,13 +230,9 @@ class UserProvisioningWorkflow(Construct):
         if alarm_topic is not None and alarm_topic.master_key is not None:
             # SnsPublish grants sns:Publish only; publishing to an encrypted topic also takes its key.
             alarm_topic.master_key.grant(self.state_machine, "kms:GenerateDataKey", "kms:Decrypt")
-        if self.state_machine.role.node.try_find_child("DefaultPolicy") is not None:
-            acknowledge_wildcard_resource(
-                self.state_machine.role,
-                self.tenant_bucket.arn_for_objects(TENANT_OBJECTS),
-                reason="Storage-prefix markers are created and removed per tenant and user at run time; "
-                "the grant is confined to the tenants/ part of the tenant bucket.",
-            )
+        for steps in self.resource_steps.values():
+            for resource, reason in steps.state_machine_wildcards.items():
+                acknowledge_wildcard_resource(self.state_machine.role, resource, reason=reason)
 
     # The state machine ---------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ Both state chains run inside a Map iteration whose state is the *item state*:
 - ``$.tenantId``, ``$.user`` (``id``, ``email``, ``role``), ``$.correlationId``;
 - ``$.runId``: the execution ARN. Tag what you create with it; remove only what carries it.
 
-A provisioner writes what it created to ``$.provisioned`` (at least ``resourceId``); a deprovisioner may
+A provisioner writes what it created to ``$.provisioned`` (by convention ``resourceId``); a deprovisioner may
 write ``$.removal`` (``outcome``: ``REMOVED``, ``ALREADY_GONE`` or ``KEPT``). Both must be idempotent: a
 step is retried, and a run may be repeated. The workflow catches every error of every Task in both
 chains, so a failure is recorded for that resource and never stops the others.
@@ -112,12 +112,17 @@ class ResourceSteps:
 
     Every exit of ``provision`` continues to the workflow's next step; a chain that branches (say, a
     Catch that adopts an existing resource) lists each exit with ``sfn.Chain.custom``.
+
+    ``state_machine_wildcards``: resource ARNs with a wildcard that the chains' Tasks are granted (the
+    names of what users get are only known at run time), each with the reason; the workflow
+    acknowledges exactly these cdk-nag findings on its state machine role.
     """
 
     provision: sfn.IChainable
     deprovision: sfn.IChainable
     functions: Sequence[lambda_.IFunction] = ()
     tables: Mapping[str, dynamodb.ITableV2] = field(default_factory=dict)
+    state_machine_wildcards: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,10 @@ class ProvisioningContext:
             timeout=timeout,
             sentry_dsn_secret=self.sentry_dsn_secret,
         )
-        self.idempotency_table.grant_read_write_data(function)
+        # Exactly what Powertools idempotency does with its table.
+        self.idempotency_table.grant(
+            function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
+        )
         return function
 
     def lambda_step(

@@ -78,6 +78,10 @@ class StoragePrefix(ResourceType):
             deprovision=_name(scope, "Name the storage prefix to remove", bucket.bucket_name, REMOVAL).next(
                 remove
             ),
+            state_machine_wildcards={
+                objects: "Storage-prefix markers are created and removed per tenant and user at run time; "
+                "the grant is confined to the tenants/ part of the tenant bucket."
+            },
         )
 
 
