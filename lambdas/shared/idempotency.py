@@ -51,7 +51,7 @@ def idempotent_handler(
         @functools.wraps(function)
         def wrapped(event: dict[str, Any], context: Any) -> Any:
             store = persistence_layer(os.environ[IDEMPOTENCY_TABLE_ENV])
-            guarded = idempotent(function, persistence_store=store, config=config)
+            guarded = idempotent(persistence_store=store, config=config)(function)
             return guarded(event, context)
 
         return wrapped

@@ -101,7 +101,10 @@ def test_success_activates_publishes_and_returns_and_failure_rolls_back_then_fai
         "CausePath": "$.report.summary",
     }
     event = definition["States"]["Publish the user provisioned event"]["Parameters"]["Entries"][0]
-    assert (event["Source"], event["DetailType"]) == ("business-workflows.user-provisioning", "User provisioned")
+    assert (event["Source"], event["DetailType"]) == (
+        "business-workflows.user-provisioning",
+        "User provisioned",
+    )
 
 
 def test_resources_are_provisioned_five_at_a_time_and_removed_one_at_a_time_last_first(definition):
@@ -118,7 +121,11 @@ def test_resources_are_provisioned_five_at_a_time_and_removed_one_at_a_time_last
 @pytest.mark.parametrize(
     ("map_state", "router", "record_failure"),
     [
-        ("Provision each resource", "Route the resource to its provisioner", "Record the provisioning failure"),
+        (
+            "Provision each resource",
+            "Route the resource to its provisioner",
+            "Record the provisioning failure",
+        ),
         ("Remove what this run created", "Route the resource to its remover", "Record the removal failure"),
     ],
 )
@@ -132,9 +139,9 @@ def test_every_type_is_routed_and_every_task_failure_is_recorded_not_thrown(
     assert len(tasks_in_iteration) >= len(BUILT_IN_TYPES) + 1
     for ref in tasks_in_iteration:
         catch_all = [c for c in ref.state.get("Catch", []) if c["ErrorEquals"] == ["States.ALL"]]
-        assert catch_all == [{"ErrorEquals": ["States.ALL"], "Next": record_failure, "ResultPath": "$.failure"}], (
-            ref.name
-        )
+        assert catch_all == [
+            {"ErrorEquals": ["States.ALL"], "Next": record_failure, "ResultPath": "$.failure"}
+        ], ref.name
     # Nothing in an iteration can end it with a failure: every end is a Pass that records.
     ends = [ref for ref in iter_states(processor) if ref.state.get("End")]
     assert {ref.type for ref in ends} == {"Pass"}
@@ -165,7 +172,10 @@ def test_one_run_at_a_time_per_user(definition):
     record = definition["States"]["Record the provisioning request"]
     assert "lockExpiresAt < :now" in record["Parameters"]["ConditionExpression"]
     assert record["Catch"] == [
-        {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "Next": "Another run is provisioning this user"}
+        {
+            "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
+            "Next": "Another run is provisioning this user",
+        }
     ]
     assert definition["States"]["Another run is provisioning this user"]["Error"] == "ProvisioningInProgress"
 
@@ -178,7 +188,9 @@ def test_the_validator_gets_the_registry_and_the_lock_lasts_the_timeout(template
         "AWS::Lambda::Function",
         {
             "Handler": "user_provisioning.handler.validate_request",
-            "Environment": {"Variables": Match.object_like({"RESOURCE_TYPES": expected, "LOCK_SECONDS": "3600"})},
+            "Environment": {
+                "Variables": Match.object_like({"RESOURCE_TYPES": expected, "LOCK_SECONDS": "3600"})
+            },
         },
     )
 
@@ -247,7 +259,9 @@ def test_access_scope_roles_can_only_be_created_under_the_prefix_with_the_bounda
                             "Action": ["iam:CreateRole", "iam:PutRolePolicy"],
                             "Resource": roles,
                             "Condition": {
-                                "StringEquals": {"iam:PermissionsBoundary": {"Ref": Match.string_like_regexp("Boundary")}}
+                                "StringEquals": {
+                                    "iam:PermissionsBoundary": {"Ref": Match.string_like_regexp("Boundary")}
+                                }
                             },
                         }
                     ]
@@ -259,10 +273,17 @@ def test_access_scope_roles_can_only_be_created_under_the_prefix_with_the_bounda
 
 def test_the_dashboard_charts_the_business_metrics(synthesized_app):
     dashboards = [
-        r for r in synthesized_app.template("UserProvisioning")["Resources"].values() if r["Type"] == "AWS::CloudWatch::Dashboard"
+        r
+        for r in synthesized_app.template("UserProvisioning")["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Dashboard"
     ]
     body = json.dumps(dashboards[0]["Properties"]["DashboardBody"])
-    for metric in ("UsersProvisioned", "UserProvisioningFailed", "ResourcesRolledBack", "ResourcesLeftBehind"):
+    for metric in (
+        "UsersProvisioned",
+        "UserProvisioningFailed",
+        "ResourcesRolledBack",
+        "ResourcesLeftBehind",
+    ):
         assert metric in body
 
 
@@ -296,17 +317,38 @@ class _Huge(_NoPattern):
     [
         ({"max_concurrency": 0}, r"^max_concurrency must be between 1 and 40. Received: \[0\]$"),
         ({"max_concurrency": 41}, r"^max_concurrency must be between 1 and 40. Received: \[41\]$"),
-        ({"resource_types": []}, r"^resource_types must register at least one resource type. Received: \[\[\]\]$"),
+        (
+            {"resource_types": []},
+            r"^resource_types must register at least one resource type. Received: \[\[\]\]$",
+        ),
         (
             {"resource_types": [StoragePrefix(), StoragePrefix()]},
             r"^resource_types must name each type once. Received: \[storage-prefix\]$",
         ),
-        ({"resource_types": [StoragePrefix]}, r"^resource_types must hold ResourceType instances \(not classes\)"),
-        ({"resource_types": [_BadName()]}, r"^type_name must be 1-40 lowercase letters.*Received: \[Bad_Name\]$"),
-        ({"resource_types": [_NoPattern()]}, r"^instance_field of \[no-pattern\] must name a string config field"),
-        ({"resource_types": [_Huge()]}, r"^resource_types must describe their config in at most 3072 characters"),
-        ({"event_source": "aws.users"}, r"^event_source must be .* not start with 'aws\.'. Received: \[aws\.users\]$"),
-        ({"timeout": cdk.Duration.seconds(30)}, r"^timeout must be at least 1 minute. Received: \[30 seconds\]$"),
+        (
+            {"resource_types": [StoragePrefix]},
+            r"^resource_types must hold ResourceType instances \(not classes\)",
+        ),
+        (
+            {"resource_types": [_BadName()]},
+            r"^type_name must be 1-40 lowercase letters.*Received: \[Bad_Name\]$",
+        ),
+        (
+            {"resource_types": [_NoPattern()]},
+            r"^instance_field of \[no-pattern\] must name a string config field",
+        ),
+        (
+            {"resource_types": [_Huge()]},
+            r"^resource_types must describe their config in at most 3072 characters",
+        ),
+        (
+            {"event_source": "aws.users"},
+            r"^event_source must be .* not start with 'aws\.'. Received: \[aws\.users\]$",
+        ),
+        (
+            {"timeout": cdk.Duration.seconds(30)},
+            r"^timeout must be at least 1 minute. Received: \[30 seconds\]$",
+        ),
     ],
 )
 def test_bad_props_are_rejected_when_the_construct_is_built(props, message):
@@ -317,10 +359,16 @@ def test_bad_props_are_rejected_when_the_construct_is_built(props, message):
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: ConfigField(kind="float"), r"^kind must be one of string, integer, boolean. Received: \[float\]$"),
+        (
+            lambda: ConfigField(kind="float"),
+            r"^kind must be one of string, integer, boolean. Received: \[float\]$",
+        ),
         (lambda: ConfigField(required=True, default="x"), r"^default cannot be set on a required field"),
         (lambda: ConfigField(pattern="(unclosed"), r"^pattern must be a regular expression"),
-        (lambda: AccessScope(role_name_prefix="way/too/long/" * 3), r"^role_name_prefix must be 1-32 characters"),
+        (
+            lambda: AccessScope(role_name_prefix="way/too/long/" * 3),
+            r"^role_name_prefix must be 1-32 characters",
+        ),
     ],
 )
 def test_bad_resource_type_options_are_rejected(build, message):
@@ -412,11 +460,14 @@ def test_a_custom_type_plugs_in_with_one_registry_entry_and_passes_every_check(c
     assert "user-settings" in json.loads(
         template.find_resources(
             "AWS::Lambda::Function", {"Properties": {"Handler": "user_provisioning.handler.validate_request"}}
-        )
-        .popitem()[1]["Properties"]["Environment"]["Variables"]["RESOURCE_TYPES"]
+        ).popitem()[1]["Properties"]["Environment"]["Variables"]["RESOURCE_TYPES"]
     )
     removal = _state(definition, "Remove what this run created", "Delete the user settings")
-    assert [c["ErrorEquals"] for c in removal["Catch"]] == [["Ssm.ParameterNotFoundException"], ["States.ALL"]]
+    assert [c["ErrorEquals"] for c in removal["Catch"]] == [
+        ["Ssm.ParameterNotFoundException"],
+        ["States.ALL"],
+    ]
     # Without an alarm topic there is no notification step; failure still ends in ProvisioningFailed.
     assert "Notify operations of the failed provisioning" not in definition["States"]
-    assert workflow.profiles_table is not None and set(workflow.resource_steps) == {*BUILT_IN_TYPES, "user-settings"}
+    assert workflow.profiles_table is not None
+    assert set(workflow.resource_steps) == {*BUILT_IN_TYPES, "user-settings"}

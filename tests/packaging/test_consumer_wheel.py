@@ -34,6 +34,12 @@ def test_wheel_carries_the_handler_code_and_type_marker(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "workflow_constructs/py.typed" in names
     assert "workflow_constructs/_lambdas/shared/observability.py" in names
+    handler_sources = {
+        f"workflow_constructs/_lambdas/{path.relative_to(REPO_ROOT / 'lambdas').as_posix()}"
+        for path in (REPO_ROOT / "lambdas").rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+    assert handler_sources - names == set()
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 
@@ -74,3 +80,7 @@ def test_consumer_outside_the_repo_synthesizes_with_the_installed_wheel(wheel, t
     asset_key = functions[0]["Properties"]["Code"]["S3Key"]
     asset_dir = outdir / f"asset.{asset_key.removesuffix('.zip')}"
     assert (asset_dir / "shared" / "observability.py").is_file()
+    # Every function's handler module is in the asset the consumer deploys.
+    for function in functions:
+        module, _, _ = function["Properties"]["Handler"].rpartition(".")
+        assert (asset_dir / f"{module.replace('.', '/')}.py").is_file(), function["Properties"]["Handler"]

@@ -44,7 +44,10 @@ def settings(iam):
     boundary = iam.create_policy(
         PolicyName="boundary",
         PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+            }
         ),
     )["Policy"]["Arn"]
     return access_scope.AccessScopeSettings.from_environment(
@@ -68,7 +71,8 @@ def test_provision_creates_a_bounded_tagged_role_confined_to_the_users_prefix(ia
     role = iam.get_role(RoleName=result["roleName"])["Role"]
     assert result["resourceId"] == role["Arn"]
     assert role["Path"] == "/user-provisioning/eu-west-1/"
-    assert result["roleName"].startswith("user-scope-") and len(result["roleName"]) == 11 + 32
+    assert result["roleName"].startswith("user-scope-")
+    assert len(result["roleName"]) == len("user-scope-") + 32
     assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == settings.boundary_arn
     assert {t["Key"]: t["Value"] for t in role["Tags"]} == {
         "tenant-id": "acme",
@@ -77,16 +81,22 @@ def test_provision_creates_a_bounded_tagged_role_confined_to_the_users_prefix(ia
         "workflow": "user-provisioning",
     }
     # ... and a policy that reaches only this user's prefix, read and write
-    policy = iam.get_role_policy(RoleName=result["roleName"], PolicyName="user-storage-access")["PolicyDocument"]
+    policy = iam.get_role_policy(RoleName=result["roleName"], PolicyName="user-storage-access")[
+        "PolicyDocument"
+    ]
     statements = {s["Sid"]: s for s in policy["Statement"]}
     assert statements["UseOwnObjects"]["Resource"] == "arn:aws:s3:::tenant-bucket/tenants/acme/users/u-1/*"
     assert statements["UseOwnObjects"]["Action"] == ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    assert statements["ListOwnPrefix"]["Condition"] == {"StringLike": {"s3:prefix": ["tenants/acme/users/u-1/*"]}}
+    assert statements["ListOwnPrefix"]["Condition"] == {
+        "StringLike": {"s3:prefix": ["tenants/acme/users/u-1/*"]}
+    }
 
 
 def test_read_only_scope_cannot_write(iam, settings):
     result = access_scope.handle(event(access="read-only"), iam=iam, settings=settings)
-    policy = iam.get_role_policy(RoleName=result["roleName"], PolicyName="user-storage-access")["PolicyDocument"]
+    policy = iam.get_role_policy(RoleName=result["roleName"], PolicyName="user-storage-access")[
+        "PolicyDocument"
+    ]
     assert {s["Sid"]: s for s in policy["Statement"]}["UseOwnObjects"]["Action"] == ["s3:GetObject"]
 
 

@@ -47,7 +47,8 @@ def test_provision_stores_a_fresh_key_and_returns_only_its_arn(secretsmanager):
     secret = secretsmanager.describe_secret(SecretId=SECRET_NAME)
     assert result == {"resourceId": secret["ARN"], "secretName": SECRET_NAME}
     value = secretsmanager.get_secret_value(SecretId=SECRET_NAME)["SecretString"]
-    assert value.startswith("upk_") and len(value) > 40
+    assert value.startswith("upk_")
+    assert len(value) > 40
     assert value not in str(result)
     assert {t["Key"]: t["Value"] for t in secret["Tags"]} == {
         "tenant-id": "acme",
@@ -101,6 +102,8 @@ def test_a_key_scheduled_for_deletion_needs_a_person(secretsmanager):
 
 
 def test_a_secret_of_another_user_under_the_name_is_a_conflict(secretsmanager):
-    secretsmanager.create_secret(Name=SECRET_NAME, SecretString="theirs", Tags=[{"Key": "user-id", "Value": "u-9"}])
+    secretsmanager.create_secret(
+        Name=SECRET_NAME, SecretString="theirs", Tags=[{"Key": "user-id", "Value": "u-9"}]
+    )
     with pytest.raises(ResourceConflictError, match="not tagged for this tenant and user"):
         api_key.handle(event(), secretsmanager=secretsmanager, settings=SETTINGS)

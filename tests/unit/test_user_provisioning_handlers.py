@@ -86,7 +86,13 @@ def test_a_repeated_invocation_returns_the_first_answer_without_acting_again(lam
         "runId": RUN,
         "tenantId": "acme",
         "user": {"id": "u-1", "email": "ada@acme.example", "role": "admin"},
-        "resource": {"index": 0, "type": "api-key", "name": "default", "key": "api-key#default", "config": {}},
+        "resource": {
+            "index": 0,
+            "type": "api-key",
+            "name": "default",
+            "key": "api-key#default",
+            "config": {},
+        },
     }
     first = lambda_environment.api_key_resource(event, LambdaContext())
     secrets = boto3.client("secretsmanager")

@@ -86,7 +86,12 @@ def test_a_rollback_report_says_what_happened_to_each_resource():
         ],
         "rollback": [
             {"resource": KEY, "rollback": "REMOVED", "details": {"outcome": "ALREADY_GONE"}},
-            {"resource": SCOPE, "rollback": "REMOVAL_FAILED", "error": "States.TaskFailed", "cause": "denied"},
+            {
+                "resource": SCOPE,
+                "rollback": "REMOVAL_FAILED",
+                "error": "States.TaskFailed",
+                "cause": "denied",
+            },
             {"resource": STORAGE, "rollback": "REMOVED", "details": {"key": "tenants/acme/users/u-1/home/"}},
         ],
     }
@@ -106,8 +111,9 @@ def test_a_rollback_report_says_what_happened_to_each_resource():
     assert len(by_type["api-key"]["cause"]) == 1000
     assert report["counts"] == {"requested": 3, "provisioned": 2, "failed": 1, "removed": 1, "leftBehind": 1}
     assert report["summary"] == (
-        "1 of 3 resource(s) failed for user [u-1] of tenant [acme] (api-key [default]: ResourceConflictError). "
-        "Rolled back: 1 removed, 1 left behind. Remove by hand or re-run: access-scope [default]."
+        "1 of 3 resource(s) failed for user [u-1] of tenant [acme] "
+        "(api-key [default]: ResourceConflictError). Rolled back: 1 removed, 1 left behind. "
+        "Remove by hand or re-run: access-scope [default]."
     )
     assert metrics.values == {
         "UserProvisioningFailed": 1,

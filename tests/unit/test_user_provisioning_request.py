@@ -64,7 +64,13 @@ def test_plan_normalizes_each_resource_and_orders_the_rollback_in_reverse():
             "key": "access-scope#default",
             "config": {"name": "default", "access": "read-write"},
         },
-        {"index": 3, "type": "api-key", "name": "default", "key": "api-key#default", "config": {"name": "default"}},
+        {
+            "index": 3,
+            "type": "api-key",
+            "name": "default",
+            "key": "api-key#default",
+            "config": {"name": "default"},
+        },
     ]
     assert [r["index"] for r in result["rollbackOrder"]] == [3, 2, 1, 0]
     assert result["userKey"] == "TENANT#acme#USER#u-1"
@@ -171,7 +177,14 @@ def test_no_resources_is_a_valid_request():
 def test_integer_and_boolean_fields_are_checked_strictly():
     specs = load_type_specs(
         json.dumps(
-            {"quota": {"fields": {"gigabytes": {"kind": "integer", "required": True}, "hard": {"kind": "boolean"}}}}
+            {
+                "quota": {
+                    "fields": {
+                        "gigabytes": {"kind": "integer", "required": True},
+                        "hard": {"kind": "boolean"},
+                    }
+                }
+            }
         )
     )
     with pytest.raises(ProvisioningRequestInvalid) as raised:
