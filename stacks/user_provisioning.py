@@ -7,13 +7,34 @@ from typing import Any
 from aws_cdk import Stack
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
+from workflow_constructs.workflows.bulk_user_provisioning import BulkUserProvisioningWorkflow
 from workflow_constructs.workflows.user_provisioning import UserProvisioningWorkflow
 
 from constructs import Construct
 
+ROLE_RESOURCES: dict[str, list[dict[str, Any]]] = {
+    "admin": [
+        {"type": "storage-prefix", "config": {"name": "home"}},
+        {"type": "profile-record"},
+        {"type": "access-scope", "config": {"access": "read-write"}},
+        {"type": "api-key"},
+    ],
+    "member": [
+        {"type": "storage-prefix", "config": {"name": "home"}},
+        {"type": "profile-record"},
+        {"type": "access-scope", "config": {"access": "read-write"}},
+    ],
+    "viewer": [
+        {"type": "profile-record"},
+        {"type": "access-scope", "config": {"access": "read-only"}},
+    ],
+}
+"""What each role gets when users are provisioned in bulk from a CSV file."""
+
 
 class UserProvisioningStack(Stack):
-    """Deploys :class:`UserProvisioningWorkflow` with the built-in resource types.
+    """Deploys :class:`UserProvisioningWorkflow` with the built-in resource types, and
+    :class:`BulkUserProvisioningWorkflow` over it with :data:`ROLE_RESOURCES`.
 
     Alarms and failure notices (with the per-resource report) go to ``operations_topic``.
     """
@@ -33,4 +54,11 @@ class UserProvisioningStack(Stack):
             "UserProvisioning",
             alarm_topic=operations_topic,
             sentry_dsn_secret=sentry_dsn_secret,
+        )
+        self.bulk_user_provisioning = BulkUserProvisioningWorkflow(
+            self,
+            "BulkUserProvisioning",
+            user_provisioning=self.user_provisioning,
+            role_resources=ROLE_RESOURCES,
+            alarm_topic=operations_topic,
         )

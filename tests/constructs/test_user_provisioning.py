@@ -37,7 +37,8 @@ def template(synthesized_app) -> Template:
 
 @pytest.fixture(scope="module")
 def definition(synthesized_app) -> dict:
-    (document,) = state_machines(synthesized_app.template("UserProvisioning")).values()
+    machines = state_machines(synthesized_app.template("UserProvisioning"))
+    (document,) = [d for name, d in machines.items() if name.startswith("UserProvisioningWorkflow")]
     return document
 
 
@@ -212,7 +213,7 @@ def test_stateful_resources_are_retained_encrypted_and_recoverable(template):
                 {
                     "VersioningConfiguration": {"Status": "Enabled"},
                     "PublicAccessBlockConfiguration": Match.object_like({"BlockPublicPolicy": True}),
-                    "LoggingConfiguration": Match.object_like({"LogFilePrefix": "tenant-bucket/"}),
+                    "LoggingConfiguration": Match.object_like({"LogFilePrefix": "TenantBucket/"}),
                 }
             ),
         },

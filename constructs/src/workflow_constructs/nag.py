@@ -8,10 +8,12 @@ correct when logical ids change.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import aws_iam as iam
 
 from constructs import IConstruct
 
@@ -35,7 +37,8 @@ def flatten_reference(value: Any) -> str:
             return flatten_reference(value["Fn::ImportValue"])
         if "Ref" in value:
             return f"<{flatten_reference(value['Ref'])}>"
-    raise ValueError(f"cannot flatten a CloudFormation value of this shape. Received: [{value!r}]")
+    # cdk-nag falls back to JSON.stringify (no spaces) for anything else, such as Fn::Select.
+    return json.dumps(value, separators=(",", ":"))
 
 
 def acknowledge_wildcard_resource(construct: IConstruct, resource: str, *, reason: str) -> None:
@@ -44,3 +47,19 @@ def acknowledge_wildcard_resource(construct: IConstruct, resource: str, *, reaso
     Validations.of(construct).acknowledge(
         Acknowledgment(id=f"AwsSolutions-IAM5[Resource::{rendered}]", reason=reason)
     )
+
+
+def wildcard_resources(scope: IConstruct) -> list[str]:
+    """The wildcard resources of every IAM policy in ``scope``'s subtree, flattened as cdk-nag names them."""
+    found: list[str] = []
+    for construct in scope.node.find_all():
+        if not isinstance(construct, iam.CfnPolicy):
+            continue
+        document = Stack.of(construct).resolve(construct.policy_document)
+        for statement in document.get("Statement", []):
+            resources = statement.get("Resource", [])
+            for resource in resources if isinstance(resources, list) else [resources]:
+                flattened = flatten_reference(resource)
+                if "*" in flattened and flattened not in found:
+                    found.append(flattened)
+    return found

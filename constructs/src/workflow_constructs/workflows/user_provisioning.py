@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Token, Validations
+from aws_cdk import Duration, RemovalPolicy, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
@@ -47,6 +47,7 @@ from workflow_constructs.workflows.provisioners import (
     ResourceType,
     default_resource_types,
 )
+from workflow_constructs.workflows.storage import secure_bucket
 
 DEFAULT_WORKFLOW_NAME = "user-provisioning"
 DEFAULT_MAX_CONCURRENCY = 5
@@ -77,7 +78,6 @@ BUSINESS_METRICS = (
 """Recorded by the "Summarize ..." steps (``lambdas/user_provisioning/report.py``); on the dashboard."""
 
 MAX_RESOURCE_TYPES_DOCUMENT = 3 * 1024  # characters: Lambda allows 4 KB of environment in all
-_ACCESS_LOGS_BY_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 _EVENT_SOURCE = re.compile(r"^(?!aws\.)[A-Za-z0-9._-]{1,256}$")
 
 # The item state every provisioner and deprovisioner sees (see provisioners/base.py).
@@ -154,7 +154,7 @@ class UserProvisioningWorkflow(Construct):
 
         self.users_table = _table(self, "UsersTable", partition_key="pk", sort_key="sk")
         self.idempotency_table = _table(self, "IdempotencyTable", partition_key="id", ttl="expiration")
-        self.tenant_bucket = tenant_bucket or _tenant_bucket(self)
+        self.tenant_bucket = tenant_bucket or secure_bucket(self, "TenantBucket")
         context = ProvisioningContext(
             workflow_name=workflow_name,
             tenant_bucket=self.tenant_bucket,
@@ -286,7 +286,7 @@ class UserProvisioningWorkflow(Construct):
                 "#status = :provisioning, correlationId = :correlationId, executionId = :runId, "
                 "lockExpiresAt = :lockExpiresAt, requestedResources = :requested, requestedAt = :now, "
                 "updatedAt = :now, createdAt = if_not_exists(createdAt, :now) "
-                "REMOVE resourceReport"
+                "REMOVE resourceReport, summary"
             ),
             # A user is provisioned by one run at a time; a lock outlives no execution (it expires
             # after the workflow's timeout), so an aborted run never blocks the user for good.
@@ -691,40 +691,4 @@ def _table(
         encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
         deletion_protection=True,
         removal_policy=RemovalPolicy.RETAIN,
-    )
-
-
-def _tenant_bucket(parent: Construct) -> s3.Bucket:
-    scope = Construct(parent, "TenantStorage")
-    # Deliver access logs under a bucket policy, as AWS recommends, rather than the legacy
-    # LogDeliveryWrite ACL, whatever the app's feature flags say.
-    scope.node.set_context(_ACCESS_LOGS_BY_POLICY, True)
-
-    def bucket(id: str, **props: Any) -> s3.Bucket:
-        return s3.Bucket(
-            scope,
-            id,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
-            removal_policy=RemovalPolicy.RETAIN,
-            **props,
-        )
-
-    access_logs = bucket(
-        "TenantBucketAccessLogs",
-        lifecycle_rules=[
-            s3.LifecycleRule(expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(30))
-        ],
-    )
-    Validations.of(access_logs).acknowledge(
-        Acknowledgment(
-            id="AwsSolutions-S1",
-            reason="This bucket receives the tenant bucket's access logs; logging its own access would loop.",
-        )
-    )
-    return bucket(
-        "TenantBucket", server_access_logs_bucket=access_logs, server_access_logs_prefix="tenant-bucket/"
     )
