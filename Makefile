@@ -12,11 +12,17 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 CDK := npx --no-install cdk
 CDK_FLAGS := --no-notices --no-version-reporting --ci
+# `make diff` compares cdk.out with BASE synthesized in .diff/base; DIFF_ARGS go to workflow_tools.diff.
+BASE ?= main
+DIFF_ARGS ?=
+# `template` reads the deployed templates through the bootstrap lookup role (read-only); `change-set`
+# asks CloudFormation itself what it would replace, but needs the deploy role.
+CDK_DIFF_METHOD ?= template
 
-.PHONY: help setup lint test test-fast synth deploy clean
+.PHONY: help setup lint test test-fast synth diff diff-deployed diagrams deploy clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
@@ -33,10 +39,11 @@ node_modules/.synced: package.json package-lock.json
 setup: .venv/.synced node_modules/.synced ## Install Python (uv) and Node (npm) dependencies, pinned
 	@node --version | grep -q '^v22\.' || { echo "expected Node 22 first on PATH, got $$(node --version)"; exit 1; }
 
-lint: setup ## ruff and mypy (strict on the construct library)
+lint: setup ## ruff, mypy (strict on the construct library), zizmor (GitHub Actions workflows)
 	ruff check .
 	ruff format --check .
 	mypy constructs/src/workflow_constructs stacks tools app.py
+	zizmor --offline --quiet .github/
 	cd lambdas && mypy --config-file ../pyproject.toml --explicit-package-bases .
 
 test: lint ## Lint, then the whole test suite
@@ -49,8 +56,18 @@ synth: setup ## Synthesize every stack into cdk.out/ (no AWS account needed)
 	$(CDK) synth --all --quiet $(CDK_FLAGS)
 	@ls cdk.out/*.template.json
 
+diff: synth ## Readable diff of cdk.out against BASE (default main), synthesized with BASE's own pins
+	tools/synth-ref "$(BASE)" .diff/base
+	python -m workflow_tools.diff .diff/base/cdk.out cdk.out $(DIFF_ARGS) || [ $$? -eq 1 ]
+
+diff-deployed: synth ## `cdk diff` of cdk.out against the deployed stacks (needs AWS credentials; exit 0 on changes)
+	$(CDK) diff --app cdk.out --method $(CDK_DIFF_METHOD) --fail-on never $(CDK_FLAGS)
+
+diagrams: synth ## Mermaid page per workflow in docs/workflows (+ SVG/PNG in build/diagrams with Graphviz)
+	python -m workflow_tools.diagrams
+
 deploy: setup ## Deploy every stack to the AWS account of your current credentials
 	$(CDK) deploy --all $(CDK_FLAGS) --require-approval broadening
 
 clean: ## Remove build output (keeps installed dependencies)
-	rm -rf cdk.out dist .pytest_cache .ruff_cache .mypy_cache
+	rm -rf cdk.out dist build .diff .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,37 @@
+"""Diagrams of the workflows, drawn from their synthesized definitions.
+
+A Mermaid flowchart per state machine (GitHub renders it in the committed page
+``docs/workflows/<state-machine-name>.md``): Choice branches labelled with their conditions, Map and
+Parallel states as subgraphs, Catch edges dashed, retried steps marked. Graphviz SVG/PNG images
+too, where ``dot`` is installed.
+
+Example::
+
+    from workflow_tools.diagrams import build_graph, to_mermaid
+
+    print(to_mermaid(build_graph(definition, name="billing")))
+
+From a shell: ``make diagrams`` (``python -m workflow_tools.diagrams``; ``--check`` to verify).
+"""
+
+from __future__ import annotations
+
+from workflow_tools.diagrams.cli import diagrams_command, main
+from workflow_tools.diagrams.graph import DiagramError, Graph, build_graph
+from workflow_tools.diagrams.graphviz import render_images, to_dot
+from workflow_tools.diagrams.mermaid import to_mermaid
+from workflow_tools.diagrams.pages import plan, problems, write
+
+__all__ = [
+    "DiagramError",
+    "Graph",
+    "build_graph",
+    "diagrams_command",
+    "main",
+    "plan",
+    "problems",
+    "render_images",
+    "to_dot",
+    "to_mermaid",
+    "write",
+]

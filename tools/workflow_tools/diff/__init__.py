@@ -1,0 +1,35 @@
+"""A readable diff of two synthesized cloud assemblies, made for code review.
+
+``cdk diff`` shows a changed state machine as one escaped string; this shows which states were
+added, removed or changed, field by field (``Retry[TransientError].MaxAttempts: 3 -> 6``), which
+transitions moved, and warns loudly when a table, bucket, log group or key would be replaced or
+deleted. Fully offline: it reads two ``cdk.out`` directories and nothing else.
+
+Example::
+
+    from workflow_tools.diff import diff_directories, render_markdown
+
+    print(render_markdown(diff_directories("base/cdk.out", "cdk.out")))
+
+From a shell: ``python -m workflow_tools.diff base/cdk.out cdk.out --format markdown``.
+"""
+
+from __future__ import annotations
+
+from workflow_tools.diff.cli import diff_command, main
+from workflow_tools.diff.compare import DiffError, diff_assemblies, diff_directories
+from workflow_tools.diff.model import AssemblyDiff
+from workflow_tools.diff.render import render_markdown, render_text
+from workflow_tools.diff.stateful import STATEFUL_RESOURCES
+
+__all__ = [
+    "STATEFUL_RESOURCES",
+    "AssemblyDiff",
+    "DiffError",
+    "diff_assemblies",
+    "diff_command",
+    "diff_directories",
+    "main",
+    "render_markdown",
+    "render_text",
+]
