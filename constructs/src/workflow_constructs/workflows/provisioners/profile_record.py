@@ -79,11 +79,12 @@ class ProfileRecord(ResourceType):
             update_expression=(
                 "SET email = :email, #role = :role, updatedAt = :now, "
                 "displayName = if_not_exists(displayName, :displayName), "
-                "locale = if_not_exists(locale, :locale), timeZone = if_not_exists(timeZone, :timeZone), "
+                "locale = if_not_exists(locale, :locale), #timeZone = if_not_exists(#timeZone, :timeZone), "
                 "createdAt = if_not_exists(createdAt, :now), "
                 "provisionedBy = if_not_exists(provisionedBy, :runId)"
             ),
-            expression_attribute_names={"#role": "role"},
+            # ROLE and TIMEZONE are DynamoDB reserved words.
+            expression_attribute_names={"#role": "role", "#timeZone": "timeZone"},
             expression_attribute_values={
                 ":email": tasks.ddb_string(sfn.JsonPath.string_at("$.user.email")),
                 ":role": tasks.ddb_string(sfn.JsonPath.string_at("$.user.role")),
