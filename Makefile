@@ -19,7 +19,7 @@ DIFF_ARGS ?=
 # asks CloudFormation itself what it would replace, but needs the deploy role.
 CDK_DIFF_METHOD ?= template
 
-.PHONY: help setup lint test test-fast synth diff diff-deployed diagrams deploy clean
+.PHONY: help setup lint test test-fast synth diff diff-deployed diagrams demo deploy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -53,7 +53,7 @@ test-fast: setup ## The test suite without lint
 	pytest
 
 synth: setup ## Synthesize every stack into cdk.out/ (no AWS account needed)
-	$(CDK) synth --all --quiet $(CDK_FLAGS)
+	$(CDK) synth --quiet $(CDK_FLAGS)
 	@ls cdk.out/*.template.json
 
 diff: synth ## Readable diff of cdk.out against BASE (default main), synthesized with BASE's own pins
@@ -66,8 +66,11 @@ diff-deployed: synth ## `cdk diff` of cdk.out against the deployed stacks (needs
 diagrams: synth ## Mermaid page per workflow in docs/workflows (+ SVG/PNG in build/diagrams with Graphviz)
 	python -m workflow_tools.diagrams
 
+demo: setup ## Deploy to a local cloud with the CDK CLI and run every workflow's demo scenarios
+	python -m workflow_tools.demo
+
 deploy: setup ## Deploy every stack to the AWS account of your current credentials
 	$(CDK) deploy --all $(CDK_FLAGS) --require-approval broadening
 
 clean: ## Remove build output (keeps installed dependencies)
-	rm -rf cdk.out dist build .diff .pytest_cache .ruff_cache .mypy_cache
+	rm -rf cdk.out dist build .diff .local-cloud .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,94 @@
+"""The local cloud: moto, patched to run the synthesized workflows for real, with no Docker and no AWS.
+
+State machines execute (also those CloudFormation creates), Lambda functions run the code that was
+deployed to them in warm worker processes, and handlers' boto3 calls reach the same local cloud.
+Waits and retry intervals are skipped and recorded (simulated time); faults can be injected into
+any step; callbacks can be answered or timed out.
+
+The layout tells the architecture:
+
+- ``server``: moto on one port, with the control API (``control``) and every patch (``patches``,
+  the only module that touches moto's internals; each patch has a canary test);
+- ``lambda_runner`` (+ ``_lambda_worker``): warm Lambda workers; ``clock``: simulated time;
+  ``faults``: armed faults; ``steps``: the Task states of a definition and the faults each takes;
+- ``process``: the server in a child process (``start``/``stop``); ``__main__``: the same as a
+  command, ``python -m workflow_tools.local_cloud --port 4599``;
+- ``loader``: deploys a ``cdk.out`` without the CDK CLI; ``harness``: the test API; ``trace``: a
+  readable account of an execution.
+
+Harness API (stable; the workflow teams' behaviour tests use it through the ``local_cloud``
+fixture of ``tests/behaviour/conftest.py``)::
+
+    running_local_cloud(assembly=None, *, simulated_time=True, in_process=False)
+        -> ContextManager[LocalCloudHarness]      # a child process unless in_process
+
+    LocalCloudHarness(endpoint_url)
+        .load(outdir, *, stacks=None, prewarm=True) -> list[DeployedStack]
+        .prewarm(*, wait=False) -> int;  .health() -> dict
+        .workflows() -> list[str];  .definition(workflow) -> dict;  .function_names() -> list[str]
+        .start(workflow, input, *, reason="behaviour test") -> Execution
+        .wait(execution, *, timeout=30) -> ExecutionResult      # status, output, error, cause
+        .run(workflow, input, *, reason=..., timeout=30) -> ExecutionResult
+        .history(execution) -> list[dict];  .trace(execution) -> Trace   # Trace.render() -> str
+        .pauses(execution=None) -> list[Pause]                  # waits skipped by simulated time
+        .task_steps(workflow=None) -> list[TaskStep];  .step(workflow, state) -> TaskStep
+        .inject_transient_fault(workflow, state, *, times=1, error=None) -> Fault
+        .inject_permanent_fault(workflow, state, *, error=None) -> Fault
+        .clear_faults();  .armed_faults();  .delivered_faults() -> list[Fault]
+        .task_token(execution, state) -> str
+        .complete_callback(execution, state, output=None)
+        .fail_callback(execution, state, *, error, cause="")
+        .heartbeat(execution, state);  .time_out_callback(execution, state)
+        .emails(*, to=None) -> list[SentEmail];  .lambda_log_lines(function_name=None) -> list[LogLine]
+        .client(service) -> boto3 client of the local cloud
+
+    task_steps_of_templates(synthesized_app.templates) -> list[TaskStep]   # for generated fault cases
+
+See ``docs/local-cloud.md`` for a walk-through.
+"""
+
+from __future__ import annotations
+
+from workflow_tools.local_cloud.clock import Pause
+from workflow_tools.local_cloud.faults import Fault, FaultError
+from workflow_tools.local_cloud.harness import (
+    Execution,
+    ExecutionResult,
+    HarnessError,
+    LocalCloudHarness,
+    LogLine,
+    SentEmail,
+    running_local_cloud,
+)
+from workflow_tools.local_cloud.loader import DeployedStack, LoadError, load_assembly
+from workflow_tools.local_cloud.process import LocalCloudProcess, LocalCloudStartError, launch, start
+from workflow_tools.local_cloud.server import LocalCloudServer, PortInUseError
+from workflow_tools.local_cloud.steps import TaskStep, task_steps, task_steps_of_templates
+from workflow_tools.local_cloud.trace import StateRun, Trace
+
+__all__ = [
+    "DeployedStack",
+    "Execution",
+    "ExecutionResult",
+    "Fault",
+    "FaultError",
+    "HarnessError",
+    "LoadError",
+    "LocalCloudHarness",
+    "LocalCloudProcess",
+    "LocalCloudServer",
+    "LocalCloudStartError",
+    "LogLine",
+    "Pause",
+    "PortInUseError",
+    "SentEmail",
+    "StateRun",
+    "TaskStep",
+    "Trace",
+    "launch",
+    "load_assembly",
+    "running_local_cloud",
+    "start",
+    "task_steps",
+    "task_steps_of_templates",
+]
