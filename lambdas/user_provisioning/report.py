@@ -4,6 +4,9 @@ Input (built by the workflow): the plan's ``correlationId``, ``tenantId`` and ``
 results of "Provision each resource" in request order; and, after a rollback, ``rollback``, the results of
 "Remove what this run created" in rollback order. Each result carries its ``resource`` (index, type,
 name, key, config).
+
+The workflow asks twice when something failed: right after provisioning (the answer's ``status`` decides
+whether to roll back; no metrics yet) and after the rollback (the final report, and the metrics).
 """
 
 from __future__ import annotations
@@ -62,10 +65,15 @@ def summarize(event: Mapping[str, Any], *, metrics: MetricsSink | None = None) -
     status = PROVISIONING_FAILED if failed or rollback is not None else ACTIVE
     user = event.get("user") or {}
     who = f"user [{user.get('id')}] of tenant [{event.get('tenantId')}]"
+    reasons = "; ".join(f"{e['type']} [{e['name']}]: {e.get('error', 'unknown error')}" for e in failed)
     if status == ACTIVE:
         summary = f"Provisioned {counts['provisioned']} resource(s) for {who}."
+    elif rollback is None:
+        summary = (
+            f"{counts['failed']} of {counts['requested']} resource(s) failed for {who} ({reasons}); "
+            "rolling back."
+        )
     else:
-        reasons = "; ".join(f"{e['type']} [{e['name']}]: {e.get('error', 'unknown error')}" for e in failed)
         summary = (
             f"{counts['failed']} of {counts['requested']} resource(s) failed for {who} ({reasons}). "
             f"Rolled back: {counts['removed']} removed, {counts['leftBehind']} left behind."
@@ -75,7 +83,8 @@ def summarize(event: Mapping[str, Any], *, metrics: MetricsSink | None = None) -
                 f"{e['type']} [{e['name']}]" for e in report if e.get("rollback") == REMOVAL_FAILED
             )
             summary += f" Remove by hand or re-run: {left}."
-    if metrics is not None:
+    # A failure is counted once, after its rollback, when the whole outcome is known.
+    if metrics is not None and (status == ACTIVE or rollback is not None):
         _record_metrics(metrics, status, counts)
     return {"status": status, "summary": summary, "counts": counts, "resources": report}
 

@@ -70,6 +70,7 @@ def test_the_state_machine_is_named_and_runs_validate_record_provision_check(tem
         "Validate the provisioning request",
         "Record the provisioning request",
         "Provision each resource",
+        "Summarize the provisioning",
         "Check every resource was provisioned",
     ]
     # Validation errors are not retried: the execution fails with the handler's error name.
@@ -81,17 +82,16 @@ def test_the_state_machine_is_named_and_runs_validate_record_provision_check(tem
 def test_success_activates_publishes_and_returns_and_failure_rolls_back_then_fails(definition):
     check = definition["States"]["Check every resource was provisioned"]
     assert check["Choices"] == [
-        {"Variable": "$.outcome.failed[0]", "IsPresent": True, "Next": "Remove what this run created"}
+        {"Variable": "$.report.status", "StringEquals": "ACTIVE", "Next": "Mark the user active"}
     ]
-    assert _chain(definition, check["Default"]) == [
-        "Summarize the provisioned resources",
+    assert _chain(definition, "Mark the user active") == [
         "Mark the user active",
         "Publish the user provisioned event",
         "Return the provisioned resources",
     ]
-    assert _chain(definition, "Remove what this run created") == [
+    assert _chain(definition, check["Default"]) == [
         "Remove what this run created",
-        "Summarize the failed provisioning",
+        "Summarize the rollback",
         "Mark the user provisioning failed",
         "Notify operations of the failed provisioning",
         "Provisioning failed",
@@ -113,7 +113,6 @@ def test_resources_are_provisioned_five_at_a_time_and_removed_one_at_a_time_last
     rollback = definition["States"]["Remove what this run created"]
     assert (provision["ItemsPath"], provision["MaxConcurrency"]) == ("$.resources", 5)
     assert (rollback["ItemsPath"], rollback["MaxConcurrency"]) == ("$.rollbackOrder", 1)
-    assert provision["ResultSelector"] == {"resources.$": "$", "failed.$": "$[?(@.status == 'FAILED')]"}
     for state in (provision, rollback):
         assert state["ItemSelector"]["resource.$"] == "$$.Map.Item.Value"
         assert state["ItemSelector"]["runId.$"] == "$$.Execution.Id"

@@ -137,3 +137,27 @@ def test_a_resource_kept_because_another_run_created_it_is_reported_as_kept():
 
 def test_the_dashboard_charts_exactly_the_metrics_the_report_records():
     assert set(METRIC_NAMES) == set(BUSINESS_METRICS)
+
+
+def test_right_after_provisioning_a_failure_is_reported_but_not_yet_counted():
+    # GIVEN a failed resource, before any rollback
+    event = {
+        "tenantId": "acme",
+        "user": USER,
+        "resources": [
+            {"resource": STORAGE, "status": "PROVISIONED", "createdByThisRun": True, "details": {}},
+            {"resource": KEY, "status": "FAILED", "error": "States.TaskFailed", "cause": "boom"},
+        ],
+    }
+    metrics = RecordedMetrics()
+
+    # WHEN summarized
+    report = summarize(event, metrics=metrics)
+
+    # THEN the workflow is told to roll back, and the metrics wait for the final report
+    assert report["status"] == "PROVISIONING_FAILED"
+    assert report["summary"] == (
+        "1 of 2 resource(s) failed for user [u-1] of tenant [acme] (api-key [default]: States.TaskFailed); "
+        "rolling back."
+    )
+    assert metrics.values == {}

@@ -249,17 +249,29 @@ class UserProvisioningWorkflow(Construct):
             items_path="$.resources",
             item_selector={**_ITEM_STATE, "ownership": {"created": False}, "provisioned": {}},
             max_concurrency=self.max_concurrency,
-            result_selector={
-                "resources.$": "$",
-                "failed.$": "$[?(@.status == 'FAILED')]",
-            },
-            result_path="$.outcome",
+            result_path="$.results",
         ).item_processor(self._provision_one())
+        # The report function, not a JSONPath filter, decides: its rules are unit-tested Python.
+        summarize = tasks.invoke_lambda(
+            self,
+            "Summarize the provisioning",
+            function=self.report_function,
+            payload=sfn.TaskInput.from_object(
+                {**_run_summary_input(), "resources": sfn.JsonPath.object_at("$.results")}
+            ),
+            result_path="$.report",
+        )
         every_resource_provisioned = sfn.Choice(self, "Check every resource was provisioned")
         every_resource_provisioned.when(
-            sfn.Condition.is_present("$.outcome.failed[0]"), self._roll_back(alarm_topic)
-        ).otherwise(self._activate(event_bus, event_source))
-        return validate.next(record_request).next(provision_each).next(every_resource_provisioned)
+            sfn.Condition.string_equals("$.report.status", STATUS_ACTIVE),
+            self._activate(event_bus, event_source),
+        ).otherwise(self._roll_back(alarm_topic))
+        return (
+            validate.next(record_request)
+            .next(provision_each)
+            .next(summarize)
+            .next(every_resource_provisioned)
+        )
 
     def _user_key(self) -> dict[str, sfn_tasks.DynamoAttributeValue]:
         return {
@@ -419,12 +431,12 @@ class UserProvisioningWorkflow(Construct):
         ).item_processor(self._remove_one())
         summarize = tasks.invoke_lambda(
             self,
-            "Summarize the failed provisioning",
+            "Summarize the rollback",
             function=self.report_function,
             payload=sfn.TaskInput.from_object(
                 {
                     **_run_summary_input(),
-                    "resources": sfn.JsonPath.object_at("$.outcome.resources"),
+                    "resources": sfn.JsonPath.object_at("$.results"),
                     "rollback": sfn.JsonPath.object_at("$.rollback"),
                 }
             ),
@@ -543,15 +555,6 @@ class UserProvisioningWorkflow(Construct):
         return look_up.next(created_by_this_run)
 
     def _activate(self, event_bus: events.IEventBus | None, event_source: str) -> sfn.IChainable:
-        summarize = tasks.invoke_lambda(
-            self,
-            "Summarize the provisioned resources",
-            function=self.report_function,
-            payload=sfn.TaskInput.from_object(
-                {**_run_summary_input(), "resources": sfn.JsonPath.object_at("$.outcome.resources")}
-            ),
-            result_path="$.report",
-        )
         mark_active = self._mark_user("Mark the user active", STATUS_ACTIVE, "SET provisionedAt = :now")
         publish = tasks.put_events(
             self,
@@ -584,7 +587,7 @@ class UserProvisioningWorkflow(Construct):
                 "resources": sfn.JsonPath.object_at("$.report.resources"),
             },
         )
-        return summarize.next(mark_active).next(publish).next(output)
+        return mark_active.next(publish).next(output)
 
     def _mark_user(self, name: str, status: str, extra_set: str) -> sfn.TaskStateBase:
         """Set the user's final status and report, and release the lock, if this run still holds it."""
