@@ -8,8 +8,9 @@ from typing import Any
 from aws_cdk import App, Environment
 from workflow_constructs import add_checks
 
+from stacks.onboarding import OnboardingStack
 from stacks.operations import OperationsStack
-from stacks.user_provisioning import UserProvisioningStack
+from stacks.user_provisioning import USER_PROVISIONING_WORKFLOW, UserProvisioningStack
 
 
 def environment(app: App) -> Environment | None:
@@ -26,11 +27,20 @@ def build_app(**app_props: Any) -> App:
     operations = OperationsStack(
         app, "Operations", env=env, description="Operations topic for workflow alarms and failure notices"
     )
+    onboarding = OnboardingStack(
+        app,
+        "CustomerOnboarding",
+        env=env,
+        operations_topic=operations.operations_topic,
+        user_provisioning_workflow=USER_PROVISIONING_WORKFLOW,
+    )
+    # The first admin's folder goes into the tenant's own storage, the bucket onboarding creates.
     UserProvisioningStack(
         app,
         "UserProvisioning",
         env=env,
         operations_topic=operations.operations_topic,
+        tenant_bucket=onboarding.onboarding.tenant_bucket,
         description="User provisioning: every resource a user needs, with rollback",
     )
     add_checks(app)

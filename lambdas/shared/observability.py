@@ -10,6 +10,12 @@ Usage in a handler module::
 ``handler`` puts the payload's ``correlationId`` on every log line, writes one start and one end
 line per invocation (with the duration), flushes metrics, traces, and, when a Sentry DSN is
 configured, reports exceptions to Sentry before re-raising them.
+
+``@handler(log_keys=...)`` adds the step's key fields (a customer id, an invoice number) to every
+line of the invocation, the start line included::
+
+    @handler(log_keys=lambda event: {"customer_id": event["customer"]["id"]})
+    def provision(event, context): ...
 """
 
 from __future__ import annotations
@@ -17,8 +23,8 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, overload
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths  # noqa: F401  (re-exported for handlers)
@@ -33,16 +39,47 @@ tracer = Tracer()
 metrics = Metrics()
 
 Handler = Callable[[dict[str, Any], Any], Any]
+LogKeys = Callable[[dict[str, Any]], Mapping[str, Any]]
 
 
-def handler(function: Handler) -> Handler:
-    """Wrap a Lambda entry point with the house observability (see the module docstring)."""
+@overload
+def handler(function: Handler) -> Handler: ...
+
+
+@overload
+def handler(*, log_keys: LogKeys) -> Callable[[Handler], Handler]: ...
+
+
+def handler(
+    function: Handler | None = None, *, log_keys: LogKeys | None = None
+) -> Handler | Callable[[Handler], Handler]:
+    """Wrap a Lambda entry point with the house observability (see the module docstring).
+
+    ``log_keys`` picks the step's key fields out of the event; keys whose value is None are left
+    out, and a payload it cannot read adds none (the step itself reports what is wrong with it).
+    """
+    if function is None:
+        return lambda decorated: _observed(decorated, log_keys)
+    return _observed(function, log_keys)
+
+
+def _key_fields(log_keys: LogKeys | None, event: Any) -> dict[str, Any]:
+    if log_keys is None or not isinstance(event, dict):
+        return {}
+    try:
+        return {key: value for key, value in log_keys(event).items() if value is not None}
+    except (KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _observed(function: Handler, log_keys: LogKeys | None) -> Handler:
     sentry.init_from_environment()
 
     @functools.wraps(function)
     def wrapped(event: dict[str, Any], context: Any) -> Any:
         started = time.perf_counter()
         step = function.__name__
+        logger.append_keys(**_key_fields(log_keys, event))
         logger.info("Step started", extra={"step": step, "event_keys": sorted(event or {})})
         try:
             result = function(event, context)

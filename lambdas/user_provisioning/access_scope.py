@@ -125,7 +125,7 @@ def ensure(request: ResourceRequest, *, iam: Any, settings: AccessScopeSettings)
     if role is None:
         tags = request.ownership_tags(settings.workflow_name)
         try:
-            with transient_aws_errors():
+            with transient_aws_errors("create the access scope role"):
                 role = iam.create_role(
                     RoleName=name,
                     Path=settings.role_path,
@@ -143,7 +143,7 @@ def ensure(request: ResourceRequest, *, iam: Any, settings: AccessScopeSettings)
                 raise TransientError(f"role [{name}] reported existing but cannot be read yet") from error
     _check_belongs_to(role, request)
     try:
-        with transient_aws_errors():
+        with transient_aws_errors("write the access scope policy"):
             iam.put_role_policy(
                 RoleName=name,
                 PolicyName=POLICY_NAME,
@@ -164,7 +164,7 @@ def remove(request: ResourceRequest, *, iam: Any, settings: AccessScopeSettings)
         return {"outcome": ALREADY_GONE, "roleName": name}
     if _tags(role).get(OWNER_TAG) != request.run_id:
         return {"outcome": KEPT, "roleName": name, "resourceId": role["Arn"]}
-    with transient_aws_errors():
+    with transient_aws_errors("remove the access scope role"):
         for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
             for policy in page["PolicyNames"]:
                 with _already_gone_is_fine():
@@ -176,7 +176,7 @@ def remove(request: ResourceRequest, *, iam: Any, settings: AccessScopeSettings)
 
 def _get_role(iam: Any, name: str) -> dict[str, Any] | None:
     try:
-        with transient_aws_errors():
+        with transient_aws_errors("look up the access scope role"):
             return dict(iam.get_role(RoleName=name)["Role"])
     except ClientError as error:
         if error_code(error) == "NoSuchEntity":

@@ -84,7 +84,7 @@ def ensure(request: ResourceRequest, *, secretsmanager: Any, settings: ApiKeySet
         if settings.kms_key_id:
             arguments["KmsKeyId"] = settings.kms_key_id
         try:
-            with transient_aws_errors():
+            with transient_aws_errors("create the API key secret"):
                 created = secretsmanager.create_secret(**arguments)
             return {"resourceId": created["ARN"], "secretName": name}
         except ClientError as error:
@@ -112,7 +112,7 @@ def remove(request: ResourceRequest, *, secretsmanager: Any, settings: ApiKeySet
     if _tags(existing).get(OWNER_TAG) != request.run_id:
         return {"outcome": KEPT, "secretName": name, "resourceId": existing["ARN"]}
     try:
-        with transient_aws_errors():
+        with transient_aws_errors("delete the API key secret"):
             secretsmanager.delete_secret(SecretId=existing["ARN"], ForceDeleteWithoutRecovery=True)
     except ClientError as error:
         if error_code(error) != "ResourceNotFoundException":
@@ -122,7 +122,7 @@ def remove(request: ResourceRequest, *, secretsmanager: Any, settings: ApiKeySet
 
 def _describe(secretsmanager: Any, name: str) -> dict[str, Any] | None:
     try:
-        with transient_aws_errors():
+        with transient_aws_errors("look up the API key secret"):
             return dict(secretsmanager.describe_secret(SecretId=name))
     except ClientError as error:
         if error_code(error) == "ResourceNotFoundException":

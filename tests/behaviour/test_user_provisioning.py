@@ -60,23 +60,26 @@ class Resources:
 
     def __init__(self, cloud):
         self.cloud = cloud
-        summaries = cloud.client("cloudformation").list_stack_resources(StackName=STACK)[
-            "StackResourceSummaries"
-        ]
-        by_logical_id = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in summaries}
+        cloudformation = cloud.client("cloudformation")
 
-        def one(prefix: str, exclude: str = "\0") -> str:
+        def one(stack: str, prefix: str, kind: str) -> str:
+            summaries = cloudformation.list_stack_resources(StackName=stack)["StackResourceSummaries"]
             (found,) = [
-                p
-                for logical, p in by_logical_id.items()
-                if logical.startswith(prefix) and exclude not in logical
+                r["PhysicalResourceId"]
+                for r in summaries
+                if r["LogicalResourceId"].startswith(prefix)
+                and r["ResourceType"] == kind
+                and "AccessLogs" not in r["LogicalResourceId"]
             ]
-            return found
+            return str(found)
 
-        self.users_table = one("UserProvisioningUsersTable")
-        self.profiles_table = one("UserProvisioningProfileRecordProfilesTable")
-        self.tenant_bucket = one("UserProvisioningTenantBucketStorageTenantBucket", exclude="AccessLogs")
-        self.bulk_bucket = one("BulkUserProvisioningBulkBucketStorageBulkBucket", exclude="AccessLogs")
+        self.users_table = one(STACK, "UserProvisioningUsersTable", "AWS::DynamoDB::GlobalTable")
+        self.profiles_table = one(
+            STACK, "UserProvisioningProfileRecordProfilesTable", "AWS::DynamoDB::GlobalTable"
+        )
+        self.bulk_bucket = one(STACK, "BulkUserProvisioningBulkBucketStorageBulkBucket", "AWS::S3::Bucket")
+        # The app puts users' folders into the tenant bucket customer onboarding creates.
+        self.tenant_bucket = one("CustomerOnboarding", "OnboardingTenantBucket", "AWS::S3::Bucket")
 
     def of(self, user_id: str, *, folder: str = "home") -> Provisioned:
         s3 = self.cloud.client("s3")
@@ -118,6 +121,33 @@ class Resources:
 @pytest.fixture(scope="module")
 def resources(local_cloud_session) -> Resources:
     return Resources(local_cloud_session)
+
+
+@pytest.fixture
+def operations_inbox(local_cloud):
+    """A queue subscribed to the operations topic for one test; returns what arrived."""
+    summaries = local_cloud.client("cloudformation").list_stack_resources(StackName="Operations")
+    (topic,) = [
+        r["PhysicalResourceId"]
+        for r in summaries["StackResourceSummaries"]
+        if r["ResourceType"] == "AWS::SNS::Topic"
+    ]
+    sqs, sns = local_cloud.client("sqs"), local_cloud.client("sns")
+    queue = sqs.create_queue(QueueName="user-provisioning-operations-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    subscription = sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
+    )["SubscriptionArn"]
+
+    def received() -> list[dict[str, Any]]:
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        return [json.loads(m["Body"]) for m in messages]
+
+    yield received
+    sns.unsubscribe(SubscriptionArn=subscription)
+    sqs.delete_queue(QueueUrl=queue)
 
 
 def report_of(provisioned: Provisioned) -> dict[str, dict[str, Any]]:
@@ -179,7 +209,7 @@ def test_every_resource_is_provisioned_and_the_user_becomes_active(local_cloud, 
     assert len(details[0]["resources"]) == 4
 
 
-def test_a_permanent_failure_removes_everything_this_run_created(local_cloud, resources):
+def test_a_permanent_failure_removes_everything_this_run_created(local_cloud, resources, operations_inbox):
     # GIVEN the API key cannot be created
     local_cloud.inject_permanent_fault(WORKFLOW, "Create the API key")
 
@@ -200,6 +230,13 @@ def test_a_permanent_failure_removes_everything_this_run_created(local_cloud, re
     assert report["api-key#default"]["rollback"] == "ALREADY_GONE"
     for key in ("storage-prefix#home", "profile-record", "access-scope#default"):
         assert (report[key]["status"], report[key]["rollback"]) == ("PROVISIONED", "REMOVED"), key
+    # AND operations got a notice with the same report
+    (notice,) = [n for n in operations_inbox() if n.get("userId") == "u-rollback"]
+    assert notice["summary"] == result.cause
+    assert notice["execution"] == result.execution.arn
+    assert {r["key"]: r["rollback"] for r in notice["resources"]} == {
+        key: entry["rollback"] for key, entry in report.items()
+    }
     # AND the rollback ran last-requested first, the failed API key included (its ledger claim was this
     # run's, so whatever it may have half-created goes too)
     removals = [

@@ -204,18 +204,12 @@ def test_stateful_resources_are_retained_encrypted_and_recoverable(template):
         (replica,) = table["Properties"]["Replicas"]
         assert replica["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
         assert replica["DeletionProtectionEnabled"] is True
-    template.has_resource(
-        "AWS::S3::Bucket",
-        {
-            "DeletionPolicy": "Retain",
-            "Properties": Match.object_like(
-                {
-                    "VersioningConfiguration": {"Status": "Enabled"},
-                    "PublicAccessBlockConfiguration": Match.object_like({"BlockPublicPolicy": True}),
-                    "LoggingConfiguration": Match.object_like({"LogFilePrefix": "TenantBucket/"}),
-                }
-            ),
-        },
+
+
+def test_the_app_puts_users_folders_in_the_tenant_bucket_onboarding_creates(definition):
+    create = _state(definition, "Provision each resource", "Create the storage prefix")
+    assert create["Parameters"]["Bucket"] == (
+        "${Import:CustomerOnboarding:ExportsOutputRefOnboardingTenantBucket136863E3ED875B83}"
     )
 
 
@@ -470,4 +464,18 @@ def test_a_custom_type_plugs_in_with_one_registry_entry_and_passes_every_check(c
     # Without an alarm topic there is no notification step; failure still ends in ProvisioningFailed.
     assert "Notify operations of the failed provisioning" not in definition["States"]
     assert workflow.profiles_table is not None
+    # Without a tenant bucket given, the workflow brings its own: private, encrypted, versioned, logged.
+    template.has_resource(
+        "AWS::S3::Bucket",
+        {
+            "DeletionPolicy": "Retain",
+            "Properties": Match.object_like(
+                {
+                    "VersioningConfiguration": {"Status": "Enabled"},
+                    "PublicAccessBlockConfiguration": Match.object_like({"BlockPublicPolicy": True}),
+                    "LoggingConfiguration": Match.object_like({"LogFilePrefix": "TenantBucket/"}),
+                }
+            ),
+        },
+    )
     assert set(workflow.resource_steps) == {*BUILT_IN_TYPES, "user-settings"}

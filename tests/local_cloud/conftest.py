@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from local_cloud_showcase import build_showcase
 from workflow_tools.local_cloud import running_local_cloud
+
+from tests.local_cloud.local_cloud_showcase import build_showcase
 
 
 @pytest.fixture(scope="session")

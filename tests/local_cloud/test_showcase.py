@@ -12,8 +12,9 @@ import json
 import uuid
 
 import pytest
-from local_cloud_showcase import BATCH, BATCH_ITEMS_KEY, ORDERS, SENDER
 from workflow_tools.local_cloud import FaultError, task_steps_of_templates
+
+from tests.local_cloud.local_cloud_showcase import BATCH, BATCH_ITEMS_KEY, ORDERS, SENDER
 
 pytestmark = pytest.mark.behaviour
 

@@ -14,6 +14,7 @@ import workflow_constructs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from workflow_constructs import PythonFunction, Workflow, add_checks, tasks
+from workflow_constructs.workflows.onboarding import OnboardingWorkflow
 from workflow_constructs.workflows.user_provisioning import UserProvisioningWorkflow
 
 
@@ -29,6 +30,7 @@ class ConsumerStack(cdk.Stack):
         Workflow(
             self, "Flow", workflow_name="consumer-flow", definition=first.next(second), alarm_topic=topic
         )
+        OnboardingWorkflow(self, "Onboarding", sender_address="welcome@consumer.example", alarm_topic=topic)
         UserProvisioningWorkflow(self, "UserProvisioning", workflow_name="consumer-users", alarm_topic=topic)
 
 

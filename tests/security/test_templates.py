@@ -56,17 +56,11 @@ def test_stateful_resources_are_encrypted_retained_and_recoverable(synthesized_a
     assert {name: found for name, found in problems.items() if found} == {}
 
 
-# W3005 (a DependsOn already implied by a Ref/GetAtt): CDK deliberately makes every Lambda function and
-# state machine depend on its role and the role's default policy, so the policy exists before the first
-# invocation; the duplicate dependency is harmless and not ours to remove.
-CFN_LINT_IGNORED = frozenset({"W3005"})
-
-
 def test_cfn_lint_reports_no_error_or_warning(synthesized_app):
     findings = [
         f"{name}: {match.rule.id} {match.message} ({'/'.join(map(str, match.path))})"
         for name, template in synthesized_app.templates.items()
         for match in lint_all(json.dumps(template))
-        if match.rule.severity.lower() in ("error", "warning") and match.rule.id not in CFN_LINT_IGNORED
+        if match.rule.severity.lower() in ("error", "warning")
     ]
     assert findings == []

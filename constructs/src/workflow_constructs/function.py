@@ -11,6 +11,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 
 from constructs import Construct
+from workflow_constructs.cfn_lint import REDUNDANT_ROLE_DEPENDENCY, ignore_cfn_lint
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.lambda_code import ASSET_EXCLUDES, lambda_code_root
 
@@ -110,6 +111,7 @@ class PythonFunction(lambda_.Function):
             )
         )
         log_group.grant_write(role)
+        ignore_cfn_lint(self.node.default_child, REDUNDANT_ROLE_DEPENDENCY)  # type: ignore[arg-type]
         if sentry_dsn_secret is not None:
             sentry_dsn_secret.grant_read(role)
         Validations.of(self).acknowledge(

@@ -12,10 +12,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import jsii
 from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_iam as iam
 
-from constructs import IConstruct
+from constructs import IConstruct, IValidation
 
 
 def flatten_reference(value: Any) -> str:
@@ -42,11 +43,27 @@ def flatten_reference(value: Any) -> str:
 
 
 def acknowledge_wildcard_resource(construct: IConstruct, resource: str, *, reason: str) -> None:
-    """Acknowledge ``AwsSolutions-IAM5`` for ``resource`` (an ARN with a wildcard) on ``construct``."""
-    rendered = flatten_reference(Stack.of(construct).resolve(resource))
-    Validations.of(construct).acknowledge(
-        Acknowledgment(id=f"AwsSolutions-IAM5[Resource::{rendered}]", reason=reason)
-    )
+    """Acknowledge ``AwsSolutions-IAM5`` for ``resource`` (an ARN with a wildcard) on ``construct``.
+
+    The finding is named once the app's references are resolved (during synth, before cdk-nag runs):
+    a resource of another stack only then takes its final form, an ``Fn::ImportValue``.
+    """
+    construct.node.add_validation(_WildcardAcknowledgment(construct, resource, reason))
+
+
+@jsii.implements(IValidation)
+class _WildcardAcknowledgment:
+    def __init__(self, construct: IConstruct, resource: str, reason: str) -> None:
+        self._construct = construct
+        self._resource = resource
+        self._reason = reason
+
+    def validate(self) -> list[str]:
+        rendered = flatten_reference(Stack.of(self._construct).resolve(self._resource))
+        Validations.of(self._construct).acknowledge(
+            Acknowledgment(id=f"AwsSolutions-IAM5[Resource::{rendered}]", reason=self._reason)
+        )
+        return []
 
 
 def wildcard_resources(scope: IConstruct) -> list[str]:

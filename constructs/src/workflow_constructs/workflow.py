@@ -16,6 +16,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 
 from constructs import Construct
+from workflow_constructs.cfn_lint import REDUNDANT_ROLE_DEPENDENCY, ignore_cfn_lint
 from workflow_constructs.errors import InvalidPropsError
 
 DEFAULT_TIMEOUT = Duration.hours(1)
@@ -101,6 +102,7 @@ class Workflow(Construct):
             ),
         )
         Tags.of(self.state_machine).add(WORKFLOW_TAG, workflow_name)
+        ignore_cfn_lint(self.state_machine.node.default_child, REDUNDANT_ROLE_DEPENDENCY)  # type: ignore[arg-type]
         self._acknowledge_required_wildcards()
 
         self.alarms = self._alarms(alarm_topic, p99_duration_threshold)

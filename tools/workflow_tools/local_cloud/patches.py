@@ -1605,7 +1605,7 @@ def _verify_bucket_names() -> None:
     _require(
         len(name) <= S3_BUCKET_NAME_MAX_LENGTH
         and name == name.lower()
-        and re.fullmatch(r"[a-z0-9.-]+", name),
+        and re.fullmatch(r"[a-z0-9.-]+", name) is not None,
         "cfn-bucket-names",
         f"a long logical id still gives an invalid bucket name [{name}]",
     )

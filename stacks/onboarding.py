@@ -1,0 +1,55 @@
+"""The customer onboarding stack: the onboarding workflow, wired to the operations topic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from workflow_constructs.workflows.onboarding import OnboardingWorkflow
+
+from constructs import Construct
+
+DEFAULT_SENDER_ADDRESS = "welcome@example.com"
+SENDER_CONTEXT_KEY = "onboardingSenderAddress"
+"""cdk.json / ``-c`` context: the welcome email's From address (default ``DEFAULT_SENDER_ADDRESS``)."""
+SENTRY_CONTEXT_KEY = "sentryDsnSecretName"
+"""cdk.json / ``-c`` context: name of a Secrets Manager secret holding a Sentry DSN (opt-in)."""
+
+
+class OnboardingStack(Stack):
+    """Customer onboarding (state machine ``customer-onboarding``).
+
+    ``user_provisioning_workflow`` names the state machine that provisions the customer's first
+    admin user (imported by name, so the two stacks deploy independently; deploy it first).
+    Without it, onboarding provisions the tenant only.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        operations_topic: sns.ITopic,
+        user_provisioning_workflow: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("description", "Customer onboarding workflow (state machine customer-onboarding)")
+        super().__init__(scope, construct_id, **kwargs)
+        sentry_secret_name = self.node.try_get_context(SENTRY_CONTEXT_KEY)
+        self.onboarding = OnboardingWorkflow(
+            self,
+            "Onboarding",
+            sender_address=self.node.try_get_context(SENDER_CONTEXT_KEY) or DEFAULT_SENDER_ADDRESS,
+            alarm_topic=operations_topic,
+            user_provisioning=sfn.StateMachine.from_state_machine_name(
+                self, "UserProvisioning", user_provisioning_workflow
+            )
+            if user_provisioning_workflow
+            else None,
+            sentry_dsn_secret=secretsmanager.Secret.from_secret_name_v2(self, "SentryDsn", sentry_secret_name)
+            if sentry_secret_name
+            else None,
+        )
