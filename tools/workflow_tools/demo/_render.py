@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -52,7 +53,8 @@ def trace_table(trace: Trace) -> Table:
             _outcome(run),
         )
     if trace.error:
-        table.caption = f"{trace.error}: {trace.cause or ''}"[:200]
+        # Causes quote values in [brackets]; a caption string is Rich markup, so escape them.
+        table.caption = escape(f"{trace.error}: {trace.cause or ''}"[:200])
     return table
 
 
