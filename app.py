@@ -8,8 +8,10 @@ from typing import Any
 from aws_cdk import App, Environment
 from workflow_constructs import add_checks
 
+from stacks.billing import BillingStack
 from stacks.onboarding import OnboardingStack
 from stacks.operations import OperationsStack
+from stacks.stack_deployment import StackDeploymentStack
 from stacks.user_provisioning import USER_PROVISIONING_WORKFLOW, UserProvisioningStack
 
 
@@ -42,6 +44,14 @@ def build_app(**app_props: Any) -> App:
         operations_topic=operations.operations_topic,
         tenant_bucket=onboarding.onboarding.tenant_bucket,
         description="User provisioning: every resource a user needs, with rollback",
+    )
+    StackDeploymentStack(app, "StackDeployment", env=env, operations_topic=operations.operations_topic)
+    BillingStack(
+        app,
+        "Billing",
+        env=env,
+        operations_topic=operations.operations_topic,
+        description="Billing workflow: invoice, payment authorisation by webhook, capture, receipt",
     )
     add_checks(app)
     return app

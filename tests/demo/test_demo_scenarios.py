@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pytest
 from rich.console import Console
 from workflow_tools.demo import Scenario, scenarios
+from workflow_tools.demo._render import trace_table
 from workflow_tools.demo._runner import run_scenarios
 from workflow_tools.local_cloud import Execution, ExecutionResult, Trace
 
@@ -91,3 +92,16 @@ def test_a_scenario_whose_hook_fails_is_a_failure_and_the_others_still_run(conso
     outcomes = run_scenarios(console, cloud, [_scenario("billing", during=broken), _scenario("billing")])
 
     assert [(outcome.passed, outcome.note) for outcome in outcomes] == [(False, "RuntimeError"), (True, "")]
+
+
+def test_a_cause_with_brackets_is_shown_as_written(console):
+    # GIVEN an execution whose cause echoes a value in brackets, as validation errors do
+    trace = Trace(
+        "x", "FAILED", 0.1, "RequestInvalid", "stackName is wrong. Received: [billing_core]", (), 0.0
+    )
+
+    # WHEN its trace is printed
+    console.print(trace_table(trace))
+
+    # THEN the brackets are text, not rich markup
+    assert "Received: [billing_core]" in console.export_text()

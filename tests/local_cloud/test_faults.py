@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from workflow_tools.local_cloud.faults import Fault, FaultBook, FaultError
+from workflow_tools.local_cloud.faults import Answer, Fault, FaultBook, FaultError
 
 
 def test_a_transient_fault_fails_as_many_attempts_as_asked_then_disarms():
@@ -84,3 +84,43 @@ def test_a_fault_that_cannot_be_delivered_is_refused(kwargs, message):
 def test_a_fault_survives_its_json_form():
     fault = Fault("billing", "Charge the card", "States.Timeout", "slow", times=None)
     assert Fault.from_json(fault.to_json()) == fault
+
+
+def test_an_answer_is_given_on_every_attempt_and_is_not_a_delivered_fault():
+    # GIVEN an answer armed on a service step
+    book = FaultBook()
+    book.arm(Answer("deploy", "Check the stack", {"Stacks": [{"StackStatus": "UPDATE_ROLLBACK_COMPLETE"}]}))
+
+    # WHEN the step runs three times
+    taken = [book.take("deploy", "Check the stack") for _ in range(3)]
+
+    # THEN each attempt gets the answer; nothing failed
+    assert all(isinstance(answer, Answer) for answer in taken)
+    assert taken[0].output == {"Stacks": [{"StackStatus": "UPDATE_ROLLBACK_COMPLETE"}]}
+    assert book.delivered() == []
+    assert book.armed()[0]["remaining"] is None
+
+
+def test_an_answer_and_a_fault_on_one_step_replace_each_other():
+    book = FaultBook()
+    book.arm(Fault("deploy", "Check the stack", "TransientError"))
+    book.arm(Answer("deploy", "Check the stack", {"Stacks": []}, times=1))
+    assert isinstance(book.take("deploy", "Check the stack"), Answer)
+    assert book.take("deploy", "Check the stack") is None
+
+
+def test_an_answer_survives_its_json_round_trip():
+    answer = Answer("deploy", "Check the stack", {"Stacks": [{"StackStatus": "ROLLBACK_COMPLETE"}]}, times=2)
+    assert Answer.from_json(answer.to_json()) == answer
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"state_machine": "", "state": "s"}, r"an answer needs a state machine and a state"),
+        ({"state_machine": "m", "state": "s", "times": 0}, r"times must be at least 1, or None"),
+    ],
+)
+def test_an_answer_must_name_its_step_and_a_sensible_count(kwargs, message):
+    with pytest.raises(FaultError, match=message):
+        Answer(output={}, **kwargs)

@@ -14,7 +14,7 @@ import uuid
 import pytest
 from workflow_tools.local_cloud import FaultError, task_steps_of_templates
 
-from tests.local_cloud.local_cloud_showcase import BATCH, BATCH_ITEMS_KEY, ORDERS, SENDER
+from tests.local_cloud.local_cloud_showcase import BATCH, BATCH_ITEMS_KEY, ORDERS, SENDER, SHIPPING
 
 pytestmark = pytest.mark.behaviour
 
@@ -195,6 +195,41 @@ def test_a_permanent_fault_takes_the_catch_path(cloud):
     # THEN the execution went down the rejection path
     assert fault.error == "OrderInvalid"
     assert (result.status, result.error) == ("FAILED", "OrderRejected")
+
+
+def test_an_answer_replaces_the_service_call_and_the_workflow_runs_on_it(cloud):
+    # GIVEN the archived booking is answered instead of read from S3
+    cloud.inject_answer(
+        SHIPPING, "Read the archived booking", {"Body": json.dumps({"trackingId": "answered"})}
+    )
+
+    # WHEN a shipment is booked
+    result = cloud.run(SHIPPING, {"orderId": f"o-{uuid.uuid4().hex[:8]}"})
+
+    # THEN the step's ResultSelector and the states after it worked on the answer
+    assert result.succeeded, cloud.trace(result.execution).render()
+    assert result.output == {"trackingId": "answered"}
+    read = next(run for run in cloud.trace(result.execution).runs if run.name == "Read the archived booking")
+    assert read.output["archived"] == {"booking": {"trackingId": "answered"}}
+    assert not [fault for fault in cloud.delivered_faults() if fault.state == "Read the archived booking"]
+
+
+def test_an_answer_lasts_as_many_attempts_as_asked(cloud):
+    cloud.inject_answer(
+        SHIPPING, "Read the archived booking", {"Body": json.dumps({"trackingId": "once"})}, times=1
+    )
+    order_id = f"o-{uuid.uuid4().hex[:8]}"
+
+    first = cloud.run(SHIPPING, {"orderId": order_id})
+    second = cloud.run(SHIPPING, {"orderId": order_id})
+
+    assert first.output == {"trackingId": "once"}
+    assert second.output == {"trackingId": f"track-{order_id}"}  # read from S3 again
+
+
+def test_a_lambda_step_takes_no_answer(cloud):
+    with pytest.raises(FaultError, match=r"runs a Lambda function: its code runs, it takes no answer"):
+        cloud.inject_answer(ORDERS, "Validate the order", {"valid": True})
 
 
 def test_a_callback_that_times_out_cancels_the_order(cloud):
@@ -381,3 +416,42 @@ def test_the_demos_self_check_succeeds_with_a_day_skipped(cloud):
     assert result.succeeded, cloud.trace(result.execution).render()
     assert result.output == {"greeting": "Hello, Ada!"}
     assert [(p.state, p.seconds) for p in cloud.pauses(result.execution)] == [("Wait a day", 86_400.0)]
+
+
+def test_cloudformation_secrets_hold_their_string_or_a_generated_one(cloud):
+    # GIVEN a stack with a literal secret and one generated into a JSON template (as CDK writes them)
+    template = {
+        "Resources": {
+            "Literal": {"Type": "AWS::SecretsManager::Secret", "Properties": {"SecretString": "s3cret"}},
+            "Generated": {
+                "Type": "AWS::SecretsManager::Secret",
+                "Properties": {
+                    "GenerateSecretString": {
+                        "SecretStringTemplate": '{"user": "billing"}',
+                        "GenerateStringKey": "signingSecret",
+                        "PasswordLength": 64,
+                        "ExcludePunctuation": True,
+                    }
+                },
+            },
+        },
+        "Outputs": {
+            "LiteralArn": {"Value": {"Ref": "Literal"}},
+            "GeneratedArn": {"Value": {"Ref": "Generated"}},
+        },
+    }
+    cloudformation = cloud.client("cloudformation")
+
+    # WHEN it is created
+    cloudformation.create_stack(StackName="LocalCloudSecrets", TemplateBody=json.dumps(template))
+
+    # THEN Ref is each secret's ARN, and the values are the literal and a generated one in the template
+    (stack,) = cloudformation.describe_stacks(StackName="LocalCloudSecrets")["Stacks"]
+    arns = {output["OutputKey"]: output["OutputValue"] for output in stack["Outputs"]}
+    secrets = cloud.client("secretsmanager")
+    assert secrets.get_secret_value(SecretId=arns["LiteralArn"])["SecretString"] == "s3cret"
+    generated = json.loads(secrets.get_secret_value(SecretId=arns["GeneratedArn"])["SecretString"])
+    assert generated["user"] == "billing"
+    assert len(generated["signingSecret"]) == 64
+    assert generated["signingSecret"].isalnum()
+    assert arns["GeneratedArn"].startswith("arn:aws:secretsmanager:")

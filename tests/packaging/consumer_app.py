@@ -14,7 +14,9 @@ import workflow_constructs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from workflow_constructs import PythonFunction, Workflow, add_checks, tasks
+from workflow_constructs.workflows.billing import BillingWorkflow, PaymentProviderKind
 from workflow_constructs.workflows.onboarding import OnboardingWorkflow
+from workflow_constructs.workflows.stack_deployment import StackDeployment
 from workflow_constructs.workflows.user_provisioning import UserProvisioningWorkflow
 
 
@@ -30,7 +32,15 @@ class ConsumerStack(cdk.Stack):
         Workflow(
             self, "Flow", workflow_name="consumer-flow", definition=first.next(second), alarm_topic=topic
         )
+        BillingWorkflow(
+            self,
+            "Billing",
+            alarm_topic=topic,
+            sender_address="billing@example.com",
+            payment_provider=PaymentProviderKind.SANDBOX,
+        )
         OnboardingWorkflow(self, "Onboarding", sender_address="welcome@consumer.example", alarm_topic=topic)
+        StackDeployment(self, "Deployments", stack_name_prefix="consumer-", alarm_topic=topic)
         UserProvisioningWorkflow(self, "UserProvisioning", workflow_name="consumer-users", alarm_topic=topic)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -53,8 +52,8 @@ def trace_table(trace: Trace) -> Table:
             _outcome(run),
         )
     if trace.error:
-        # Causes quote values in [brackets]; a caption string is Rich markup, so escape them.
-        table.caption = escape(f"{trace.error}: {trace.cause or ''}"[:200])
+        # Text, not markup: causes hold brackets ("Received: [x]") that rich would read as styles.
+        table.caption = Text(f"{trace.error}: {trace.cause or ''}"[:200])
     return table
 
 

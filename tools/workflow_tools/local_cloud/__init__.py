@@ -34,6 +34,7 @@ fixture of ``tests/behaviour/conftest.py``)::
         .task_steps(workflow=None) -> list[TaskStep];  .step(workflow, state) -> TaskStep
         .inject_transient_fault(workflow, state, *, times=1, error=None) -> Fault
         .inject_permanent_fault(workflow, state, *, error=None) -> Fault
+        .inject_answer(workflow, state, output, *, times=None) -> Answer   # a service's answer
         .clear_faults();  .armed_faults();  .delivered_faults() -> list[Fault]
         .task_token(execution, state) -> str
         .complete_callback(execution, state, output=None)
@@ -50,7 +51,7 @@ See ``docs/local-cloud.md`` for a walk-through.
 from __future__ import annotations
 
 from workflow_tools.local_cloud.clock import Pause
-from workflow_tools.local_cloud.faults import Fault, FaultError
+from workflow_tools.local_cloud.faults import Answer, Fault, FaultError
 from workflow_tools.local_cloud.harness import (
     Execution,
     ExecutionResult,
@@ -67,6 +68,7 @@ from workflow_tools.local_cloud.steps import TaskStep, task_steps, task_steps_of
 from workflow_tools.local_cloud.trace import StateRun, Trace
 
 __all__ = [
+    "Answer",
     "DeployedStack",
     "Execution",
     "ExecutionResult",

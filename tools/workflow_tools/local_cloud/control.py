@@ -11,7 +11,8 @@ GET      /_local_cloud/health             ``{"status": "ok", "port", "simulatedT
 GET      /_local_cloud/pauses             skipped waits; ``?execution=<arn>`` for one execution
 GET      /_local_cloud/faults             armed faults
 POST     /_local_cloud/faults             arm ``{"state_machine", "state", "error", "cause", "times"}``
-DELETE   /_local_cloud/faults             disarm all
+POST     /_local_cloud/answers            arm ``{"state_machine", "state", "output", "times"}`` (answers)
+DELETE   /_local_cloud/faults             disarm all (faults and answers)
 GET      /_local_cloud/faults/delivered   every attempt a fault failed
 GET      /_local_cloud/callbacks          task tokens still waiting, with their execution
 POST     /_local_cloud/callbacks/timeout  ``{"taskToken"}``: that step times out now
@@ -27,7 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from workflow_tools.local_cloud import patches
-from workflow_tools.local_cloud.faults import Fault, FaultError
+from workflow_tools.local_cloud.faults import Answer, Fault, FaultError
 
 if TYPE_CHECKING:
     from workflow_tools.local_cloud.server import Runtime
@@ -73,6 +74,10 @@ class ControlApp:
             fault = Fault.from_json(_body(environ))
             runtime.faults.arm(fault)
             return 201, fault.to_json()
+        if (method, route) == ("POST", "answers"):
+            answer = Answer.from_json(_body(environ))
+            runtime.faults.arm(answer)
+            return 201, answer.to_json()
         if (method, route) == ("DELETE", "faults"):
             runtime.faults.clear()
             return 200, []

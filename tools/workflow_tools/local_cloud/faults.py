@@ -69,21 +69,59 @@ class Fault:
         )
 
 
+@dataclass(frozen=True)
+class Answer:
+    """Make ``state`` of ``state_machine`` succeed with ``output`` as its service's answer, without
+    calling the service.
+
+    For what the emulator cannot produce (a CloudFormation stack that rolled back, a change set that
+    never completes): the rest of the workflow then runs on what AWS would have answered. ``times``
+    as for :class:`Fault`; ``None``, the default, answers every attempt until cleared.
+    """
+
+    state_machine: str
+    state: str
+    output: Any
+    times: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.state_machine or not self.state:
+            raise FaultError(
+                "an answer needs a state machine and a state. "
+                f"Received: [{self.state_machine}], [{self.state}]"
+            )
+        if self.times is not None and self.times < 1:
+            raise FaultError(f"times must be at least 1, or None for every attempt. Received: [{self.times}]")
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> Answer:
+        return cls(
+            **{key: document[key] for key in ("state_machine", "state", "output")},
+            times=document.get("times"),
+        )
+
+
 class FaultBook:
-    """The armed faults of one local cloud, thread-safe: executions run on many threads."""
+    """The armed faults (and answers) of one local cloud, thread-safe: executions run on many threads.
+
+    A step has at most one of them armed: arming a fault or an answer replaces what it had.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._armed: dict[tuple[str, str], tuple[Fault, int | None]] = {}
+        self._armed: dict[tuple[str, str], tuple[Fault | Answer, int | None]] = {}
         self._delivered: list[Fault] = []
 
-    def arm(self, fault: Fault) -> None:
-        """Arm ``fault``, replacing any fault already armed on the same step."""
+    def arm(self, fault: Fault | Answer) -> None:
+        """Arm ``fault`` (or an answer), replacing whatever was armed on the same step."""
         with self._lock:
             self._armed[(fault.state_machine, fault.state)] = (fault, fault.times)
 
-    def take(self, state_machine: str, state: str) -> Fault | None:
-        """The fault for this attempt of this step, if one is armed; uses up one of its ``times``."""
+    def take(self, state_machine: str, state: str) -> Fault | Answer | None:
+        """The fault or answer for this attempt of this step, if armed; uses up one of its ``times``."""
         key = (state_machine, state)
         with self._lock:
             entry = self._armed.get(key)
@@ -95,7 +133,8 @@ class FaultBook:
                     del self._armed[key]
                 else:
                     self._armed[key] = (fault, remaining - 1)
-            self._delivered.append(fault)
+            if isinstance(fault, Fault):
+                self._delivered.append(fault)
             return fault
 
     def armed(self) -> list[dict[str, Any]]:

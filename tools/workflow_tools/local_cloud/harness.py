@@ -31,7 +31,7 @@ from botocore.config import Config
 from workflow_constructs.naming import execution_name
 
 from workflow_tools.local_cloud.clock import Pause
-from workflow_tools.local_cloud.faults import DEFAULT_CAUSE, Fault, FaultError
+from workflow_tools.local_cloud.faults import DEFAULT_CAUSE, Answer, Fault, FaultError
 from workflow_tools.local_cloud.loader import DeployedStack, LoadError, load_assembly
 from workflow_tools.local_cloud.process import launch
 from workflow_tools.local_cloud.server import DEFAULT_REGION, LocalCloudServer
@@ -327,8 +327,23 @@ class LocalCloudHarness:
         step = self.step(workflow, state)
         return self._arm(Fault(workflow, state, error or step.permanent_error, cause, None))
 
+    def inject_answer(self, workflow: str, state: str, output: Any, *, times: int | None = None) -> Answer:
+        """Make a service step answer ``output`` without calling its service (every attempt, or ``times``).
+
+        For what the emulator cannot produce, such as a CloudFormation stack that rolled back: the
+        step succeeds with ``output`` as the service's response (in the service's own casing), and
+        the workflow carries on from there. Say in the test why the answer is injected. Refused for
+        Lambda steps: their deployed code runs. Cleared by :meth:`clear_faults`.
+        """
+        step = self.step(workflow, state)
+        if ":lambda:" in step.resource:
+            raise FaultError(f"[{step}] runs a Lambda function: its code runs, it takes no answer")
+        answer = Answer(workflow, state, output, times)
+        self.control("POST", "answers", answer.to_json())
+        return answer
+
     def clear_faults(self) -> None:
-        """Disarm every fault (call it in teardown when a test may leave one armed)."""
+        """Disarm every fault and answer (call it in teardown when a test may leave one armed)."""
         self.control("DELETE", "faults")
 
     def armed_faults(self) -> list[dict[str, Any]]:

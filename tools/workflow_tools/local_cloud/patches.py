@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from workflow_tools.local_cloud.faults import Fault, is_timeout
+from workflow_tools.local_cloud.faults import Answer, Fault, is_timeout
 
 MOTO_VERSION = "5.2.5"
 """The only moto version these patches were written against (``pyproject.toml`` pins it)."""
@@ -55,7 +55,7 @@ class Hooks(Protocol):
         self, *, execution_arn: str, state_machine: str, state: str, kind: str, seconds: float
     ) -> None: ...
 
-    def take_fault(self, state_machine: str, state: str) -> Fault | None: ...
+    def take_fault(self, state_machine: str, state: str) -> Fault | Answer | None: ...
 
     def run_lambda(self, function: Any, event: Any) -> tuple[str, bool, str]: ...
 
@@ -872,7 +872,7 @@ def _verify_sdk_errors() -> None:
 # 13. Fault injection into named steps --------------------------------------------------------------
 
 
-def _fault_for(env: Any) -> Fault | None:
+def _fault_for(env: Any) -> Fault | Answer | None:
     _, state_machine, state = _context_names(env)
     return _hooks().take_fault(state_machine, state)
 
@@ -919,6 +919,9 @@ def _apply_faults() -> None:
         env: Any, parameters: dict[str, Any], region: str, state_credentials: Any
     ) -> None:
         fault = _fault_for(env)
+        if isinstance(fault, Answer):
+            # The harness refuses these; an answer armed through the raw control API fails visibly.
+            raise RuntimeError(f"[{fault.state}] runs a Lambda function: its code runs, it takes no answer")
         if fault is not None:
             if is_timeout(fault.error):
                 raise EvalTimeoutError()
@@ -942,10 +945,15 @@ def _apply_faults() -> None:
         state_credentials: Any,
     ) -> None:
         original_before(self, env, resource_runtime_part, raw_parameters, state_credentials)
+        setattr(env, ANSWER_ATTRIBUTE, None)  # an answer is for one attempt of one state
         if isinstance(self, StateTaskServiceLambda):
             return  # its fault is injected where the function is invoked
         fault = _fault_for(env)
         if fault is None:
+            return
+        if isinstance(fault, Answer):
+            # Given back through the interpreter's own mocked-response path (patch "sfn-answers").
+            setattr(env, ANSWER_ATTRIBUTE, (env.next_state_name, fault.output))
             return
         if is_timeout(fault.error):
             raise EvalTimeoutError()
@@ -983,6 +991,86 @@ def _verify_faults() -> None:
         "sfn-faults",
         lambda_eval_utils.execute_lambda_function_integration,
         StateTaskService._before_eval_execution,
+    )
+
+
+# 13b. Service answers injected into named steps ----------------------------------------------------
+
+ANSWER_ATTRIBUTE = "_local_cloud_answer"
+"""Set on an interpreter Environment by the fault patch: (state name, answer) for this attempt."""
+
+
+def _armed_answer(env: Any) -> tuple[str, Any] | None:
+    armed = getattr(env, ANSWER_ATTRIBUTE, None)
+    return armed if armed is not None and armed[0] == env.next_state_name else None
+
+
+def _check_answers() -> None:
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.mocking.mock_config import MockedResponseReturn
+
+    StateTaskService = _service_module("state_task_service").StateTaskService  # noqa: N806 - a class
+
+    _require_parameters("sfn-answers", Environment.is_mocked_mode, ("self",))
+    _require_parameters("sfn-answers", Environment.get_current_mocked_response, ("self",))
+    _require_parameters(
+        "sfn-answers", MockedResponseReturn.__init__, ("self", "range_start", "range_end", "payload")
+    )
+    _require(
+        "env.is_mocked_mode()" in inspect.getsource(StateTaskService._eval_execution),
+        "sfn-answers",
+        "service tasks no longer ask the environment whether their answer is mocked",
+    )
+
+
+def _apply_answers() -> None:
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.mocking.mock_config import MockedResponseReturn
+
+    original_is_mocked = Environment.is_mocked_mode
+    original_response = Environment.get_current_mocked_response
+    if getattr(original_is_mocked, "_local_cloud", False):
+        return
+
+    def is_mocked_mode(self: Any) -> bool:
+        return _armed_answer(self) is not None or bool(original_is_mocked(self))
+
+    def get_current_mocked_response(self: Any) -> Any:
+        armed = _armed_answer(self)
+        if armed is None:
+            return original_response(self)
+        return MockedResponseReturn(range_start=0, range_end=0, payload=armed[1])
+
+    _mark(is_mocked_mode, original_is_mocked)
+    _mark(get_current_mocked_response, original_response)
+    _replace(Environment, "is_mocked_mode", is_mocked_mode)
+    _replace(Environment, "get_current_mocked_response", get_current_mocked_response)
+
+
+def _verify_answers() -> None:
+    import types
+
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+
+    _require_replaced("sfn-answers", Environment.is_mocked_mode, Environment.get_current_mocked_response)
+    answered = types.SimpleNamespace(
+        next_state_name="Check the stack",
+        mock_test_case=None,
+        **{ANSWER_ATTRIBUTE: ("Check the stack", {"a": 1})},
+    )
+    elsewhere = types.SimpleNamespace(
+        next_state_name="Next state", mock_test_case=None, **{ANSWER_ATTRIBUTE: ("Check the stack", {"a": 1})}
+    )
+    response: Any = Environment.get_current_mocked_response(answered)  # type: ignore[arg-type]
+    _require(
+        Environment.is_mocked_mode(answered) and response.payload == {"a": 1},  # type: ignore[arg-type]
+        "sfn-answers",
+        "an armed answer is not given back as the mocked response",
+    )
+    _require(
+        not Environment.is_mocked_mode(elsewhere),  # type: ignore[arg-type]
+        "sfn-answers",
+        "an answer leaks into the next state",
     )
 
 
@@ -1322,7 +1410,12 @@ def _verify_change_sets() -> None:
 
 # 19. CloudFormation resources moto skips ----------------------------------------------------------
 
-EXTRA_CFN_TYPES = ("AWS::SES::Template", "AWS::SES::EmailIdentity", "AWS::DynamoDB::GlobalTable")
+EXTRA_CFN_TYPES = (
+    "AWS::SES::Template",
+    "AWS::SES::EmailIdentity",
+    "AWS::DynamoDB::GlobalTable",
+    "AWS::SecretsManager::Secret",
+)
 
 
 def _extra_cfn_models() -> tuple[type, ...]:
@@ -1347,6 +1440,7 @@ def _extra_cfn_models() -> tuple[type, ...]:
         return str(identity)
 
     return (
+        _secret_model(),
         _named_cfn_model(
             "AWS::SES::Template",
             "TemplateName",
@@ -1363,6 +1457,61 @@ def _extra_cfn_models() -> tuple[type, ...]:
         ),
         _global_table_model(),
     )
+
+
+def _secret_model() -> type:
+    """``AWS::SecretsManager::Secret``: its ``SecretString``, or one made as ``GenerateSecretString`` says.
+
+    Known by its ARN, which is what ``Ref`` of a secret returns.
+    """
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    def create(properties: Any, resource_name: str, account_id: str, region_name: str) -> str:
+        backend = secretsmanager_backends[account_id][region_name]
+        value = properties.get("SecretString")
+        generate = properties.get("GenerateSecretString")
+        if value is None and generate is not None:
+            password = json.loads(
+                backend.get_random_password(
+                    password_length=int(generate.get("PasswordLength", 32)),
+                    exclude_characters=generate.get("ExcludeCharacters", ""),
+                    exclude_numbers=_flag(generate.get("ExcludeNumbers")),
+                    exclude_punctuation=_flag(generate.get("ExcludePunctuation")),
+                    exclude_uppercase=_flag(generate.get("ExcludeUppercase")),
+                    exclude_lowercase=_flag(generate.get("ExcludeLowercase")),
+                    include_space=_flag(generate.get("IncludeSpace")),
+                    require_each_included_type=_flag(generate.get("RequireEachIncludedType", True)),
+                )
+            )["RandomPassword"]
+            value = password
+            if generate.get("SecretStringTemplate") and generate.get("GenerateStringKey"):
+                value = json.dumps(
+                    {**json.loads(generate["SecretStringTemplate"]), generate["GenerateStringKey"]: password}
+                )
+        created = backend.create_secret(
+            name=properties.get("Name") or resource_name,
+            secret_string=value,
+            secret_binary=None,
+            description=properties.get("Description"),
+            tags=properties.get("Tags"),
+            kms_key_id=properties.get("KmsKeyId"),
+            client_request_token=None,
+            replica_regions=[],
+            force_overwrite=False,
+        )
+        return str(json.loads(created)["ARN"])
+
+    def delete(arn: str, account_id: str, region_name: str) -> None:
+        secretsmanager_backends[account_id][region_name].delete_secret(arn, None, True)
+
+    return _named_cfn_model(
+        "AWS::SecretsManager::Secret", "Name", "moto.secretsmanager.local_cloud", create, delete
+    )
+
+
+def _flag(value: Any) -> bool:
+    """A CloudFormation boolean, which may arrive as a string."""
+    return value is True or str(value).lower() == "true"
 
 
 def _named_cfn_model(
@@ -1511,6 +1660,7 @@ def _global_table_model() -> type:
 def _check_extra_cfn() -> None:
     from moto.cloudformation import parsing
     from moto.dynamodb.models.table import Table
+    from moto.secretsmanager.models import SecretsManagerBackend
 
     for function in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         _require(
@@ -1522,6 +1672,37 @@ def _check_extra_cfn() -> None:
         "cfn-extra-resources",
         Table.create_from_cloudformation_json,
         ("resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"),
+    )
+    _require_parameters(
+        "cfn-extra-resources",
+        SecretsManagerBackend.create_secret,
+        (
+            "self",
+            "name",
+            "secret_string",
+            "secret_binary",
+            "description",
+            "tags",
+            "kms_key_id",
+            "client_request_token",
+            "replica_regions",
+            "force_overwrite",
+        ),
+    )
+    _require_parameters(
+        "cfn-extra-resources",
+        SecretsManagerBackend.get_random_password,
+        (
+            "self",
+            "password_length",
+            "exclude_characters",
+            "exclude_numbers",
+            "exclude_punctuation",
+            "exclude_uppercase",
+            "exclude_lowercase",
+            "include_space",
+            "require_each_included_type",
+        ),
     )
     if "extra_cfn_models" in _state:
         return
@@ -1769,6 +1950,13 @@ PATCHES: tuple[Patch, ...] = (
         _verify_faults,
     ),
     Patch(
+        "sfn-answers",
+        "Tests give a service step the answer the emulator cannot produce (a rolled-back stack).",
+        _check_answers,
+        _apply_answers,
+        _verify_answers,
+    ),
+    Patch(
         "sfn-task-errors",
         "Service tasks rename every non-client error (faults, timeouts) '<Service>.Amazon...Exception'.",
         _check_task_errors,
@@ -1819,7 +2007,8 @@ PATCHES: tuple[Patch, ...] = (
     ),
     Patch(
         "cfn-extra-resources",
-        "moto's CloudFormation skips SES templates and identities and DynamoDB global tables (CDK TableV2).",
+        "moto's CloudFormation skips SES templates and identities, DynamoDB global tables (CDK TableV2) and "
+        "Secrets Manager secrets.",
         _check_extra_cfn,
         _apply_extra_cfn,
         _verify_extra_cfn,
@@ -1972,8 +2161,8 @@ def canary_report() -> dict[str, str]:
             """Record a wait that simulated time skipped."""
             return None
 
-        def take_fault(self, state_machine: str, state: str) -> Fault | None:
-            """The fault this attempt of the step must fail with, if one is armed."""
+        def take_fault(self, state_machine: str, state: str) -> Fault | Answer | None:
+            """The fault this attempt of the step must fail with (or the answer it gives), if armed."""
             return None
 
         def run_lambda(self, function: Any, event: Any) -> tuple[str, bool, str]:

@@ -21,7 +21,7 @@ from typing import Any
 from workflow_tools.local_cloud import patches
 from workflow_tools.local_cloud.clock import PauseKind, SimulatedClock
 from workflow_tools.local_cloud.control import ControlApp
-from workflow_tools.local_cloud.faults import Fault, FaultBook
+from workflow_tools.local_cloud.faults import Answer, Fault, FaultBook
 from workflow_tools.local_cloud.lambda_runner import FunctionSpec, LambdaRunner
 
 DEFAULT_HOST = "127.0.0.1"
@@ -68,7 +68,7 @@ class Runtime:
             seconds=seconds,
         )
 
-    def take_fault(self, state_machine: str, state: str) -> Fault | None:
+    def take_fault(self, state_machine: str, state: str) -> Fault | Answer | None:
         """The fault this attempt of the step must fail with, if one is armed."""
         return self.faults.take(state_machine, state)
 

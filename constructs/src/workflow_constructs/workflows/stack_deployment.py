@@ -1,0 +1,787 @@
+"""Stack deployment: CloudFormation change sets, optional approval, and the failed events on failure.
+
+Direct AWS SDK integrations and JSONata states only, no Lambda. Input::
+
+    {"correlationId": "c-1", "stackName": "svc-orders", "reason": "Release 42",
+     "templateUrl": "https://<template bucket>.s3.eu-west-1.amazonaws.com/orders/42.yaml",
+     "parameters": {"Retention": "345600"}, "tags": {"team": "orders"}, "requireApproval": true}
+
+``parameters`` and ``tags`` are objects (``{"Key": "value"}``). Parameters not given take their
+template default (a deployment states the whole configuration). Tags not given keep the stack's
+current tags. ``requireApproval`` defaults to false.
+
+Steps: validate (``StackDeploymentRequestInvalid``, no side effects) -> describe the stack (CREATE or
+UPDATE) -> create a change set named after the execution -> poll it (``ChangeSetTimedOut``) -> "no
+changes" succeeds with ``changes: []``; another failure fails ``ChangeSetFailed`` -> publish the change
+list -> when asked, wait for approval (``DeploymentRejected``, ``ApprovalTimedOut``) -> execute -> poll
+the stack (``StackDeploymentTimedOut``) -> succeed with status and outputs, or fail
+``StackDeploymentFailed`` with the last failed stack events as the cause.
+
+Approval contract (the operator CLI's ``workflows approve/reject EXECUTION`` relies on it): the step
+"Ask for approval" publishes to the notification topic with ``.waitForTaskToken``; its parameters
+hold ``Message.taskToken``. Approve with SendTaskSuccess ``{"approved": true, "approvedBy": "<who>"}``;
+reject with SendTaskFailure, error ``DeploymentRejected``, the reason as cause.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
+
+from constructs import Construct
+from workflow_constructs import tasks
+from workflow_constructs.errors import InvalidPropsError
+from workflow_constructs.workflow import Workflow
+from workflow_constructs.workflows import stack_deployment_expressions as expr
+
+WORKFLOW_NAME = "stack-deployment"
+
+REQUEST_INVALID_ERROR = "StackDeploymentRequestInvalid"
+STACK_NOT_DEPLOYABLE_ERROR = "StackNotDeployable"
+CHANGE_SET_FAILED_ERROR = "ChangeSetFailed"
+CHANGE_SET_TIMED_OUT_ERROR = "ChangeSetTimedOut"
+DEPLOYMENT_REJECTED_ERROR = "DeploymentRejected"
+APPROVAL_TIMED_OUT_ERROR = "ApprovalTimedOut"
+STACK_DEPLOYMENT_FAILED_ERROR = "StackDeploymentFailed"
+STACK_DEPLOYMENT_TIMED_OUT_ERROR = "StackDeploymentTimedOut"
+
+APPROVAL_STATE = "Ask for approval"
+"""The callback step; its TaskScheduled parameters carry ``Message.taskToken``."""
+APPROVAL_TASK_TOKEN_FIELD = "taskToken"  # noqa: S105 - the name of a message field, not a secret
+
+DEFAULT_APPROVAL_TIMEOUT = Duration.hours(24)
+DEFAULT_CHANGE_SET_POLL_INTERVAL = Duration.seconds(5)
+DEFAULT_CHANGE_SET_MAX_POLLS = 60  # 5 minutes at 5 s
+DEFAULT_STACK_POLL_INTERVAL = Duration.seconds(15)
+DEFAULT_STACK_MAX_POLLS = 240  # 1 hour at 15 s
+DEFAULT_FAILURE_EVENT_COUNT = 10
+DEFAULT_CAPABILITIES = ("CAPABILITY_IAM",)
+CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
+_TIMEOUT_MARGIN = Duration.minutes(30)  # retries, API latency and the steps between the loops
+
+_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
+_JSONATA = sfn.QueryLanguage.JSONATA
+_J = expr.jsonata
+
+# What the default service role lets CloudFormation do: the resources of a small message-driven
+# service (SQS queues, SNS topics), each action taken from the resource types' CloudFormation
+# handler permissions, on names CloudFormation generates from the stack name (<stack>-<Id>-<suffix>).
+DEFAULT_SERVICE_ROLE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "sqs": (
+        "sqs:CreateQueue",
+        "sqs:DeleteQueue",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+        "sqs:ListQueueTags",
+        "sqs:SetQueueAttributes",
+        "sqs:TagQueue",
+        "sqs:UntagQueue",
+    ),
+    "sns": (
+        "sns:CreateTopic",
+        "sns:DeleteTopic",
+        "sns:GetTopicAttributes",
+        "sns:ListSubscriptionsByTopic",
+        "sns:ListTagsForResource",
+        "sns:SetTopicAttributes",
+        "sns:TagResource",
+        "sns:UntagResource",
+    ),
+}
+
+
+class StackDeployment(Construct):
+    """Deploys CloudFormation stacks through change sets, the same way for every service.
+
+    Creates the ``stack-deployment`` workflow (a :class:`~workflow_constructs.Workflow`) and, unless
+    given, the template bucket, the notification topic (with its KMS key) and the CloudFormation
+    service role. The state machine may only touch stacks named ``stack_name_prefix*``, only pass
+    the service role to CloudFormation, and only read templates from the template bucket.
+
+    The default service role may create, change and delete SQS queues and SNS topics whose names
+    start with the prefix (CloudFormation names them ``<stack>-<LogicalId>-<suffix>``), nothing
+    else. Give ``service_role_statements`` for what your services need, or your own ``service_role``.
+
+    Attributes: ``workflow``, ``state_machine``, ``template_bucket``, ``notification_topic``,
+    ``service_role``.
+
+    Example::
+
+        StackDeployment(self, "Deployments", stack_name_prefix="svc-", alarm_topic=operations_topic)
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        stack_name_prefix: str,
+        workflow_name: str = WORKFLOW_NAME,
+        alarm_topic: sns.ITopic | None = None,
+        template_bucket: s3.IBucket | None = None,
+        notification_topic: sns.ITopic | None = None,
+        service_role: iam.IRole | None = None,
+        service_role_statements: Sequence[iam.PolicyStatement] | None = None,
+        capabilities: Sequence[str] = DEFAULT_CAPABILITIES,
+        approval_timeout: Duration = DEFAULT_APPROVAL_TIMEOUT,
+        change_set_poll_interval: Duration = DEFAULT_CHANGE_SET_POLL_INTERVAL,
+        change_set_max_polls: int = DEFAULT_CHANGE_SET_MAX_POLLS,
+        stack_poll_interval: Duration = DEFAULT_STACK_POLL_INTERVAL,
+        stack_max_polls: int = DEFAULT_STACK_MAX_POLLS,
+        failure_event_count: int = DEFAULT_FAILURE_EVENT_COUNT,
+        sentry_dsn_secret: secretsmanager.ISecret | None = None,
+    ) -> None:
+        """Build the workflow.
+
+        :param stack_name_prefix: the only stacks it may deploy; 1-64 letters, digits, '-'.
+        :param workflow_name: the state machine's name, also the business metrics' namespace.
+            Default: ``stack-deployment``; give another to have two (one per prefix) in an account.
+        :param alarm_topic: where the workflow's alarms go (the operations topic). Default: none.
+        :param template_bucket: where templates are uploaded. Default: a new versioned, encrypted bucket.
+        :param notification_topic: receives change lists and approval requests. Default: a new
+            KMS-encrypted topic; subscribe the deploying team to it.
+        :param service_role: the role CloudFormation deploys with. Default: a new role, see above.
+        :param service_role_statements: the default role's permissions instead of SQS and SNS.
+        :param capabilities: acknowledged for every change set. Default: ``CAPABILITY_IAM``.
+        :param approval_timeout: how long a change set waits for a decision. Default: 24 hours.
+        :param change_set_poll_interval: between change set checks. Default: 5 seconds.
+        :param change_set_max_polls: checks before ``ChangeSetTimedOut``. Default: 60.
+        :param stack_poll_interval: between stack checks while it deploys. Default: 15 seconds.
+        :param stack_max_polls: checks before ``StackDeploymentTimedOut``. Default: 240.
+        :param failure_event_count: failed events kept in the failure cause. Default: 10.
+        :param sentry_dsn_secret: accepted like every workflow construct's; this workflow runs no
+            Lambda function, so nothing reports to Sentry.
+        """
+        super().__init__(scope, id)
+        _validate(
+            stack_name_prefix=stack_name_prefix,
+            service_role=service_role,
+            service_role_statements=service_role_statements,
+            capabilities=capabilities,
+            durations={
+                "approval_timeout": approval_timeout,
+                "change_set_poll_interval": change_set_poll_interval,
+                "stack_poll_interval": stack_poll_interval,
+            },
+            counts={
+                "change_set_max_polls": (change_set_max_polls, 1, 1000),
+                "stack_max_polls": (stack_max_polls, 1, 10_000),
+                "failure_event_count": (failure_event_count, 1, 100),
+            },
+        )
+        self.stack_name_prefix = stack_name_prefix
+        self.sentry_dsn_secret = sentry_dsn_secret
+        self._capabilities = tuple(capabilities)
+        self._approval_timeout = approval_timeout
+        self._change_set_poll_interval = change_set_poll_interval
+        self._change_set_max_polls = change_set_max_polls
+        self._stack_poll_interval = stack_poll_interval
+        self._stack_max_polls = stack_max_polls
+        self._failure_event_count = failure_event_count
+
+        self.template_bucket = template_bucket or self._template_bucket()
+        self.notification_topic = notification_topic or self._notification_topic()
+        self.service_role = service_role or self._service_role(service_role_statements)
+
+        self.business_metrics = _business_metrics(namespace=workflow_name)
+        self.workflow = Workflow(
+            self,
+            "Workflow",
+            workflow_name=workflow_name,
+            description="Deploys a CloudFormation stack through a change set, with optional approval",
+            definition=self._definition(),
+            timeout=self._workflow_timeout(),
+            p99_duration_threshold=approval_timeout.plus(Duration.hours(1)),
+            alarm_topic=alarm_topic,
+            business_metrics=list(self.business_metrics.values()),
+        )
+        self.state_machine = self.workflow.state_machine
+        self._grant_notification_key()
+        self._metric_filters(self.workflow.log_group, namespace=workflow_name)
+        self._acknowledge_scoped_wildcards()
+
+    # Resources ----------------------------------------------------------------------------------
+
+    def _template_bucket(self) -> s3.Bucket:
+        bucket = s3.Bucket(
+            self,
+            "TemplateBucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            versioned=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        Validations.of(bucket).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-S1",
+                reason="Holds CloudFormation templates uploaded by CI; who deployed what is recorded by "
+                "CloudTrail and the workflow's execution history, so server access logs add nothing.",
+            )
+        )
+        return bucket
+
+    def _notification_topic(self) -> sns.Topic:
+        key = kms.Key(
+            self,
+            "NotificationKey",
+            description="Encrypts the stack-deployment notification topic",
+            enable_key_rotation=True,
+        )
+        return sns.Topic(
+            self,
+            "NotificationTopic",
+            display_name="Stack deployments: change lists and approval requests",
+            master_key=key,
+            enforce_ssl=True,
+        )
+
+    def _service_role(self, statements: Sequence[iam.PolicyStatement] | None) -> iam.Role:
+        role = iam.Role(
+            self,
+            "ServiceRole",
+            assumed_by=iam.ServicePrincipal("cloudformation.amazonaws.com"),
+            description=f"CloudFormation deploys stacks named {self.stack_name_prefix}* with this role",
+        )
+        if statements is not None:
+            for statement in statements:
+                role.add_to_policy(statement)
+            return role
+        for statement in self._default_service_statements():
+            role.add_to_policy(statement)
+        for service in DEFAULT_SERVICE_ROLE_ACTIONS:
+            Validations.of(role).acknowledge(
+                Acknowledgment(
+                    id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:{service}:<AWS::Region>:"
+                    f"<AWS::AccountId>:{self.stack_name_prefix}*]",
+                    reason="CloudFormation names the resources it creates <stack name>-<logical id>-"
+                    "<suffix>: the stack name prefix is the narrowest scope known before deployment.",
+                ),
+            )
+        return role
+
+    def _default_service_statements(self) -> list[iam.PolicyStatement]:
+        prefix = self.stack_name_prefix
+        return [
+            iam.PolicyStatement(
+                sid="ServiceQueues",
+                actions=list(DEFAULT_SERVICE_ROLE_ACTIONS["sqs"]),
+                resources=[f"arn:{Aws.PARTITION}:sqs:{Aws.REGION}:{Aws.ACCOUNT_ID}:{prefix}*"],
+            ),
+            iam.PolicyStatement(
+                sid="ServiceTopics",
+                actions=list(DEFAULT_SERVICE_ROLE_ACTIONS["sns"]),
+                resources=[f"arn:{Aws.PARTITION}:sns:{Aws.REGION}:{Aws.ACCOUNT_ID}:{prefix}*"],
+            ),
+        ]
+
+    def _stack_arn_pattern(self) -> str:
+        # Change set actions are authorized on the stack; a new stack's id is not known yet.
+        region = f"arn:{Aws.PARTITION}:cloudformation:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+        return f"{region}:stack/{self.stack_name_prefix}*/*"
+
+    def _workflow_timeout(self) -> Duration:
+        change_set = self._change_set_poll_interval.to_seconds() * self._change_set_max_polls
+        stack = self._stack_poll_interval.to_seconds() * self._stack_max_polls
+        return Duration.seconds(
+            change_set + self._approval_timeout.to_seconds() + stack + _TIMEOUT_MARGIN.to_seconds()
+        )
+
+    # Definition ---------------------------------------------------------------------------------
+
+    def _cloudformation(
+        self,
+        name: str,
+        action: str,
+        arguments: dict[str, object],
+        *,
+        extra_statements: Sequence[iam.PolicyStatement] = (),
+        assign: dict[str, object] | None = None,
+        outputs: object = None,
+    ) -> sfn_tasks.CallAwsService:
+        return tasks.aws_sdk_call(
+            self,
+            name,
+            service="cloudformation",
+            action=action,
+            parameters=arguments,
+            iam_resources=[self._stack_arn_pattern()],
+            additional_iam_statements=list(extra_statements),
+            query_language=_JSONATA,
+            assign=assign,
+            outputs=outputs,
+        )
+
+    def _definition(self) -> sfn.IChainable:
+        stop = sfn.Fail.jsonata(
+            self, "Stop the deployment", error=_J("$failure.error"), cause=_J("$failure.cause")
+        )
+        delete = self._cloudformation(
+            "Delete the change set", "deleteChangeSet", {"ChangeSetName": _J("$changeSetId")}
+        )
+        # Cleaning up is best effort: the reason for stopping stays the failure already recorded.
+        delete.add_catch(stop, errors=["States.ALL"])
+        delete.next(stop)
+
+        check = sfn.Pass.jsonata(
+            self,
+            "Check the deployment request",
+            assign={
+                "problems": _J(
+                    expr.request_problems(
+                        stack_name_prefix=self.stack_name_prefix,
+                        template_bucket_name=self.template_bucket.bucket_name,
+                    )
+                ),
+                "request": _J(expr.deployment_request()),
+                "changeSetName": _J(expr.change_set_name()),
+                # Every variable a later state reads is set on every path.
+                "changeSetType": "UPDATE",
+                "changes": [],
+                "approvedBy": _J("null"),
+            },
+        )
+        valid = sfn.Choice.jsonata(self, "Is the request valid")
+        invalid = sfn.Fail.jsonata(
+            self,
+            "Reject the invalid request",
+            error=REQUEST_INVALID_ERROR,
+            cause=_J("$join($problems, '; ')"),
+        )
+        lookup = self._cloudformation(
+            "Look up the stack",
+            "describeStacks",
+            {"StackName": _J("$request.stackName")},
+            assign={
+                "stack": _J("$states.result.Stacks[0]"),
+                "stackStatus": _J("$states.result.Stacks[0].StackStatus"),
+            },
+            outputs=_J("{'stackStatus': $states.result.Stacks[0].StackStatus}"),
+        )
+        choose = sfn.Choice.jsonata(self, "Choose create or update")
+        lookup.add_catch(
+            choose,
+            errors=["States.TaskFailed"],
+            assign={
+                "stack": {},
+                "stackStatus": _J(expr.stack_status_after_lookup_error()),
+                "failure": _caught_failure(),
+            },
+        )
+        check.next(valid)
+        valid.when(sfn.Condition.jsonata(_J("$count($problems) > 0")), invalid)
+        valid.otherwise(lookup)
+        lookup.next(choose)
+
+        create = self._create_change_set()
+        choose.when(
+            sfn.Condition.jsonata(_J(expr.is_creatable())), create, assign={"changeSetType": "CREATE"}
+        )
+        choose.when(
+            sfn.Condition.jsonata(_J(expr.is_updatable())), create, assign={"changeSetType": "UPDATE"}
+        )
+        choose.when(sfn.Condition.jsonata(_J(expr.lookup_failed())), stop)
+        # Failed creation, an operation in progress, a deletion: no change set now. A Default cannot
+        # assign, so the last rule always matches.
+        choose.when(
+            sfn.Condition.jsonata(_J("true")),
+            stop,
+            assign={
+                "failure": {"error": STACK_NOT_DEPLOYABLE_ERROR, "cause": _J(expr.not_deployable_cause())}
+            },
+        )
+
+        wait = sfn.Wait.jsonata(
+            self, "Wait for the change set", time=sfn.WaitTime.duration(self._change_set_poll_interval)
+        )
+        describe = self._describe_change_set("Check the change set", first_page=True)
+        more = self._describe_change_set("Read more of the change set", first_page=False)
+        ready = sfn.Choice.jsonata(self, "Is the change set ready")
+        create.next(wait).next(describe).next(ready)
+        more.next(ready)
+
+        nothing = sfn.Succeed.jsonata(
+            self, "Report that nothing changed", outputs=_J(expr.deployment_result(changes="[]"))
+        )
+        delete_empty = self._cloudformation(
+            "Delete the empty change set", "deleteChangeSet", {"ChangeSetName": _J("$changeSetId")}
+        )
+        # A FAILED change set left behind cannot be executed and does no harm: "no changes" stays a success.
+        delete_empty.add_catch(nothing, errors=["States.ALL"])
+        delete_empty.next(nothing)
+
+        approval_needed = sfn.Choice.jsonata(self, "Is approval required")
+        complete = "$changeSetStatus = 'CREATE_COMPLETE'"
+        ready.when(sfn.Condition.jsonata(_J(f"{complete} and $type($nextToken) = 'string'")), more)
+        ready.when(sfn.Condition.jsonata(_J(complete)), approval_needed)
+        ready.when(sfn.Condition.jsonata(_J(expr.is_no_changes_failure())), delete_empty)
+        ready.when(
+            sfn.Condition.jsonata(_J("$changeSetStatus = 'FAILED'")),
+            delete,
+            assign={"failure": {"error": CHANGE_SET_FAILED_ERROR, "cause": _J("$changeSetReason")}},
+        )
+        ready.when(
+            sfn.Condition.jsonata(
+                _J(expr.polls_left(counter="changeSetPolls", max_polls=self._change_set_max_polls))
+            ),
+            wait,
+        )
+        ready.when(
+            sfn.Condition.jsonata(_J("true")),
+            delete,
+            assign={
+                "failure": {
+                    "error": CHANGE_SET_TIMED_OUT_ERROR,
+                    "cause": _J(
+                        expr.change_set_timed_out_cause(
+                            max_polls=self._change_set_max_polls,
+                            interval=self._change_set_poll_interval.to_human_string(),
+                        )
+                    ),
+                }
+            },
+        )
+
+        execute = self._execute()
+        # Refused (the change set went stale while it waited, say): it will never run, so it goes.
+        execute.add_catch(delete, errors=["States.ALL"], assign={"failure": _caught_failure()})
+        ask = self._ask_for_approval(on_failure=delete)
+        approved = sfn.Choice.jsonata(self, "Was the deployment approved")
+        ask.next(approved)
+        approved.when(sfn.Condition.jsonata(_J("$approved")), execute)
+        approved.when(
+            sfn.Condition.jsonata(_J("true")),
+            delete,
+            assign={
+                "failure": {
+                    "error": DEPLOYMENT_REJECTED_ERROR,
+                    "cause": "The approval answer did not say approved: true.",
+                }
+            },
+        )
+        announce = tasks.publish_to_topic(
+            self,
+            "Announce the changes",
+            topic=self.notification_topic,
+            message=sfn.TaskInput.from_object(self._notification("StackDeploymentChanges")),
+            subject=_J("$substring('Deploying changes to ' & $request.stackName, 0, 100)"),
+            query_language=_JSONATA,
+            outputs=_J("{'changes': $changes}"),
+        )
+        approval_needed.when(sfn.Condition.jsonata(_J("$request.requireApproval")), ask)
+        approval_needed.otherwise(announce)
+        announce.next(execute)
+
+        self._follow_the_stack(execute, stop)
+        return check
+
+    def _create_change_set(self) -> sfn_tasks.CallAwsService:
+        arguments: dict[str, object] = {
+            "StackName": _J("$request.stackName"),
+            "ChangeSetName": _J("$changeSetName"),
+            # The same token on a retried call returns the same change set instead of a second one.
+            "ClientToken": _J("$changeSetName"),
+            "ChangeSetType": _J("$changeSetType"),
+            "TemplateURL": _J("$request.templateUrl"),
+            "Parameters": _J("$request.parameters"),
+            "Tags": _J(expr.tags_argument()),
+            "RoleARN": self.service_role.role_arn,
+            "Description": _J("$request.reason"),
+        }
+        if self._capabilities:
+            arguments["Capabilities"] = list(self._capabilities)
+        read_templates = iam.PolicyStatement(
+            # CloudFormation fetches TemplateURL with the caller's permissions.
+            actions=["s3:GetObject", "s3:GetObjectVersion"],
+            resources=[self.template_bucket.arn_for_objects("*")],
+        )
+        return self._cloudformation(
+            "Create the change set",
+            "createChangeSet",
+            arguments,
+            extra_statements=[read_templates, self._pass_service_role()],
+            assign={
+                "changeSetId": _J("$states.result.Id"),
+                "stackId": _J("$states.result.StackId"),
+                "changeSetPolls": 0,
+            },
+            outputs=_J("{'changeSetId': $states.result.Id, 'changeSetType': $changeSetType}"),
+        )
+
+    def _pass_service_role(self) -> iam.PolicyStatement:
+        return iam.PolicyStatement(
+            actions=["iam:PassRole"],
+            resources=[self.service_role.role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}},
+        )
+
+    def _describe_change_set(self, name: str, *, first_page: bool) -> sfn_tasks.CallAwsService:
+        arguments: dict[str, object] = {"ChangeSetName": _J("$changeSetId")}
+        assign: dict[str, object] = {
+            "changeSetStatus": _J("$states.result.Status"),
+            "changeSetReason": _J(expr.present_or("$states.result.StatusReason", "''")),
+            "changes": _J(expr.change_list(append_to_previous=not first_page)),
+            "nextToken": _J(expr.present_or("$states.result.NextToken", "null")),
+        }
+        if first_page:
+            assign["changeSetPolls"] = _J("$changeSetPolls + 1")
+        else:
+            arguments["NextToken"] = _J("$nextToken")
+        return self._cloudformation(
+            name,
+            "describeChangeSet",
+            arguments,
+            assign=assign,
+            outputs=_J("{'status': $states.result.Status, 'statusReason': $states.result.StatusReason}"),
+        )
+
+    def _notification(self, kind: str) -> dict[str, object]:
+        return {
+            "type": kind,
+            "correlationId": _J("$request.correlationId"),
+            "execution": _J("$states.context.Execution.Id"),
+            "stackName": _J("$request.stackName"),
+            "changeSetName": _J("$changeSetName"),
+            "changeSetType": _J("$changeSetType"),
+            "reason": _J("$request.reason"),
+            "summary": _J(expr.change_summary()),
+            "changes": _J("$changes"),
+        }
+
+    def _ask_for_approval(self, *, on_failure: sfn.IChainable) -> sfn_tasks.SnsPublish:
+        message = {
+            **self._notification("StackDeploymentApprovalRequest"),
+            APPROVAL_TASK_TOKEN_FIELD: _J("$states.context.Task.Token"),
+            "approve": _J("'workflows approve ' & $states.context.Execution.Name"),
+            "reject": _J("'workflows reject ' & $states.context.Execution.Name"),
+            "answer": 'SendTaskSuccess with {"approved": true, "approvedBy": "<who>"}, or SendTaskFailure '
+            f"with error {DEPLOYMENT_REJECTED_ERROR} and the reason as cause, using taskToken.",
+        }
+        ask = tasks.publish_to_topic(
+            self,
+            APPROVAL_STATE,
+            topic=self.notification_topic,
+            message=sfn.TaskInput.from_object(message),
+            subject=_J("$substring('Approve deployment of ' & $request.stackName, 0, 100)"),
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            task_timeout=sfn.Timeout.duration(self._approval_timeout),
+            query_language=_JSONATA,
+            assign={
+                "approved": _J("$states.result.approved = true"),
+                "approvedBy": _J(expr.present_or("$states.result.approvedBy", "null")),
+            },
+            outputs=_J("$states.result"),
+        )
+        timed_out = {
+            "error": APPROVAL_TIMED_OUT_ERROR,
+            "cause": f"No decision within {self._approval_timeout.to_human_string()}; "
+            "the change set was deleted.",
+        }
+        # A rejection, no decision in time, or a failed request for approval: the change set goes.
+        ask.add_catch(on_failure, errors=["States.Timeout"], assign={"failure": timed_out})
+        ask.add_catch(on_failure, errors=["States.ALL"], assign={"failure": _caught_failure()})
+        return ask
+
+    def _execute(self) -> sfn_tasks.CallAwsService:
+        return self._cloudformation(
+            "Execute the change set",
+            "executeChangeSet",
+            {
+                "ChangeSetName": _J("$changeSetId"),
+                # Tags every stack event of this deployment, which is how the failed ones are found.
+                "ClientRequestToken": _J("$changeSetName"),
+            },
+            extra_statements=[self._pass_service_role()],
+            assign={"stackPolls": 0},
+            outputs=_J("{'changeSetId': $changeSetId}"),
+        )
+
+    def _follow_the_stack(self, execute: sfn_tasks.CallAwsService, stop: sfn.IChainable) -> None:
+        wait = sfn.Wait.jsonata(
+            self, "Wait for the stack to settle", time=sfn.WaitTime.duration(self._stack_poll_interval)
+        )
+        describe = self._cloudformation(
+            "Check the stack",
+            "describeStacks",
+            {"StackName": _J("$stackId")},
+            assign={"stack": _J("$states.result.Stacks[0]"), "stackPolls": _J("$stackPolls + 1")},
+            outputs=_J("{'stackStatus': $states.result.Stacks[0].StackStatus}"),
+        )
+        settled = sfn.Choice.jsonata(self, "Has the stack settled")
+        execute.next(wait).next(describe).next(settled)
+
+        deployed = sfn.Succeed.jsonata(
+            self, "Report the deployed stack", outputs=_J(expr.deployment_result(changes="$changes"))
+        )
+        events = self._cloudformation(
+            "Read the failed stack events",
+            "describeStackEvents",
+            {"StackName": _J("$stackId")},
+            assign={"failureEvents": _J(expr.failure_events(count=self._failure_event_count))},
+            outputs=_J("{'failedEvents': $failureEvents}"),
+        )
+        failed = sfn.Fail.jsonata(
+            self,
+            "Report the failed deployment",
+            error=STACK_DEPLOYMENT_FAILED_ERROR,
+            cause=_J(expr.deployment_failure_cause()),
+        )
+        # Without the events the cause still names the final status and its reason.
+        events.add_catch(failed, errors=["States.ALL"], assign={"failureEvents": []})
+        events.next(failed)
+
+        in_progress = expr.is_in_progress()
+        settled.when(sfn.Condition.jsonata(_J(expr.is_settled_successfully())), deployed)
+        settled.when(
+            sfn.Condition.jsonata(
+                _J(
+                    f"{in_progress} and "
+                    + expr.polls_left(counter="stackPolls", max_polls=self._stack_max_polls)
+                )
+            ),
+            wait,
+        )
+        settled.when(
+            sfn.Condition.jsonata(_J(in_progress)),
+            stop,
+            assign={
+                "failure": {
+                    "error": STACK_DEPLOYMENT_TIMED_OUT_ERROR,
+                    "cause": _J(
+                        expr.stack_timed_out_cause(
+                            max_polls=self._stack_max_polls,
+                            interval=self._stack_poll_interval.to_human_string(),
+                        )
+                    ),
+                }
+            },
+        )
+        settled.otherwise(events)
+
+    def _grant_notification_key(self) -> None:
+        # Publishing to a topic encrypted with a customer key needs that key; only these two actions.
+        key = self.notification_topic.master_key
+        if key is not None:
+            self.state_machine.add_to_role_policy(
+                iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[key.key_arn])
+            )
+
+    # Metrics and acknowledgements ---------------------------------------------------------------
+
+    def _metric_filters(self, log_group: logs.ILogGroup, *, namespace: str) -> None:
+        for metric_name, (event_type, state_name) in _BUSINESS_EVENTS.items():
+            logs.MetricFilter(
+                self,
+                f"{metric_name}Filter",
+                log_group=log_group,
+                metric_namespace=namespace,
+                metric_name=metric_name,
+                filter_pattern=logs.FilterPattern.all(
+                    logs.FilterPattern.string_value("$.type", "=", event_type),
+                    logs.FilterPattern.string_value("$.details.name", "=", state_name),
+                ),
+                metric_value="1",
+            )
+
+    def _acknowledge_scoped_wildcards(self) -> None:
+        role = self.state_machine.role
+        Validations.of(role).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:"
+                f"<AWS::AccountId>:stack/{self.stack_name_prefix}*/*]",
+                reason="Only stacks named with the deployment prefix; the stack id part of the ARN is "
+                "unknown until the stack exists.",
+            ),
+        )
+        # A bucket of this stack is referenced by logical id; elsewhere the caller acknowledges it.
+        if isinstance(self.template_bucket, s3.Bucket) and Stack.of(self.template_bucket) is Stack.of(self):
+            logical_id = Stack.of(self).get_logical_id(self.template_bucket.node.default_child)  # type: ignore[arg-type]
+            Validations.of(role).acknowledge(
+                Acknowledgment(
+                    id=f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/*]",
+                    reason="Any template in the template bucket may be deployed; CloudFormation reads it "
+                    "with the caller's permissions.",
+                ),
+            )
+
+
+def _caught_failure() -> dict[str, str]:
+    """The error a Catch caught, as the failure to stop with."""
+    return {
+        "error": _J("$states.errorOutput.Error"),
+        "cause": _J(expr.present_or("$states.errorOutput.Cause", "''")),
+    }
+
+
+# Log events that count as business events: (event type, state name) by metric name.
+_BUSINESS_EVENTS = {
+    "StacksDeployed": ("SucceedStateEntered", "Report the deployed stack"),
+    "DeploymentsWithoutChanges": ("SucceedStateEntered", "Report that nothing changed"),
+    "DeploymentsFailed": ("FailStateEntered", "Report the failed deployment"),
+    "ApprovalsRequested": ("TaskStateEntered", APPROVAL_STATE),
+}
+
+
+def _business_metrics(*, namespace: str) -> dict[str, cloudwatch.Metric]:
+    return {
+        name: cloudwatch.Metric(
+            namespace=namespace,
+            metric_name=name,
+            statistic="Sum",
+            period=Duration.minutes(5),
+        )
+        for name in _BUSINESS_EVENTS
+    }
+
+
+def _validate(
+    *,
+    stack_name_prefix: str,
+    service_role: iam.IRole | None,
+    service_role_statements: Sequence[iam.PolicyStatement] | None,
+    capabilities: Sequence[str],
+    durations: dict[str, Duration],
+    counts: dict[str, tuple[int, int, int]],
+) -> None:
+    if not Token.is_unresolved(stack_name_prefix) and not _PREFIX.match(stack_name_prefix):
+        raise InvalidPropsError(
+            "stack_name_prefix",
+            "must be 1-64 letters, digits and '-', starting with a letter",
+            stack_name_prefix,
+        )
+    if service_role is not None and service_role_statements is not None:
+        raise InvalidPropsError(
+            "service_role_statements",
+            "apply to the service role this construct creates; give them to your own service_role instead",
+            len(service_role_statements),
+        )
+    if service_role_statements is not None and not service_role_statements:
+        raise InvalidPropsError(
+            "service_role_statements", "must hold at least one statement, or be left out", []
+        )
+    unknown = sorted(set(capabilities) - set(CAPABILITIES))
+    if unknown:
+        raise InvalidPropsError("capabilities", f"must each be one of {list(CAPABILITIES)}", unknown)
+    for name, duration in durations.items():
+        if duration.is_unresolved():
+            continue
+        milliseconds = duration.to_milliseconds()
+        if milliseconds < 1000 or milliseconds % 1000:
+            # Wait states and task timeouts count in whole seconds.
+            raise InvalidPropsError(
+                name, "must be a whole number of seconds, at least 1", duration.to_human_string()
+            )
+    for name, (value, low, high) in counts.items():
+        if not low <= value <= high:
+            raise InvalidPropsError(name, f"must be between {low} and {high}", value)

@@ -1,0 +1,86 @@
+"""The billing stack: the billing workflow, its payment webhook and what operators need to reach them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_sns as sns
+from workflow_constructs.errors import InvalidPropsError
+from workflow_constructs.workflows.billing import (
+    DEFAULT_AUTHORISATION_TIMEOUT,
+    BillingWorkflow,
+    PaymentProviderKind,
+)
+
+from constructs import Construct
+
+CONTEXT_PAYMENT_PROVIDER = "billing:paymentProvider"
+CONTEXT_SENDER_ADDRESS = "billing:senderAddress"
+CONTEXT_AUTHORISATION_TIMEOUT_MINUTES = "billing:authorisationTimeoutMinutes"
+DEFAULT_PAYMENT_PROVIDER = PaymentProviderKind.SANDBOX  # nothing is charged until someone opts in
+DEFAULT_SENDER_ADDRESS = "billing@example.com"
+
+
+class BillingStack(Stack):
+    """Deploys ``BillingWorkflow`` (state machine ``billing``) with its outputs.
+
+    Configuration (cdk.json context or ``-c key=value``):
+
+    - ``billing:paymentProvider``: ``sandbox`` (default) or ``http``;
+    - ``billing:senderAddress``: the From address of receipts (its SES identity is created); default
+      ``billing@example.com``;
+    - ``billing:authorisationTimeoutMinutes``: how long to wait for the provider; default 1440 (24 h).
+
+    Outputs, read by the operator tooling (``workflow_tools.payments_sandbox``): ``WebhookUrl``,
+    ``WebhookFunctionName``, ``StateMachineArn``, ``InvoicesTableName``, ``AuthorisationsTableName``,
+    ``ProviderSecretArn``.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, operations_topic: sns.ITopic, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        provider = str(self.node.try_get_context(CONTEXT_PAYMENT_PROVIDER) or DEFAULT_PAYMENT_PROVIDER.value)
+        try:
+            payment_provider = PaymentProviderKind(provider)
+        except ValueError:
+            raise InvalidPropsError(
+                CONTEXT_PAYMENT_PROVIDER, f"must be one of {[k.value for k in PaymentProviderKind]}", provider
+            ) from None
+        timeout_minutes = self.node.try_get_context(CONTEXT_AUTHORISATION_TIMEOUT_MINUTES)
+        self.billing = BillingWorkflow(
+            self,
+            "Billing",
+            alarm_topic=operations_topic,
+            sender_address=str(self.node.try_get_context(CONTEXT_SENDER_ADDRESS) or DEFAULT_SENDER_ADDRESS),
+            payment_provider=payment_provider,
+            authorisation_timeout=Duration.minutes(int(timeout_minutes))
+            if timeout_minutes is not None
+            else DEFAULT_AUTHORISATION_TIMEOUT,
+        )
+        outputs = {
+            "WebhookUrl": (
+                self.billing.webhook_url,
+                "The payment provider's webhook: give it to the provider",
+            ),
+            "WebhookFunctionName": (
+                self.billing.webhook_function.function_name,
+                "The webhook's function (the sandbox delivers to it directly on the local cloud)",
+            ),
+            "StateMachineArn": (self.billing.state_machine.state_machine_arn, "The billing state machine"),
+            "InvoicesTableName": (
+                self.billing.invoices_table.table_name,
+                "One invoice per customer and period",
+            ),
+            "AuthorisationsTableName": (
+                self.billing.authorisations_table.table_name,
+                "Payment authorisation requests (index byExecution)",
+            ),
+            "ProviderSecretArn": (
+                self.billing.provider_secret.secret_arn,
+                "signingSecret (and endpoint, apiKey for the http provider)",
+            ),
+        }
+        for name, (value, description) in outputs.items():
+            CfnOutput(self, name, value=value, description=description)

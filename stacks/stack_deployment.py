@@ -1,0 +1,45 @@
+"""The stack-deployment stack: the workflow a platform team deploys its services' stacks with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_sns as sns
+from workflow_constructs.workflows.stack_deployment import StackDeployment
+
+from constructs import Construct
+
+STACK_NAME_PREFIX_CONTEXT = "stackDeploymentPrefix"
+DEFAULT_STACK_NAME_PREFIX = "svc-"
+"""The stacks this deployment may touch, unless ``-c stackDeploymentPrefix=...`` says otherwise."""
+
+
+class StackDeploymentStack(Stack):
+    """Owns the ``stack-deployment`` workflow, its template bucket, notification topic and service role.
+
+    After deploying, upload templates to the bucket in the ``TemplateBucketName`` output and
+    subscribe the deploying team to ``NotificationTopicArn`` (change lists, approval requests).
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, operations_topic: sns.ITopic, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        prefix = self.node.try_get_context(STACK_NAME_PREFIX_CONTEXT) or DEFAULT_STACK_NAME_PREFIX
+        self.deployment = StackDeployment(
+            self, "StackDeployment", stack_name_prefix=prefix, alarm_topic=operations_topic
+        )
+        CfnOutput(
+            self,
+            "TemplateBucketName",
+            value=self.deployment.template_bucket.bucket_name,
+            description="Upload the templates to deploy here",
+        )
+        CfnOutput(
+            self,
+            "NotificationTopicArn",
+            value=self.deployment.notification_topic.topic_arn,
+            description="Change lists and approval requests",
+        )
+        CfnOutput(self, "StateMachineArn", value=self.deployment.state_machine.state_machine_arn)
