@@ -22,13 +22,13 @@ from shared.errors import TransientError
 from user_provisioning.errors import ResourceConflictError
 from user_provisioning.resource_request import (
     ALREADY_GONE,
-    DEPROVISION,
     KEPT,
     OWNER_TAG,
     REMOVED,
     TENANT_TAG,
     USER_TAG,
     ResourceRequest,
+    dispatch,
 )
 
 POLICY_NAME = "user-storage-access"
@@ -112,10 +112,11 @@ def storage_policy(settings: AccessScopeSettings, request: ResourceRequest) -> d
 
 def handle(event: Mapping[str, Any], *, iam: Any, settings: AccessScopeSettings) -> dict[str, Any]:
     """Provision or deprovision one access scope, as ``event["action"]`` says."""
-    request = ResourceRequest.from_event(event)
-    if request.action == DEPROVISION:
-        return remove(request, iam=iam, settings=settings)
-    return ensure(request, iam=iam, settings=settings)
+    return dispatch(
+        event,
+        ensure=lambda request: ensure(request, iam=iam, settings=settings),
+        remove=lambda request: remove(request, iam=iam, settings=settings),
+    )
 
 
 def ensure(request: ResourceRequest, *, iam: Any, settings: AccessScopeSettings) -> dict[str, Any]:

@@ -21,13 +21,13 @@ from shared.errors import TransientError
 from user_provisioning.errors import ResourceConflictError
 from user_provisioning.resource_request import (
     ALREADY_GONE,
-    DEPROVISION,
     KEPT,
     OWNER_TAG,
     REMOVED,
     TENANT_TAG,
     USER_TAG,
     ResourceRequest,
+    dispatch,
 )
 
 KEY_PREFIX = "upk_"
@@ -62,10 +62,11 @@ def new_key() -> str:
 
 def handle(event: Mapping[str, Any], *, secretsmanager: Any, settings: ApiKeySettings) -> dict[str, Any]:
     """Provision or deprovision one API key, as ``event["action"]`` says."""
-    request = ResourceRequest.from_event(event)
-    if request.action == DEPROVISION:
-        return remove(request, secretsmanager=secretsmanager, settings=settings)
-    return ensure(request, secretsmanager=secretsmanager, settings=settings)
+    return dispatch(
+        event,
+        ensure=lambda request: ensure(request, secretsmanager=secretsmanager, settings=settings),
+        remove=lambda request: remove(request, secretsmanager=secretsmanager, settings=settings),
+    )
 
 
 def ensure(request: ResourceRequest, *, secretsmanager: Any, settings: ApiKeySettings) -> dict[str, Any]:

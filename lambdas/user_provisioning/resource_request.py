@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,3 +58,14 @@ class ResourceRequest:
             OWNER_TAG: self.run_id,
             WORKFLOW_TAG: workflow_name,
         }
+
+
+def dispatch(
+    event: Mapping[str, Any],
+    *,
+    ensure: Callable[[ResourceRequest], dict[str, Any]],
+    remove: Callable[[ResourceRequest], dict[str, Any]],
+) -> dict[str, Any]:
+    """Run ``ensure`` or ``remove`` for the resource ``event`` names, as its ``action`` says."""
+    request = ResourceRequest.from_event(event)
+    return remove(request) if request.action == DEPROVISION else ensure(request)

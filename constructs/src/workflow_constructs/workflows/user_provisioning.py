@@ -408,13 +408,13 @@ class UserProvisioningWorkflow(Construct):
             )
         )
 
-        route = sfn.Choice(self, "Route the resource to its provisioner")
-        for type_name, steps in self.resource_steps.items():
-            _catch_every_task(steps.provision, record_failure)
-            route.when(sfn.Condition.string_equals("$.resource.type", type_name), steps.provision)
-            for end in steps.provision.end_states:
-                end.next(mark_provisioned)
-        route.otherwise(_unsupported(self, "Note the type has no provisioner", record_failure))
+        route = self._route_by_type(
+            "Route the resource to its provisioner",
+            {name: steps.provision for name, steps in self.resource_steps.items()},
+            then=mark_provisioned,
+            on_failure=record_failure,
+            unsupported="Note the type has no provisioner",
+        )
         claim.next(route)
         adopt.next(route)
         return claim
@@ -527,13 +527,13 @@ class UserProvisioningWorkflow(Construct):
                 },
             )
         )
-        route = sfn.Choice(self, "Route the resource to its remover")
-        for type_name, steps in self.resource_steps.items():
-            _catch_every_task(steps.deprovision, record_failure)
-            route.when(sfn.Condition.string_equals("$.resource.type", type_name), steps.deprovision)
-            for end in steps.deprovision.end_states:
-                end.next(release)
-        route.otherwise(_unsupported(self, "Note the type has no remover", record_failure))
+        route = self._route_by_type(
+            "Route the resource to its remover",
+            {name: steps.deprovision for name, steps in self.resource_steps.items()},
+            then=release,
+            on_failure=record_failure,
+            unsupported="Note the type has no remover",
+        )
 
         created_by_this_run = sfn.Choice(self, "Check this run created the resource")
         created_by_this_run.when(
@@ -588,6 +588,26 @@ class UserProvisioningWorkflow(Construct):
             },
         )
         return mark_active.next(publish).next(output)
+
+    def _route_by_type(
+        self,
+        name: str,
+        chains: dict[str, sfn.IChainable],
+        *,
+        then: sfn.IChainable,
+        on_failure: sfn.IChainable,
+        unsupported: str,
+    ) -> sfn.Choice:
+        """A Choice on ``$.resource.type`` into each type's chain; every exit leads to ``then``, every
+        Task error to ``on_failure``."""
+        route = sfn.Choice(self, name)
+        for type_name, chain in chains.items():
+            _catch_every_task(chain, on_failure)
+            route.when(sfn.Condition.string_equals("$.resource.type", type_name), chain)
+            for end in chain.end_states:
+                end.next(then)
+        route.otherwise(_unsupported(self, unsupported, on_failure))
+        return route
 
     def _mark_user(self, name: str, status: str, extra_set: str) -> sfn.TaskStateBase:
         """Set the user's final status and report, and release the lock, if this run still holds it."""
