@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import App, Environment
+from aws_cdk import App, Aspects, Environment
 from workflow_constructs import add_checks
 
 from stacks.billing import BillingStack
 from stacks.onboarding import OnboardingStack
 from stacks.operations import OperationsStack
+from stacks.sentry import SentryLayer, SentryOptIn
 from stacks.stack_deployment import StackDeploymentStack
 from stacks.user_provisioning import USER_PROVISIONING_WORKFLOW, UserProvisioningStack
 
@@ -23,17 +24,27 @@ def environment(app: App) -> Environment | None:
 
 
 def build_app(**app_props: Any) -> App:
-    """Build the app; tests pass ``outdir`` and ``context``."""
+    """Build the app; tests pass ``outdir`` and ``context``.
+
+    Sentry is off unless the ``sentryDsnSecretName`` context names the DSN secret (see
+    ``stacks.sentry``); every workflow stack gets ``sentry_dsn_secret=operations.sentry_dsn_secret``.
+    """
     app = App(**app_props)
     env = environment(app)
+    sentry = SentryOptIn.from_context(app)
     operations = OperationsStack(
-        app, "Operations", env=env, description="Operations topic for workflow alarms and failure notices"
+        app,
+        "Operations",
+        env=env,
+        description="Operations topic for workflow alarms and failure notices",
+        sentry_dsn_secret_name=sentry.dsn_secret_name,
     )
     onboarding = OnboardingStack(
         app,
         "CustomerOnboarding",
         env=env,
         operations_topic=operations.operations_topic,
+        sentry_dsn_secret=operations.sentry_dsn_secret,
         user_provisioning_workflow=USER_PROVISIONING_WORKFLOW,
     )
     # The first admin's folder goes into the tenant's own storage, the bucket onboarding creates.
@@ -43,16 +54,21 @@ def build_app(**app_props: Any) -> App:
         env=env,
         operations_topic=operations.operations_topic,
         tenant_bucket=onboarding.onboarding.tenant_bucket,
+        sentry_dsn_secret=operations.sentry_dsn_secret,
         description="User provisioning: every resource a user needs, with rollback",
     )
+    # Direct service integrations only: no function to report to Sentry.
     StackDeploymentStack(app, "StackDeployment", env=env, operations_topic=operations.operations_topic)
     BillingStack(
         app,
         "Billing",
         env=env,
         operations_topic=operations.operations_topic,
+        sentry_dsn_secret=operations.sentry_dsn_secret,
         description="Billing workflow: invoice, payment authorisation by webhook, capture, receipt",
     )
+    if sentry.layer_arn:
+        Aspects.of(app).add(SentryLayer(sentry.layer_arn))
     add_checks(app)
     return app
 

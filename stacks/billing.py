@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.workflows.billing import (
@@ -32,13 +33,22 @@ class BillingStack(Stack):
       ``billing@example.com``;
     - ``billing:authorisationTimeoutMinutes``: how long to wait for the provider; default 1440 (24 h).
 
+    ``sentry_dsn_secret`` (the app passes ``OperationsStack.sentry_dsn_secret``, set by the
+    ``sentryDsnSecretName`` context) turns on Sentry for every function.
+
     Outputs, read by the operator tooling (``workflow_tools.payments_sandbox``): ``WebhookUrl``,
     ``WebhookFunctionName``, ``StateMachineArn``, ``InvoicesTableName``, ``AuthorisationsTableName``,
     ``ProviderSecretArn``.
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, operations_topic: sns.ITopic, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        operations_topic: sns.ITopic,
+        sentry_dsn_secret: secretsmanager.ISecret | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         provider = str(self.node.try_get_context(CONTEXT_PAYMENT_PROVIDER) or DEFAULT_PAYMENT_PROVIDER.value)
@@ -53,6 +63,7 @@ class BillingStack(Stack):
             self,
             "Billing",
             alarm_topic=operations_topic,
+            sentry_dsn_secret=sentry_dsn_secret,
             sender_address=str(self.node.try_get_context(CONTEXT_SENDER_ADDRESS) or DEFAULT_SENDER_ADDRESS),
             payment_provider=payment_provider,
             authorisation_timeout=Duration.minutes(int(timeout_minutes))

@@ -15,8 +15,6 @@ from constructs import Construct
 DEFAULT_SENDER_ADDRESS = "welcome@example.com"
 SENDER_CONTEXT_KEY = "onboardingSenderAddress"
 """cdk.json / ``-c`` context: the welcome email's From address (default ``DEFAULT_SENDER_ADDRESS``)."""
-SENTRY_CONTEXT_KEY = "sentryDsnSecretName"
-"""cdk.json / ``-c`` context: name of a Secrets Manager secret holding a Sentry DSN (opt-in)."""
 
 
 class OnboardingStack(Stack):
@@ -24,7 +22,9 @@ class OnboardingStack(Stack):
 
     ``user_provisioning_workflow`` names the state machine that provisions the customer's first
     admin user (imported by name, so the two stacks deploy independently; deploy it first).
-    Without it, onboarding provisions the tenant only.
+    Without it, onboarding provisions the tenant only. ``sentry_dsn_secret`` (the app passes
+    ``OperationsStack.sentry_dsn_secret``, set by the ``sentryDsnSecretName`` context) turns on
+    Sentry for every function.
     """
 
     def __init__(
@@ -34,11 +34,11 @@ class OnboardingStack(Stack):
         *,
         operations_topic: sns.ITopic,
         user_provisioning_workflow: str | None = None,
+        sentry_dsn_secret: secretsmanager.ISecret | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("description", "Customer onboarding workflow (state machine customer-onboarding)")
         super().__init__(scope, construct_id, **kwargs)
-        sentry_secret_name = self.node.try_get_context(SENTRY_CONTEXT_KEY)
         self.onboarding = OnboardingWorkflow(
             self,
             "Onboarding",
@@ -49,7 +49,5 @@ class OnboardingStack(Stack):
             )
             if user_provisioning_workflow
             else None,
-            sentry_dsn_secret=secretsmanager.Secret.from_secret_name_v2(self, "SentryDsn", sentry_secret_name)
-            if sentry_secret_name
-            else None,
+            sentry_dsn_secret=sentry_dsn_secret,
         )

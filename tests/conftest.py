@@ -37,3 +37,9 @@ def synthesized_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
     assembly = build_app(outdir=str(outdir), context=cdk_json_context()).synth()
     templates = {stack.stack_name: stack.template for stack in assembly.stacks}
     return SynthesizedApp(outdir=outdir, templates=templates)
+
+
+@pytest.fixture(scope="session")
+def cdk_context() -> dict[str, Any]:
+    """cdk.json's context, for tests that build the app with extra context keys."""
+    return cdk_json_context()

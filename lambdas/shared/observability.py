@@ -7,9 +7,11 @@ Usage in a handler module::
     @handler
     def lambda_handler(event, context): ...
 
-``handler`` puts the payload's ``correlationId`` on every log line, writes one start and one end
-line per invocation (with the duration), flushes metrics, traces, and, when a Sentry DSN is
-configured, reports exceptions to Sentry before re-raising them.
+``handler`` puts the payload's ``correlationId`` as ``correlation_id`` on every log line, on the
+metrics document (EMF metadata, not a dimension), on the X-Ray trace (an annotation) and on
+Sentry events (a tag); writes one start and one end line per invocation (with the duration),
+flushes metrics, traces, and, when a Sentry DSN is configured, reports exceptions to Sentry
+before re-raising them.
 
 ``@handler(log_keys=...)`` adds the step's key fields (a customer id, an invoice number) to every
 line of the invocation, the start line included::
@@ -79,6 +81,15 @@ def _observed(function: Handler, log_keys: LogKeys | None) -> Handler:
     def wrapped(event: dict[str, Any], context: Any) -> Any:
         started = time.perf_counter()
         step = function.__name__
+        # An invocation without metrics is not flushed, so its metadata would pass to the next one.
+        metrics.clear_metrics()
+        found = (event or {}).get("correlationId")
+        correlation_id = found if isinstance(found, str) else None
+        if correlation_id:
+            # Metric data points are log lines too (EMF): this key traces each one to its request.
+            metrics.add_metadata(key="correlation_id", value=correlation_id)
+            # Annotations are indexed: X-Ray finds the traces of one request by this key.
+            tracer.put_annotation(key="correlation_id", value=correlation_id)
         logger.append_keys(**_key_fields(log_keys, event))
         logger.info("Step started", extra={"step": step, "event_keys": sorted(event or {})})
         try:
@@ -92,7 +103,7 @@ def _observed(function: Handler, log_keys: LogKeys | None) -> Handler:
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },
             )
-            sentry.capture(error)
+            sentry.capture(error, correlation_id=correlation_id)
             raise
         logger.info(
             "Step finished",

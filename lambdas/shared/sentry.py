@@ -3,7 +3,8 @@
 Off unless a DSN is configured: ``SENTRY_DSN`` directly, or ``SENTRY_DSN_SECRET_ARN`` naming a
 Secrets Manager secret whose value is the DSN (what ``PythonFunction(sentry_dsn_secret=...)`` sets).
 The ``sentry_sdk`` package must be importable (a layer, or bundled); when a DSN is configured but
-the package is missing, a warning says so once and the handler keeps working.
+the package is missing, or the secret cannot be read, a warning says so once and the handler
+keeps working: monitoring is never a reason for a business step to fail.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ def init_from_environment(secrets_client: Any | None = None) -> bool:
     if _state["initialised"]:
         return bool(_state["enabled"])
     _state["initialised"] = True
-    dsn = _dsn(secrets_client)
+    try:
+        dsn = _dsn(secrets_client)
+    except Exception as error:  # opt-in monitoring must never be why a business step fails
+        _log.warning("Sentry DSN secret could not be read (%s); exceptions are not reported", error)
+        return False
     if not dsn:
         return False
     try:
@@ -53,13 +58,15 @@ def init_from_environment(secrets_client: Any | None = None) -> bool:
     return True
 
 
-def capture(error: BaseException) -> None:
-    """Report ``error`` when Sentry is on; a no-op otherwise."""
+def capture(error: BaseException, *, correlation_id: str | None = None) -> None:
+    """Report ``error`` when Sentry is on, tagged with the request's correlation id; a no-op otherwise."""
     if _state["enabled"]:
         import sentry_sdk
 
-        sentry_sdk.capture_exception(error)
+        tags = {"correlation_id": correlation_id} if correlation_id else {}
+        sentry_sdk.capture_exception(error, tags=tags)
 
 
 def reset_for_tests() -> None:
+    """Forget the initialisation, so a test can configure Sentry afresh."""
     _state.update(initialised=False, enabled=False)

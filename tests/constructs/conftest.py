@@ -14,7 +14,7 @@ from workflow_constructs import PythonFunction, Workflow, add_checks, tasks
 class LibraryShowcase(cdk.Stack):
     def __init__(self, scope, construct_id):
         super().__init__(scope, construct_id)
-        topic = sns.Topic(self, "Alarms", enforce_ssl=True)
+        self.topic = topic = sns.Topic(self, "Alarms", enforce_ssl=True)
         table = dynamodb.TableV2(
             self,
             "Records",
@@ -36,7 +36,12 @@ class LibraryShowcase(cdk.Stack):
             result_path=sfn.JsonPath.DISCARD,
         )
         self.workflow = Workflow(
-            self, "Showcase", workflow_name="showcase", definition=greet.next(record), alarm_topic=topic
+            self,
+            "Showcase",
+            workflow_name="showcase",
+            definition=greet.next(record),
+            alarm_topic=topic,
+            business_metrics=[self.function.business_metric("GreetingsSent")],
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from workflow_constructs.naming import execution_name, slugify, state_name_problem
@@ -62,3 +62,27 @@ def test_execution_name_rejects_a_malformed_unique_id():
         ValueError, match=r"^unique_id must be 8 lowercase hex characters. Received: \[XYZ\]$"
     ):
         execution_name("billing", "monthly run", unique_id="XYZ")
+
+
+def test_execution_name_keeps_accented_reasons_readable():
+    name = execution_name(
+        "billing", "Réactivation demandée", now=datetime(2026, 1, 2, tzinfo=UTC), unique_id="00000000"
+    )
+    assert name == "billing-reactivation-demandee-20260102T000000Z-00000000"
+
+
+def test_execution_name_rejects_a_naive_datetime():
+    # GIVEN a datetime without a timezone (datetime.utcnow() style)
+    # WHEN it is used as the moment of the run
+    # THEN it is refused rather than silently read as the machine's local time
+    with pytest.raises(ValueError, match=r"^now must be timezone-aware \(e.g. datetime.now\(UTC\)\)"):
+        execution_name("billing", "monthly run", now=datetime(2026, 1, 2, 3, 4, 5))
+
+
+def test_execution_name_writes_the_stamp_in_utc():
+    # GIVEN a moment in UTC+02:00
+    moment = datetime(2026, 1, 2, 1, 0, 0, tzinfo=timezone(timedelta(hours=2)))
+    # WHEN named
+    name = execution_name("billing", "run", now=moment, unique_id="abcdef01")
+    # THEN the stamp is the same instant in UTC, on the previous day
+    assert name == "billing-run-20260101T230000Z-abcdef01"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -26,6 +27,7 @@ POWERTOOLS_LAYER_VERSION = 27
 DEFAULT_MEMORY_MB = 256
 DEFAULT_TIMEOUT = Duration.seconds(30)
 DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+DEFAULT_BUSINESS_METRIC_PERIOD = Duration.minutes(5)
 
 
 class PythonFunction(lambda_.Function):
@@ -35,7 +37,8 @@ class PythonFunction(lambda_.Function):
     stack's region (no bundling, no Docker); active X-Ray tracing; JSON logs into its own log
     group kept ``DEFAULT_LOG_RETENTION``; ``POWERTOOLS_SERVICE_NAME`` and metrics namespace set;
     256 MB and a 30 s timeout unless given. Sentry is opt-in: pass ``sentry_dsn_secret`` and
-    handlers report exceptions to it.
+    handlers report exceptions to it. ``business_metric(name)`` gives the CloudWatch metric of a
+    Powertools metric the handlers emit, for ``Workflow(business_metrics=...)``.
 
     Example::
 
@@ -67,6 +70,7 @@ class PythonFunction(lambda_.Function):
             raise InvalidPropsError("memory_size", "must be between 128 and 10240 MB", memory_size)
         if not service:
             raise InvalidPropsError("service", "must name the workflow the function serves", service)
+        namespace = metrics_namespace or service
         python = LAMBDA_RUNTIME.name.replace(".", "")  # python3.14 -> python314
         scope_stack = Stack.of(scope)
         log_group = logs.LogGroup(
@@ -80,7 +84,7 @@ class PythonFunction(lambda_.Function):
         )
         env = {
             "POWERTOOLS_SERVICE_NAME": service,
-            "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace or service,
+            "POWERTOOLS_METRICS_NAMESPACE": namespace,
             "POWERTOOLS_LOG_LEVEL": "INFO",
             **(environment or {}),
         }
@@ -102,6 +106,9 @@ class PythonFunction(lambda_.Function):
             role=role,
             environment=env,
         )
+        self.service = service
+        self.metrics_namespace = namespace
+        self.sentry_dsn_secret = sentry_dsn_secret
         self.add_layers(
             lambda_.LayerVersion.from_layer_version_arn(
                 self,
@@ -126,4 +133,32 @@ class PythonFunction(lambda_.Function):
                 id="AwsSolutions-IAM5[Resource::*]",
                 reason="X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.",
             ),
+        )
+
+    def business_metric(
+        self,
+        name: str,
+        *,
+        statistic: str = "Sum",
+        period: Duration = DEFAULT_BUSINESS_METRIC_PERIOD,
+        label: str | None = None,
+    ) -> cloudwatch.Metric:
+        """A metric the handlers emit with Powertools ``metrics.add_metric(name=...)``, for dashboards.
+
+        Powertools publishes into this function's metrics namespace with a ``service`` dimension;
+        a metric built without that dimension would graph nothing, so build it here.
+
+        Example::
+
+            Workflow(..., business_metrics=[charge.business_metric("InvoicesPaid")])
+        """
+        if not name:
+            raise InvalidPropsError("name", "must name the metric the handler emits", name)
+        return cloudwatch.Metric(
+            namespace=self.metrics_namespace,
+            metric_name=name,
+            dimensions_map={"service": self.service},
+            statistic=statistic,
+            period=period,
+            label=label,
         )

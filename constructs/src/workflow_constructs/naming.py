@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from datetime import UTC, datetime
 
 STATE_NAME_MAX_LENGTH = 80
@@ -21,7 +22,7 @@ _PLACEHOLDER_STATE_NAME = re.compile(
     re.IGNORECASE,
 )
 _SLUG_DROP = re.compile(r"[^0-9A-Za-z_-]+")
-_STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+_UNIQUE_ID = re.compile(r"[0-9a-f]{8}")
 
 
 def state_name_problem(name: str) -> str | None:
@@ -47,11 +48,31 @@ def state_name_problem(name: str) -> str | None:
 def slugify(text: str) -> str:
     """Reduce `text` to the characters Step Functions allows in names: `0-9A-Za-z-_`.
 
+    Accented letters keep their base letter ("Café" -> "cafe"), so a reason written in any Latin
+    script stays readable; anything else becomes a single '-'.
+
     >>> slugify("Customer signed up: ACME Ltd.")
     'customer-signed-up-acme-ltd'
+    >>> slugify("Réactivation demandée")
+    'reactivation-demandee'
     """
-    slug = _SLUG_DROP.sub("-", text.strip().lower())
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = _SLUG_DROP.sub("-", ascii_text.strip().lower())
     return re.sub(r"-{2,}", "-", slug).strip("-_")
+
+
+def execution_stamp(moment: datetime) -> str:
+    """``moment`` in UTC as ``yyyymmddTHHMMSSZ`` (always 16 characters, the year zero-padded).
+
+    >>> execution_stamp(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    '20260102T030405Z'
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        # A naive datetime is ambiguous: .astimezone() would silently read it as the machine's local time.
+        raise ValueError(f"now must be timezone-aware (e.g. datetime.now(UTC)). Received: [{moment!r}]")
+    utc = moment.astimezone(UTC)
+    # Not strftime("%Y"): on glibc it does not zero-pad years before 1000, breaking the fixed width.
+    return f"{utc.year:04d}{utc.month:02d}{utc.day:02d}T{utc.hour:02d}{utc.minute:02d}{utc.second:02d}Z"
 
 
 def execution_name(
@@ -63,23 +84,27 @@ def execution_name(
 ) -> str:
     """Build an execution name that says why the run happened, when, and which run it is.
 
-    Format: ``<workflow>-<reason>-<UTC yyyymmddTHHMMSSZ>-<8 hex>``, at most 80 characters of
-    ``0-9A-Za-z-_``. When too long, the reason is shortened (then the workflow), never the
-    timestamp or the unique id. The correlation id is deliberately not part of the name: it
-    travels in the payload, so one business request can have several runs.
+    Format: ``<workflow>-<reason>-<UTC yyyymmddTHHMMSSZ>-<8 hex>``, 1-80 characters of
+    ``0-9A-Za-z-_`` (what Step Functions accepts, and safe in CloudWatch Logs and metrics).
+    Both ``workflow`` and ``reason`` are slugified (see ``slugify``); an empty reason becomes
+    ``unspecified``. When the name would be too long, the reason is shortened; the timestamp and
+    the unique id never are, nor is a workflow name of up to 52 characters. The correlation id
+    is deliberately not part of the name: it travels in the payload, so one business request can
+    have several runs.
+
+    ``now`` must be timezone-aware (default: the current time); ``unique_id`` is 8 lowercase hex
+    characters (default: random, from ``secrets``).
 
     >>> execution_name("onboarding", "Customer signed up", now=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
     ...                unique_id="0badc0de")
     'onboarding-customer-signed-up-20260102T030405Z-0badc0de'
     """
     unique_id = secrets.token_hex(4) if unique_id is None else unique_id
-    if not re.fullmatch(r"[0-9a-f]{8}", unique_id):
+    if not _UNIQUE_ID.fullmatch(unique_id):
         raise ValueError(f"unique_id must be 8 lowercase hex characters. Received: [{unique_id}]")
-    moment = (now or datetime.now(UTC)).astimezone(UTC)
-    suffix = f"{moment.strftime(_STAMP_FORMAT)}-{unique_id}"
-    workflow_slug = slugify(workflow) or "workflow"
-    reason_slug = slugify(reason) or "unspecified"
-    room = EXECUTION_NAME_MAX_LENGTH - len(suffix) - 2  # two separating dashes
-    workflow_slug = workflow_slug[: max(room - 1, 1)].rstrip("-_")
-    reason_slug = reason_slug[: max(room - len(workflow_slug), 1)].rstrip("-_") or "r"
+    suffix = f"{execution_stamp(datetime.now(UTC) if now is None else now)}-{unique_id}"
+    room = EXECUTION_NAME_MAX_LENGTH - len(suffix) - 2  # for workflow and reason, less two dashes
+    # Only a workflow name too long to leave one character of reason is shortened.
+    workflow_slug = (slugify(workflow) or "workflow")[: room - 1].rstrip("-_")
+    reason_slug = (slugify(reason) or "unspecified")[: room - len(workflow_slug)].rstrip("-_")
     return f"{workflow_slug}-{reason_slug}-{suffix}"

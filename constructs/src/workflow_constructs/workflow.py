@@ -6,7 +6,17 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Tags, Token, Validations
+from aws_cdk import (
+    Acknowledgment,
+    Annotations,
+    ArnFormat,
+    Duration,
+    RemovalPolicy,
+    Stack,
+    Tags,
+    Token,
+    Validations,
+)
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -22,6 +32,8 @@ from workflow_constructs.errors import InvalidPropsError
 DEFAULT_TIMEOUT = Duration.hours(1)
 DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 DEFAULT_P99_DURATION_THRESHOLD = Duration.minutes(5)
+ALARM_PERIOD = Duration.minutes(5)
+"""Each alarm looks at one 5-minute period: one failed execution is enough to page."""
 LOG_GROUP_PREFIX = "/aws/vendedlogs/states/"
 WORKFLOW_TAG = "workflow"
 """Tag on every state machine: the workflow's name, which the operator CLI looks up."""
@@ -37,9 +49,13 @@ class Workflow(Construct):
     - a log group ``/aws/vendedlogs/states/<workflow_name>`` at level ALL, kept
       ``log_retention`` and retained when the stack is deleted;
     - X-Ray tracing;
-    - alarms on failed, timed-out, throttled and aborted executions and on p99 duration, each
-      notifying ``alarm_topic`` when given;
-    - a CloudWatch dashboard of executions, failures, duration and ``business_metrics``.
+    - alarms named ``<workflow_name>-<signal>`` on failed, timed-out, throttled and aborted
+      executions (one in 5 minutes is enough) and on p99 duration over ``p99_duration_threshold``,
+      each notifying ``alarm_topic`` when it fires and when it clears (a synth warning says so
+      when there is no topic);
+    - a CloudWatch dashboard ``<workflow_name>-<region>``: on-call hints, alarm status,
+      executions, failures, duration (p50, p99 against the alarm threshold) and
+      ``business_metrics`` (``PythonFunction.business_metric`` builds them).
 
     Attributes: ``state_machine``, ``log_group``, ``alarms`` (by name), ``dashboard``.
 
@@ -75,6 +91,11 @@ class Workflow(Construct):
             )
         if not timeout.is_unresolved() and timeout.to_milliseconds() < 1000:
             raise InvalidPropsError("timeout", "must be at least 1 second", timeout.to_human_string())
+        p99 = p99_duration_threshold
+        if not p99.is_unresolved() and p99.to_milliseconds() < 1000:
+            raise InvalidPropsError(
+                "p99_duration_threshold", "must be at least 1 second", p99.to_human_string()
+            )
         self.workflow_name = workflow_name
 
         self.log_group = logs.LogGroup(
@@ -106,7 +127,7 @@ class Workflow(Construct):
         self._acknowledge_required_wildcards()
 
         self.alarms = self._alarms(alarm_topic, p99_duration_threshold)
-        self.dashboard = self._dashboard(business_metrics)
+        self.dashboard = self._dashboard(business_metrics, p99_duration_threshold)
 
     def _acknowledge_required_wildcards(self) -> None:
         """Acknowledge, one by one, the wildcards Step Functions needs; anything else still fails cdk-nag."""
@@ -137,70 +158,132 @@ class Workflow(Construct):
 
     def _alarms(self, topic: sns.ITopic | None, p99_threshold: Duration) -> dict[str, cloudwatch.Alarm]:
         machine = self.state_machine
-        five_minutes = Duration.minutes(5)
         signals: dict[str, tuple[cloudwatch.IMetric, float, str]] = {
-            "ExecutionsFailed": (machine.metric_failed(period=five_minutes), 1, "an execution failed"),
+            "ExecutionsFailed": (machine.metric_failed(period=ALARM_PERIOD), 1, "an execution failed"),
             "ExecutionsTimedOut": (
-                machine.metric_timed_out(period=five_minutes),
+                machine.metric_timed_out(period=ALARM_PERIOD),
                 1,
                 "an execution timed out",
             ),
             "ExecutionsThrottled": (
-                machine.metric_throttled(period=five_minutes),
+                machine.metric_throttled(period=ALARM_PERIOD),
                 1,
                 "executions were throttled",
             ),
-            "ExecutionsAborted": (machine.metric_aborted(period=five_minutes), 1, "an execution was aborted"),
+            "ExecutionsAborted": (machine.metric_aborted(period=ALARM_PERIOD), 1, "an execution was aborted"),
             "DurationP99": (
-                machine.metric_time(period=five_minutes, statistic="p99"),
+                machine.metric_time(period=ALARM_PERIOD, statistic="p99"),
                 p99_threshold.to_milliseconds(),
                 f"p99 execution time exceeded {p99_threshold.to_human_string()}",
             ),
         }
+        if topic is None:
+            Annotations.of(self).add_warning_v2(
+                "workflow_constructs:no-alarm-topic",
+                f"Workflow [{self.workflow_name}] has no alarm_topic: its alarms notify nobody.",
+            )
         alarms = {}
         for name, (metric, threshold, what) in signals.items():
             alarm = cloudwatch.Alarm(
                 self,
                 f"{name}Alarm",
+                # "<workflow>-<signal>": the name on-call reads in the notification subject.
+                alarm_name=self.alarm_name(name),
                 metric=metric,
                 threshold=threshold,
                 evaluation_periods=1,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
                 alarm_description=f"{self.workflow_name}: {what}. Run `workflows list --workflow "
-                f"{self.workflow_name} --status FAILED` then `workflows why <execution>`.",
+                f"{self.workflow_name} --status FAILED --since 1h` then `workflows why <execution>`.",
             )
             if topic is not None:
-                alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+                action = cloudwatch_actions.SnsAction(topic)
+                alarm.add_alarm_action(action)
+                # The all-clear goes to the same people, so nobody keeps chasing a recovered workflow.
+                alarm.add_ok_action(action)
             alarms[name] = alarm
         return alarms
 
-    def _dashboard(self, business_metrics: Sequence[cloudwatch.IMetric]) -> cloudwatch.Dashboard:
+    def _dashboard(
+        self, business_metrics: Sequence[cloudwatch.IMetric], p99_threshold: Duration
+    ) -> cloudwatch.Dashboard:
         machine = self.state_machine
-        widgets: list[cloudwatch.IWidget] = [
+        name = self.workflow_name
+        dashboard = cloudwatch.Dashboard(
+            self,
+            "Dashboard",
+            # Dashboard names are global to the account, so the region keeps two deployments apart.
+            dashboard_name=f"{name}-{Stack.of(self).region}",
+        )
+        dashboard.add_widgets(
+            cloudwatch.TextWidget(
+                markdown=f"# {name}\nOn call: `workflows list --workflow {name} --status FAILED --since 1h`, "
+                f"then `workflows why <execution>`. Trace a request: `workflows status <execution>` "
+                "shows its correlation id; search the function logs for `correlation_id`.",
+                width=24,
+                height=2,
+            )
+        )
+        stack = Stack.of(self)
+        # The widget names each alarm by an ARN built from its name, not by Fn::GetAtt, so the
+        # dashboard deploys where alarms are not modelled (the local cloud); DependsOn keeps the order.
+        alarm_refs = [
+            cloudwatch.Alarm.from_alarm_arn(
+                self,
+                f"{key}AlarmRef",
+                stack.format_arn(
+                    service="cloudwatch",
+                    resource="alarm",
+                    resource_name=self.alarm_name(key),
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                ),
+            )
+            for key in self.alarms
+        ]
+        dashboard.node.add_dependency(*self.alarms.values())
+        dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=alarm_refs, width=24, height=3)
+        )
+        dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="Executions",
+                left=[machine.metric_started(), machine.metric_succeeded()],
+                width=8,
+            ),
+            cloudwatch.GraphWidget(
+                title="Failures",
                 left=[
-                    machine.metric_started(),
-                    machine.metric_succeeded(),
                     machine.metric_failed(),
                     machine.metric_timed_out(),
                     machine.metric_aborted(),
                     machine.metric_throttled(),
                 ],
-                width=12,
+                width=8,
             ),
             cloudwatch.GraphWidget(
                 title="Duration",
-                left=[machine.metric_time(statistic="p50"), machine.metric_time(statistic="p99")],
-                width=12,
+                left=[
+                    machine.metric_time(statistic="p50", label="p50"),
+                    machine.metric_time(statistic="p99", label="p99"),
+                ],
+                left_annotations=[
+                    cloudwatch.HorizontalAnnotation(
+                        value=p99_threshold.to_milliseconds(), label="p99 alarm threshold (ms)"
+                    )
+                ],
+                width=8,
             ),
-        ]
+        )
         if business_metrics:
-            widgets.append(cloudwatch.GraphWidget(title="Business", left=list(business_metrics), width=24))
-        dashboard = cloudwatch.Dashboard(self, "Dashboard")
-        dashboard.add_widgets(*widgets)
+            dashboard.add_widgets(
+                cloudwatch.GraphWidget(title="Business", left=list(business_metrics), width=24)
+            )
         return dashboard
+
+    def alarm_name(self, signal: str) -> str:
+        """The name of this workflow's alarm on ``signal`` (``ExecutionsFailed``, ``DurationP99``, ...)."""
+        return f"{self.workflow_name}-{signal}"
 
     # Grants -------------------------------------------------------------------------------------
 

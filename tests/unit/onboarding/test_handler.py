@@ -164,7 +164,7 @@ def test_exceptions_are_reported_to_sentry_when_it_is_configured(lambda_env, mon
     # GIVEN Sentry is on (a DSN was configured) and records what it is sent
     reported: list[BaseException] = []
     monkeypatch.setitem(sentry._state, "enabled", True)
-    monkeypatch.setattr("sentry_sdk.capture_exception", reported.append)
+    monkeypatch.setattr("sentry_sdk.capture_exception", lambda error, **scope: reported.append(error))
 
     # WHEN a step fails
     with pytest.raises(OnboardingRequestInvalid):

@@ -1,0 +1,118 @@
+"""The `workflows` CLI on the app's own workflows, deployed to the session's local cloud.
+
+What an operator does in a billing demo and a release, end to end: start with the CLI, answer the
+payment as the sandbox provider (`pay`/`decline`) or the approval (`approve`), and explain the
+outcome (`why`) down to the production handlers' log lines of the request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from workflow_tools.local_cloud.server import DEFAULT_REGION
+
+from tests.cli_support import invoke_workflows, isolate_aws_environment
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+PAYMENT_STEP = "Request payment authorisation"
+APPROVAL_STEP = "Ask for approval"
+
+
+@pytest.fixture
+def cli(local_cloud, monkeypatch):
+    """``cli(*args, input=...)``: ``workflows --endpoint-url <local cloud> ...``, throwaway credentials."""
+    isolate_aws_environment(monkeypatch, region=DEFAULT_REGION)
+    return lambda *args, input=None: invoke_workflows(local_cloud.endpoint_url, *args, input=input)
+
+
+def _start(cli, local_cloud, workflow: str, payload: dict, reason: str) -> tuple[str, str]:
+    started = cli("start", workflow, "--reason", reason, "--input", "-", input=json.dumps(payload))
+    assert started.exit_code == 0, started.output
+    name = re.search(r"^Started (\S+)$", started.stdout, re.MULTILINE).group(1)
+    return name, local_cloud.state_machine_arn(workflow).replace(":stateMachine:", ":execution:") + f":{name}"
+
+
+def _invoice(card: str) -> dict:
+    """The sample billing request, for a customer of its own (each run bills a new invoice)."""
+    payload = json.loads((SAMPLES / "billing" / "authorised-payment.json").read_text())
+    customer = f"cus_{uuid.uuid4().hex[:12]}"
+    return {**payload, "customerId": customer, "correlationId": f"ops-{customer}", "paymentMethodId": card}
+
+
+def test_pay_lets_the_billing_run_capture_the_payment(cli, local_cloud):
+    name, arn = _start(cli, local_cloud, "billing", _invoice("pm_card_visa"), "monthly invoice")
+    local_cloud.task_token(arn, PAYMENT_STEP)  # the run asks the provider
+
+    paid = cli("pay", name)
+
+    assert paid.exit_code == 0, paid.output
+    assert re.match(
+        rf"^Paid {name}: delivered authorisation\.succeeded for authorisation \S+ by invoke$", paid.stdout
+    )
+    result = local_cloud.wait(arn)
+    assert result.status == "SUCCEEDED", local_cloud.trace(arn).render()
+
+
+def test_decline_fails_the_run_and_why_traces_it_to_the_handlers_log_lines(cli, local_cloud):
+    payload = _invoice("pm_card_visa")
+    name, arn = _start(cli, local_cloud, "billing", payload, "monthly invoice")
+    local_cloud.task_token(arn, PAYMENT_STEP)
+
+    declined = cli("decline", name, "--reason", "insufficient_funds")
+
+    assert declined.exit_code == 0, declined.output
+    result = local_cloud.wait(arn)
+    assert (result.status, result.error) == ("FAILED", "PaymentDeclined"), local_cloud.trace(arn).render()
+    # WHEN the operator asks why
+    why = cli("why", name)
+    # THEN the error, and the lines the production handlers logged for this request
+    assert why.exit_code == 0, why.output
+    assert "  error           PaymentDeclined" in why.stdout.splitlines()
+    logs = why.stdout.split(f"Log lines of correlation id {payload['correlationId']}\n")[1].splitlines()
+    assert any("  billing  Step started" in line for line in logs), why.stdout
+    assert not any("Logs unavailable" in line for line in logs), why.stdout
+    # AND the metric data points of the request (EMF documents carry its correlation id too)
+    assert any(re.search(r"  billing  metrics  InvoicesCreated=\[1\.0\]", line) for line in logs), why.stdout
+
+
+def test_approve_lets_the_release_deploy(cli, local_cloud):
+    deployment = {
+        output["OutputKey"]: output["OutputValue"]
+        for output in local_cloud.client("cloudformation").describe_stacks(StackName="StackDeployment")[
+            "Stacks"
+        ][0]["Outputs"]
+    }
+    bucket = deployment["TemplateBucketName"]
+    template = SAMPLES / "stack-deployment" / "service-queue.yaml"
+    local_cloud.client("s3").put_object(
+        Bucket=bucket, Key="ops/service-queue.yaml", Body=template.read_bytes()
+    )
+    stack_name = f"svc-ops-{uuid.uuid4().hex[:8]}"
+    name, arn = _start(
+        cli,
+        local_cloud,
+        "stack-deployment",
+        {
+            "correlationId": f"release-{stack_name}",
+            "stackName": stack_name,
+            "templateUrl": f"https://{bucket}.s3.amazonaws.com/ops/service-queue.yaml",
+            "parameters": {"RetentionSeconds": 86400},
+            "requireApproval": True,
+            "reason": "operations CLI behaviour test",
+        },
+        "release service queue",
+    )
+    local_cloud.task_token(arn, APPROVAL_STEP)
+
+    approved = cli("approve", name, "--reason", "change list reviewed")
+
+    assert approved.exit_code == 0, approved.output
+    assert approved.stdout.startswith(f"Approved {name}: answered Ask for approval as arn:aws:sts::")
+    result = local_cloud.wait(arn)
+    assert result.status == "SUCCEEDED", local_cloud.trace(arn).render()
+    assert result.output["approvedBy"].startswith("arn:aws:sts::")
+    assert result.output["stackStatus"] == "CREATE_COMPLETE"
