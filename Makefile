@@ -19,7 +19,7 @@ DIFF_ARGS ?=
 # asks CloudFormation itself what it would replace, but needs the deploy role.
 CDK_DIFF_METHOD ?= template
 
-.PHONY: help setup lint test test-fast synth diff diff-deployed diagrams demo deploy clean
+.PHONY: help setup lint test test-fast synth diff diff-deployed diagrams demo deploy bench cost clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -28,8 +28,13 @@ $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
+# With PYTHONDONTWRITEBYTECODE set (it is on our shared dev machine) Python never caches bytecode, and
+# every process recompiles the aws-cdk-lib modules it imports: ~3 s of CPU to import the construct
+# library, half the test suite's CPU (docs/performance.md). Then compile once, at install. Elsewhere
+# Python caches what it imports by itself, cheaper than compiling all ~10,000 installed files.
+UV_SYNC_FLAGS := --frozen $(if $(PYTHONDONTWRITEBYTECODE),--compile-bytecode)
 .venv/.synced: pyproject.toml uv.lock constructs/pyproject.toml | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync $(UV_SYNC_FLAGS)
 	@touch $@
 
 node_modules/.synced: package.json package-lock.json
@@ -71,6 +76,16 @@ demo: setup ## Deploy to a local cloud with the CDK CLI and run every workflow's
 
 deploy: setup ## Deploy every stack to the AWS account of your current credentials
 	$(CDK) deploy --all $(CDK_FLAGS) --require-approval broadening
+
+# `make bench RUNS=5` for tighter medians; `make bench BENCH_FLAGS="--only synth"` for one group.
+RUNS ?= 3
+BENCH_FLAGS ?=
+
+bench: setup ## Benchmarks (synth, imports, local runs, test suite) as a table + bench/results.json
+	python -m workflow_tools.bench --runs $(RUNS) $(BENCH_FLAGS)
+
+cost: setup ## List-price cost per 1M happy-path executions per workflow: bench/cost.json, docs/cost.md
+	python -m workflow_tools.bench.cost
 
 clean: ## Remove build output (keeps installed dependencies)
 	rm -rf cdk.out dist build .diff .local-cloud .pytest_cache .ruff_cache .mypy_cache

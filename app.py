@@ -13,6 +13,7 @@ from stacks.onboarding import OnboardingStack
 from stacks.operations import OperationsStack
 from stacks.sentry import SentryLayer, SentryOptIn
 from stacks.stack_deployment import StackDeploymentStack
+from stacks.user_provisioning import USER_PROVISIONING_WORKFLOW, UserProvisioningStack
 
 
 def environment(app: App) -> Environment | None:
@@ -38,13 +39,23 @@ def build_app(**app_props: Any) -> App:
         description="Operations topic for workflow alarms and failure notices",
         sentry_dsn_secret_name=sentry.dsn_secret_name,
     )
-    # user_provisioning_workflow stays unset until the app has a UserProvisioning stack to name.
-    OnboardingStack(
+    onboarding = OnboardingStack(
         app,
         "CustomerOnboarding",
         env=env,
         operations_topic=operations.operations_topic,
         sentry_dsn_secret=operations.sentry_dsn_secret,
+        user_provisioning_workflow=USER_PROVISIONING_WORKFLOW,
+    )
+    # The first admin's folder goes into the tenant's own storage, the bucket onboarding creates.
+    UserProvisioningStack(
+        app,
+        "UserProvisioning",
+        env=env,
+        operations_topic=operations.operations_topic,
+        tenant_bucket=onboarding.onboarding.tenant_bucket,
+        sentry_dsn_secret=operations.sentry_dsn_secret,
+        description="User provisioning: every resource a user needs, with rollback",
     )
     # Direct service integrations only: no function to report to Sentry.
     StackDeploymentStack(app, "StackDeployment", env=env, operations_topic=operations.operations_topic)

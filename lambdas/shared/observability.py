@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import os
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, overload
 
@@ -39,6 +40,9 @@ CORRELATION_ID_PATH = "correlationId"
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+
+# Most steps record no business metric; Powertools would warn about that on every invocation.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 Handler = Callable[[dict[str, Any], Any], Any]
 LogKeys = Callable[[dict[str, Any]], Mapping[str, Any]]

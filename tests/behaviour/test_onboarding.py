@@ -89,10 +89,15 @@ class Deployed:
         return self._item(self.tenants_table, "tenantId", tenant_id)
 
     def tenant_object_versions(self, tenant_id: str) -> list[str]:
+        """The tenant's own objects; its users' folders (``users/``) belong to user provisioning."""
         listing = self.cloud.client("s3").list_object_versions(
             Bucket=self.tenant_bucket, Prefix=f"tenants/{tenant_id}/"
         )
-        return sorted(v["Key"] for v in [*listing.get("Versions", []), *listing.get("DeleteMarkers", [])])
+        return sorted(
+            v["Key"]
+            for v in [*listing.get("Versions", []), *listing.get("DeleteMarkers", [])]
+            if not v["Key"].startswith(f"tenants/{tenant_id}/users/")
+        )
 
     def item_counts(self) -> tuple[int, int, int]:
         dynamodb = self.cloud.client("dynamodb")
@@ -122,9 +127,9 @@ def operations_inbox(local_cloud_session) -> Iterator[Any]:
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    cloud.client("sns").subscribe(
+    subscription = cloud.client("sns").subscribe(
         TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
-    )
+    )["SubscriptionArn"]
     received: list[dict[str, Any]] = []
 
     def notices(correlation_id: str) -> list[dict[str, Any]]:
@@ -138,6 +143,8 @@ def operations_inbox(local_cloud_session) -> Iterator[Any]:
         return [notice for notice in received if notice.get("correlationId") == correlation_id]
 
     yield notices
+    # Unsubscribe first: the session's other workflows publish to this topic after this module.
+    cloud.client("sns").unsubscribe(SubscriptionArn=subscription)
     sqs.delete_queue(QueueUrl=queue)
 
 
@@ -171,6 +178,7 @@ def test_a_new_customer_is_provisioned_then_welcomed_and_marked_active(local_clo
 
     # THEN it succeeds, saying who the customer is and what was provisioned
     assert result.status == "SUCCEEDED", local_cloud.trace(result.execution).render()
+    admin_user = result.output["provisioned"].pop("adminUser")
     assert result.output == {
         "correlationId": request["correlationId"],
         "customerId": customer_id,
@@ -184,6 +192,17 @@ def test_a_new_customer_is_provisioned_then_welcomed_and_marked_active(local_clo
             }
         },
     }
+    # AND the app's user-provisioning workflow gave the first admin every resource, in the tenant's storage
+    assert admin_user["output"]["status"] == "ACTIVE"
+    assert admin_user["output"]["user"]["id"] == f"{customer_id}-admin"
+    assert [r["type"] for r in admin_user["output"]["resources"]] == [
+        "storage-prefix",
+        "profile-record",
+        "access-scope",
+        "api-key",
+    ]
+    home = f"tenants/{customer_id}/users/{customer_id}-admin/home/"
+    assert local_cloud.client("s3").head_object(Bucket=deployed.tenant_bucket, Key=home)
     # AND the tenant exists, the customer is ACTIVE, and the welcome email went out once, after provisioning
     assert deployed.tenant(customer_id)["plan"] == "team"
     assert deployed.tenant_object_versions(customer_id) == [f"tenants/{customer_id}/tenant.json"]
@@ -218,8 +237,9 @@ def test_every_handler_log_line_carries_the_correlation_id_with_a_start_and_an_e
     lines = [d for d in _log_documents(local_cloud, request["correlationId"]) if "message" in d]
 
     # THEN each of the three Lambda steps logged a start and an end line with the key fields
+    onboarding_lines = [d for d in lines if d.get("service") == WORKFLOW]
     by_step: dict[str, list[str]] = {}
-    for document in lines:
+    for document in onboarding_lines:
         if document["message"] in ("Step started", "Step finished"):
             by_step.setdefault(document["step"], []).append(document["message"])
     assert by_step == {
@@ -228,7 +248,9 @@ def test_every_handler_log_line_carries_the_correlation_id_with_a_start_and_an_e
     }
     customer_id = result.output["customerId"]
     assert all(d["correlation_id"] == request["correlationId"] for d in lines)
-    assert all(d["customer_id"] == customer_id for d in lines if d["step"] != "validate_request")
+    assert all(d["customer_id"] == customer_id for d in onboarding_lines if d["step"] != "validate_request")
+    # AND the nested user provisioning logged under the same correlation id
+    assert {d.get("service") for d in lines} == {WORKFLOW, "user-provisioning"}
 
 
 # Faults -------------------------------------------------------------------------------------------

@@ -106,17 +106,18 @@ def test_the_happy_path_runs_the_steps_in_order(states):
         order.append(name)
         name = states[name].get("Next")
 
-    # THEN it validates, records, provisions, welcomes and activates, and the last step ends it
+    # THEN it validates, records, provisions (the tenant, then the first admin through the app's
+    # user-provisioning workflow), welcomes and activates, and the last step ends it
     assert order == [
         "Validate the onboarding request",
         "Record the customer as onboarding",
         "Provision the tenant configuration and storage",
+        "Provision the first admin user",
         "Reserve the welcome email",
         "Send the welcome email",
         "Mark the customer active",
     ]
     assert states["Mark the customer active"]["End"] is True
-    assert "Provision the first admin user" not in states  # no user-provisioning workflow given
 
 
 def test_invalid_input_ends_the_execution_at_the_first_step(states):

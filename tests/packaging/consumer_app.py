@@ -17,6 +17,7 @@ from workflow_constructs import PythonFunction, Workflow, add_checks, tasks
 from workflow_constructs.workflows.billing import BillingWorkflow, PaymentProviderKind
 from workflow_constructs.workflows.onboarding import OnboardingWorkflow
 from workflow_constructs.workflows.stack_deployment import StackDeployment
+from workflow_constructs.workflows.user_provisioning import UserProvisioningWorkflow
 
 
 class ConsumerStack(cdk.Stack):
@@ -40,6 +41,7 @@ class ConsumerStack(cdk.Stack):
         )
         OnboardingWorkflow(self, "Onboarding", sender_address="welcome@consumer.example", alarm_topic=topic)
         StackDeployment(self, "Deployments", stack_name_prefix="consumer-", alarm_topic=topic)
+        UserProvisioningWorkflow(self, "UserProvisioning", workflow_name="consumer-users", alarm_topic=topic)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,12 @@ def test_wheel_carries_the_handler_code_and_type_marker(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "workflow_constructs/py.typed" in names
     assert "workflow_constructs/_lambdas/shared/observability.py" in names
+    handler_sources = {
+        f"workflow_constructs/_lambdas/{path.relative_to(REPO_ROOT / 'lambdas').as_posix()}"
+        for path in (REPO_ROOT / "lambdas").rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+    assert handler_sources - names == set()
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 
@@ -80,3 +86,4 @@ def test_consumer_outside_the_repo_synthesizes_with_the_installed_wheel(wheel, t
         module = handler.rsplit(".", 1)[0]
         assert (asset_dir / f"{module.replace('.', '/')}.py").is_file(), handler
     assert "onboarding.handler.validate_request" in handlers
+    assert "user_provisioning.handler.validate_request" in handlers

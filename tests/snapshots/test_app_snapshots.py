@@ -11,7 +11,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 from workflow_constructs.definition import state_machines
 
 # Every stack of the app; test_every_stack_is_snapshotted keeps this list complete.
-STACKS = ("Billing", "CustomerOnboarding", "Operations", "StackDeployment")
+STACKS = ("Billing", "CustomerOnboarding", "Operations", "StackDeployment", "UserProvisioning")
 
 
 @pytest.fixture

@@ -133,8 +133,9 @@ class PythonFunction(lambda_.Function):
         Validations.of(self).acknowledge(
             Acknowledgment(
                 id="Serverless-LambdaDLQ",
-                reason="Invoked synchronously by Step Functions, which retries and catches failures; "
-                "an async dead-letter queue would never receive anything.",
+                reason="Invoked synchronously (by Step Functions, which retries and catches failures, or "
+                "by API Gateway, whose caller sees the error); an async dead-letter queue would never "
+                "receive anything. Functions invoked asynchronously must add their own DLQ.",
             ),
         )
         Validations.of(role).acknowledge(

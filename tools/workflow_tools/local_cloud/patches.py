@@ -1736,7 +1736,129 @@ def _verify_extra_cfn() -> None:
         )
 
 
-# 20. Step Functions refuses payloads over 256 KiB -----------------------------------------------
+# 20. Bucket names CloudFormation generates fit S3's limit -----------------------------------------
+
+S3_BUCKET_NAME_MAX_LENGTH = 63
+
+
+def _check_bucket_names() -> None:
+    from moto.cloudformation import parsing
+
+    _require_parameters(
+        "cfn-bucket-names", parsing.generate_resource_name, ("resource_type", "stack_name", "logical_id")
+    )
+    _require(
+        "generate_resource_name(" in inspect.getsource(parsing.parse_resource_and_generate_name),
+        "cfn-bucket-names",
+        "parse_resource_and_generate_name no longer calls the module's generate_resource_name",
+    )
+
+
+def _apply_bucket_names() -> None:
+    from moto.cloudformation import parsing
+
+    original = parsing.generate_resource_name
+    if getattr(original, "_local_cloud", False):
+        return
+
+    def generate_resource_name(resource_type: str, stack_name: str, logical_id: str) -> str:
+        name = original(resource_type, stack_name, logical_id)
+        if resource_type != "AWS::S3::Bucket" or len(name) <= S3_BUCKET_NAME_MAX_LENGTH:
+            return name
+        # Like CloudFormation: shorten the stack and logical id parts, keep the random suffix.
+        stack_part, logical_part, suffix = stack_name.lower(), logical_id.lower(), name.rsplit("-", 1)[1]
+        room = S3_BUCKET_NAME_MAX_LENGTH - len(suffix) - 2
+        stack_part = stack_part[: max(room // 3, 1)]
+        return f"{stack_part}-{logical_part[: room - len(stack_part)]}-{suffix}".replace("--", "-")
+
+    _mark(generate_resource_name, original)
+    _replace(parsing, "generate_resource_name", generate_resource_name)
+
+
+def _verify_bucket_names() -> None:
+    from moto.cloudformation import parsing
+
+    _require_replaced("cfn-bucket-names", parsing.generate_resource_name)
+    name = parsing.generate_resource_name(
+        "AWS::S3::Bucket",
+        "UserProvisioning",
+        "UserProvisioningTenantBucketStorageTenantBucketAccessLogs1A2B3C4D",
+    )
+    _require(
+        len(name) <= S3_BUCKET_NAME_MAX_LENGTH
+        and name == name.lower()
+        and re.fullmatch(r"[a-z0-9.-]+", name) is not None,
+        "cfn-bucket-names",
+        f"a long logical id still gives an invalid bucket name [{name}]",
+    )
+
+
+# 21. An integer ToleratedFailurePercentage parses -------------------------------------------------
+
+DECIMAL_ONLY_FIELDS = frozenset({"ToleratedFailurePercentage"})
+"""Fields moto's ASL grammar reads as a decimal NUMBER token only; ASL allows any JSON number there."""
+
+
+def _as_decimals(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: float(item)
+            if key in DECIMAL_ONLY_FIELDS and isinstance(item, int) and not isinstance(item, bool)
+            else _as_decimals(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_as_decimals(item) for item in value]
+    return value
+
+
+def _check_decimal_fields() -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    _require_parameters("sfn-decimal-fields", AmazonStateLanguageParser.parse, ("definition",))
+
+
+def _apply_decimal_fields() -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    original = AmazonStateLanguageParser.parse
+    if getattr(original, "_local_cloud", False):
+        return
+
+    def parse(definition: str) -> Any:
+        try:
+            document = json.loads(definition)
+        except ValueError:
+            return original(definition)  # let moto report what is wrong with it
+        return original(json.dumps(_as_decimals(document)))
+
+    _mark(parse, original)
+    _replace(AmazonStateLanguageParser, "parse", staticmethod(parse))
+
+
+def _verify_decimal_fields() -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    _require_replaced("sfn-decimal-fields", AmazonStateLanguageParser.parse)
+    definition = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Done",
+                    "States": {"Done": {"Type": "Succeed"}},
+                },
+                "ToleratedFailurePercentage": 10,
+                "End": True,
+            }
+        },
+    }
+    AmazonStateLanguageParser.parse(json.dumps(definition))
+
+
+# 22. Step Functions refuses payloads over 256 KiB -----------------------------------------------
 
 MAX_PAYLOAD_BYTES = 256 * 1024
 """Step Functions' quota on an execution's input and a callback's output: 256 KiB as UTF-8."""
@@ -1922,6 +2044,20 @@ PATCHES: tuple[Patch, ...] = (
         _check_change_sets,
         _apply_change_sets,
         _verify_change_sets,
+    ),
+    Patch(
+        "cfn-bucket-names",
+        "moto names a CloudFormation bucket past S3's 63 characters when its logical id is long.",
+        _check_bucket_names,
+        _apply_bucket_names,
+        _verify_bucket_names,
+    ),
+    Patch(
+        "sfn-decimal-fields",
+        "moto's ASL grammar rejects an integer ToleratedFailurePercentage (10); AWS and CDK write one.",
+        _check_decimal_fields,
+        _apply_decimal_fields,
+        _verify_decimal_fields,
     ),
     Patch(
         "sfn-payload-limits",

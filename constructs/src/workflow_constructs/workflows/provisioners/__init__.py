@@ -1,0 +1,37 @@
+"""The registry of resource types the user-provisioning workflow can provision.
+
+Adding a type: write one module here with a :class:`ResourceType` subclass (see ``base`` and
+``docs/user-provisioning.md``), then add it to :func:`default_resource_types`. Teams using the library
+can instead pass their own list to ``UserProvisioningWorkflow(resource_types=...)``.
+"""
+
+from __future__ import annotations
+
+from workflow_constructs.workflows.provisioners.access_scope import AccessScope
+from workflow_constructs.workflows.provisioners.api_key import ApiKey
+from workflow_constructs.workflows.provisioners.base import (
+    ConfigField,
+    ProvisioningContext,
+    ResourceSteps,
+    ResourceType,
+)
+from workflow_constructs.workflows.provisioners.profile_record import ProfileRecord
+from workflow_constructs.workflows.provisioners.storage_prefix import StoragePrefix
+
+
+def default_resource_types() -> list[ResourceType]:
+    """The built-in types, each with its default options."""
+    return [StoragePrefix(), ProfileRecord(), AccessScope(), ApiKey()]
+
+
+__all__ = [
+    "AccessScope",
+    "ApiKey",
+    "ConfigField",
+    "ProfileRecord",
+    "ProvisioningContext",
+    "ResourceSteps",
+    "ResourceType",
+    "StoragePrefix",
+    "default_resource_types",
+]

@@ -1,0 +1,104 @@
+"""``storage-prefix``: a folder of the user's own in the tenant bucket (direct S3 integration, no Lambda).
+
+The folder is ``tenants/<tenantId>/users/<userId>/<name>/``, made visible by a zero-byte marker object
+whose metadata records the tenant, the user and the run that created it.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from aws_cdk import aws_stepfunctions as sfn
+
+from constructs import Construct
+from workflow_constructs import tasks
+from workflow_constructs.workflows.provisioners.base import (
+    PROVISIONED,
+    REMOVAL,
+    RESOURCE_NAME,
+    RUN_ID,
+    TENANT_ID,
+    TENANT_OBJECTS,
+    USER_ID,
+    USER_STORAGE_ROOT,
+    ConfigField,
+    ProvisioningContext,
+    ResourceSteps,
+    ResourceType,
+)
+
+FOLDER_NAME = r"^[a-z0-9][a-z0-9-]{0,62}$"
+
+
+class StoragePrefix(ResourceType):
+    """A named folder for the user in the tenant bucket. Config: ``name`` (default ``home``)."""
+
+    type_name: ClassVar[str] = "storage-prefix"
+    summary: ClassVar[str] = "A folder of the user's own in the tenant bucket"
+    config_fields: ClassVar = {
+        "name": ConfigField(pattern=FOLDER_NAME, default="home", description="Folder name"),
+    }
+    instance_field: ClassVar = "name"
+
+    def build(self, scope: Construct, context: ProvisioningContext) -> ResourceSteps:
+        bucket = context.tenant_bucket
+        objects = bucket.arn_for_objects(TENANT_OBJECTS)
+        create = tasks.aws_sdk_call(
+            scope,
+            "Create the storage prefix",
+            service="s3",
+            action="putObject",
+            parameters={
+                "Bucket": bucket.bucket_name,
+                "Key": sfn.JsonPath.string_at(f"{PROVISIONED}.key"),
+                "Body": "",
+                "Metadata": {
+                    "tenant-id": sfn.JsonPath.string_at(TENANT_ID),
+                    "user-id": sfn.JsonPath.string_at(USER_ID),
+                    "provisioned-by": sfn.JsonPath.string_at(RUN_ID),
+                },
+            },
+            iam_resources=[objects],
+            iam_action="s3:PutObject",
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        remove = tasks.aws_sdk_call(
+            scope,
+            "Remove the storage prefix",
+            service="s3",
+            action="deleteObject",
+            parameters={"Bucket": bucket.bucket_name, "Key": sfn.JsonPath.string_at(f"{REMOVAL}.key")},
+            iam_resources=[objects],
+            iam_action="s3:DeleteObject",
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        return ResourceSteps(
+            provision=_name(scope, "Name the storage prefix", bucket.bucket_name, PROVISIONED).next(create),
+            # Deleting a missing object succeeds, so a repeated removal is harmless.
+            deprovision=_name(scope, "Name the storage prefix to remove", bucket.bucket_name, REMOVAL).next(
+                remove
+            ),
+            state_machine_wildcards={
+                objects: "Storage-prefix markers are created and removed per tenant and user at run time; "
+                "the grant is confined to the tenants/ part of the tenant bucket."
+            },
+        )
+
+
+def _name(scope: Construct, state_name: str, bucket_name: str, result_path: str) -> sfn.Pass:
+    """A Pass that works out the marker's key (and the folder's URI) into ``result_path``."""
+    folder = USER_STORAGE_ROOT.format(tenant_id="{}", user_id="{}") + "{}/"
+    arguments = (
+        sfn.JsonPath.string_at(TENANT_ID),
+        sfn.JsonPath.string_at(USER_ID),
+        sfn.JsonPath.string_at(RESOURCE_NAME),
+    )
+    return sfn.Pass(
+        scope,
+        state_name,
+        parameters={
+            "key": sfn.JsonPath.format(folder, *arguments),
+            "resourceId": sfn.JsonPath.format(f"s3://{bucket_name}/{folder}", *arguments),
+        },
+        result_path=result_path,
+    )

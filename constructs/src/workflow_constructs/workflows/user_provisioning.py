@@ -1,0 +1,717 @@
+"""User provisioning: give a user every resource their role needs, or leave nothing behind.
+
+Input: ``{correlationId, tenantId, user: {id, email, role}, resources: [{type, config}]}``.
+
+1. **Validate the provisioning request** (Lambda): unknown types and bad config fail the execution with
+   ``ProvisioningRequestInvalid`` before anything exists. **Record the provisioning request** marks the
+   user ``PROVISIONING`` and holds a lock: a second run for the same user fails ``ProvisioningInProgress``.
+2. **Provision each resource** (Map, ``max_concurrency`` at a time): claim the resource in the ledger
+   (the users table), route by type to that type's provisioner, mark it provisioned. A failing resource
+   is recorded, never thrown, so the others finish.
+3. All provisioned: the user becomes ``ACTIVE``, a "User provisioned" event goes to EventBridge and the
+   execution returns the resources.
+4. Otherwise **Remove what this run created**, in reverse request order, only where the ledger says this
+   run created it; the user becomes ``PROVISIONING_FAILED`` with a per-resource report, operations are
+   notified, and the execution fails ``ProvisioningFailed``.
+
+The resource types are a registry (:mod:`workflow_constructs.workflows.provisioners`); pass your own
+list as ``resource_types`` to add one. See ``docs/user-provisioning.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy, Token
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
+
+from constructs import Construct
+from workflow_constructs import tasks
+from workflow_constructs.errors import InvalidPropsError
+from workflow_constructs.function import PythonFunction
+from workflow_constructs.nag import acknowledge_wildcard_resource
+from workflow_constructs.workflow import Workflow
+from workflow_constructs.workflows.provisioners import (
+    ProvisioningContext,
+    ResourceSteps,
+    ResourceType,
+    default_resource_types,
+)
+from workflow_constructs.workflows.storage import secure_bucket
+
+DEFAULT_WORKFLOW_NAME = "user-provisioning"
+DEFAULT_MAX_CONCURRENCY = 5
+MAX_CONCURRENCY_LIMIT = 40  # an inline Map runs at most 40 iterations at once
+DEFAULT_TIMEOUT = Duration.hours(1)
+DEFAULT_EVENT_SOURCE = "business-workflows.user-provisioning"
+EVENT_DETAIL_TYPE = "User provisioned"
+
+REQUEST_INVALID_ERROR = "ProvisioningRequestInvalid"
+PROVISIONING_FAILED_ERROR = "ProvisioningFailed"
+IN_PROGRESS_ERROR = "ProvisioningInProgress"
+
+STATUS_PROVISIONING = "PROVISIONING"
+STATUS_ACTIVE = "ACTIVE"
+STATUS_FAILED = "PROVISIONING_FAILED"
+USER_ITEM = "USER"
+"""Sort key of a user's own item in the users table; the user's ledger entries sort after ``RESOURCE#``."""
+LEDGER_PREFIX = "RESOURCE#"
+
+BUSINESS_METRICS = (
+    "UsersProvisioned",
+    "UserProvisioningFailed",
+    "ResourcesProvisioned",
+    "ResourcesFailed",
+    "ResourcesRolledBack",
+    "ResourcesLeftBehind",
+)
+"""Recorded by the "Summarize ..." steps (``lambdas/user_provisioning/report.py``); on the dashboard."""
+
+MAX_RESOURCE_TYPES_DOCUMENT = 3 * 1024  # characters: Lambda allows 4 KB of environment in all
+_EVENT_SOURCE = re.compile(r"^(?!aws\.)[A-Za-z0-9._-]{1,256}$")
+
+# The item state every provisioner and deprovisioner sees (see provisioners/base.py).
+_ITEM_STATE = {
+    "resource": sfn.JsonPath.object_at("$$.Map.Item.Value"),
+    "correlationId": sfn.JsonPath.string_at("$.correlationId"),
+    "tenantId": sfn.JsonPath.string_at("$.tenantId"),
+    "user": sfn.JsonPath.object_at("$.user"),
+    "userKey": sfn.JsonPath.string_at("$.userKey"),
+    "runId": sfn.JsonPath.string_at("$$.Execution.Id"),
+}
+_FAILURE = "$.failure"
+
+
+class UserProvisioningWorkflow(Construct):
+    """The ``user-provisioning`` workflow with its tables, functions and resource types.
+
+    Attributes: ``workflow`` (:class:`Workflow`), ``state_machine``, ``users_table`` (each user's status
+    and report, and the ledger of what each run created), ``idempotency_table``, ``tenant_bucket``,
+    ``profiles_table`` (when ``profile-record`` is registered), ``functions`` (every Lambda function, by
+    role), ``resource_steps`` (each type's states and resources, by type name).
+
+    Props (all keyword-only):
+
+    - ``workflow_name``: state machine name, metrics namespace, IAM path of access-scope roles.
+      Default ``user-provisioning``.
+    - ``resource_types``: the registry. Default: ``default_resource_types()`` (storage-prefix,
+      profile-record, access-scope, api-key).
+    - ``max_concurrency``: resources provisioned at once, 1-40. Default 5.
+    - ``tenant_bucket``: where ``storage-prefix`` folders live and ``access-scope`` roles reach. Default:
+      a new versioned, encrypted, SSL-only bucket with access logging, retained on stack deletion.
+    - ``event_bus``: where "User provisioned" events go. Default: the account's default bus.
+    - ``event_source``: their ``source``. Default ``business-workflows.user-provisioning``.
+    - ``alarm_topic``: alarms and failure notices (the operations topic). Default: none.
+    - ``sentry_dsn_secret``: passed to every function. Default: Sentry off.
+    - ``timeout``: of one execution; also how long a user's lock lasts. Default 1 hour.
+
+    Example::
+
+        UserProvisioningWorkflow(self, "UserProvisioning", alarm_topic=operations_topic)
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        workflow_name: str = DEFAULT_WORKFLOW_NAME,
+        resource_types: Sequence[ResourceType] | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        tenant_bucket: s3.IBucket | None = None,
+        event_bus: events.IEventBus | None = None,
+        event_source: str = DEFAULT_EVENT_SOURCE,
+        alarm_topic: sns.ITopic | None = None,
+        sentry_dsn_secret: secretsmanager.ISecret | None = None,
+        timeout: Duration = DEFAULT_TIMEOUT,
+    ) -> None:
+        super().__init__(scope, id)
+        types = list(default_resource_types() if resource_types is None else resource_types)
+        _check_props(types, max_concurrency, event_source, timeout)
+        resource_types_document = json.dumps(
+            {resource_type.type_name: resource_type.spec() for resource_type in types},
+            separators=(",", ":"),
+            sort_keys=True,
+        )
+        if len(resource_types_document) > MAX_RESOURCE_TYPES_DOCUMENT:
+            raise InvalidPropsError(
+                "resource_types",
+                f"must describe their config in at most {MAX_RESOURCE_TYPES_DOCUMENT} characters",
+                f"{len(resource_types_document)} characters",
+            )
+        self.workflow_name = workflow_name
+        self.max_concurrency = max_concurrency
+
+        self.users_table = _table(self, "UsersTable", partition_key="pk", sort_key="sk")
+        self.idempotency_table = _table(self, "IdempotencyTable", partition_key="id", ttl="expiration")
+        self.tenant_bucket = tenant_bucket or secure_bucket(self, "TenantBucket")
+        context = ProvisioningContext(
+            workflow_name=workflow_name,
+            tenant_bucket=self.tenant_bucket,
+            idempotency_table=self.idempotency_table,
+            sentry_dsn_secret=sentry_dsn_secret,
+        )
+        self.resource_steps: dict[str, ResourceSteps] = {
+            resource_type.type_name: resource_type.build(
+                Construct(self, _pascal_case(resource_type.type_name)), context
+            )
+            for resource_type in types
+        }
+        self.profiles_table: dynamodb.ITableV2 | None = next(
+            (
+                steps.tables["profiles"]
+                for steps in self.resource_steps.values()
+                if "profiles" in steps.tables
+            ),
+            None,
+        )
+
+        self.validate_function = PythonFunction(
+            self,
+            "ValidateRequestFunction",
+            handler="user_provisioning.handler.validate_request",
+            service=workflow_name,
+            description="Validates a user-provisioning request and plans it",
+            environment={
+                "RESOURCE_TYPES": resource_types_document,
+                "LOCK_SECONDS": str(int(timeout.to_seconds())),
+            },
+            sentry_dsn_secret=sentry_dsn_secret,
+        )
+        self.report_function = PythonFunction(
+            self,
+            "ReportFunction",
+            handler="user_provisioning.handler.summarize_outcome",
+            service=workflow_name,
+            description="Summarizes a user-provisioning run per resource and records its metrics",
+            sentry_dsn_secret=sentry_dsn_secret,
+        )
+        self.functions: dict[str, Any] = {
+            "validate": self.validate_function,
+            "report": self.report_function,
+            **{
+                f"{type_name}:{index}": function
+                for type_name, steps in self.resource_steps.items()
+                for index, function in enumerate(steps.functions)
+            },
+        }
+
+        definition = self._definition(event_bus=event_bus, event_source=event_source, alarm_topic=alarm_topic)
+        self.workflow = Workflow(
+            self,
+            "Workflow",
+            workflow_name=workflow_name,
+            description="Provisions every resource a user needs, or rolls back what it created",
+            definition=definition,
+            timeout=timeout,
+            alarm_topic=alarm_topic,
+            business_metrics=[
+                cloudwatch.Metric(
+                    namespace=workflow_name,
+                    metric_name=name,
+                    dimensions_map={"service": workflow_name},
+                    statistic="Sum",
+                    period=Duration.minutes(5),
+                )
+                for name in BUSINESS_METRICS
+            ],
+        )
+        self.state_machine = self.workflow.state_machine
+        if alarm_topic is not None and alarm_topic.master_key is not None:
+            # SnsPublish grants sns:Publish only; publishing to an encrypted topic also takes its key.
+            alarm_topic.master_key.grant(self.state_machine, "kms:GenerateDataKey", "kms:Decrypt")
+        for steps in self.resource_steps.values():
+            for resource, reason in steps.state_machine_wildcards.items():
+                acknowledge_wildcard_resource(self.state_machine.role, resource, reason=reason)
+
+    # The state machine ---------------------------------------------------------------------------
+
+    def _definition(
+        self, *, event_bus: events.IEventBus | None, event_source: str, alarm_topic: sns.ITopic | None
+    ) -> sfn.IChainable:
+        validate = tasks.invoke_lambda(
+            self, "Validate the provisioning request", function=self.validate_function
+        )
+        record_request = self._record_request()
+        provision_each = sfn.Map(
+            self,
+            "Provision each resource",
+            items_path="$.resources",
+            item_selector={**_ITEM_STATE, "ownership": {"created": False}, "provisioned": {}},
+            max_concurrency=self.max_concurrency,
+            result_path="$.results",
+        ).item_processor(self._provision_one())
+        # The report function, not a JSONPath filter, decides: its rules are unit-tested Python.
+        summarize = tasks.invoke_lambda(
+            self,
+            "Summarize the provisioning",
+            function=self.report_function,
+            payload=sfn.TaskInput.from_object(
+                {**_run_summary_input(), "resources": sfn.JsonPath.object_at("$.results")}
+            ),
+            result_path="$.report",
+        )
+        every_resource_provisioned = sfn.Choice(self, "Check every resource was provisioned")
+        every_resource_provisioned.when(
+            sfn.Condition.string_equals("$.report.status", STATUS_ACTIVE),
+            self._activate(event_bus, event_source),
+        ).otherwise(self._roll_back(alarm_topic))
+        return (
+            validate.next(record_request)
+            .next(provision_each)
+            .next(summarize)
+            .next(every_resource_provisioned)
+        )
+
+    def _user_key(self) -> dict[str, sfn_tasks.DynamoAttributeValue]:
+        return {
+            "pk": tasks.ddb_string(sfn.JsonPath.string_at("$.userKey")),
+            "sk": tasks.ddb_string(USER_ITEM),
+        }
+
+    def _ledger_key(self) -> dict[str, sfn_tasks.DynamoAttributeValue]:
+        return {
+            "pk": tasks.ddb_string(sfn.JsonPath.string_at("$.userKey")),
+            "sk": tasks.ddb_string(
+                sfn.JsonPath.format(f"{LEDGER_PREFIX}{{}}", sfn.JsonPath.string_at("$.resource.key"))
+            ),
+        }
+
+    def _record_request(self) -> sfn.IChainable:
+        record = tasks.dynamodb_update_item(
+            self,
+            "Record the provisioning request",
+            table=self.users_table,
+            key=self._user_key(),
+            update_expression=(
+                "SET tenantId = :tenantId, userId = :userId, email = :email, #role = :role, "
+                "#status = :provisioning, correlationId = :correlationId, executionId = :runId, "
+                "lockExpiresAt = :lockExpiresAt, requestedResources = :requested, requestedAt = :now, "
+                "updatedAt = :now, createdAt = if_not_exists(createdAt, :now) "
+                "REMOVE resourceReport, summary"
+            ),
+            # A user is provisioned by one run at a time; a lock outlives no execution (it expires
+            # after the workflow's timeout), so an aborted run never blocks the user for good.
+            condition_expression=(
+                "attribute_not_exists(pk) OR #status <> :provisioning OR executionId = :runId "
+                "OR lockExpiresAt < :now"
+            ),
+            expression_attribute_names={"#role": "role", "#status": "status"},
+            expression_attribute_values={
+                ":tenantId": tasks.ddb_string(sfn.JsonPath.string_at("$.tenantId")),
+                ":userId": tasks.ddb_string(sfn.JsonPath.string_at("$.user.id")),
+                ":email": tasks.ddb_string(sfn.JsonPath.string_at("$.user.email")),
+                ":role": tasks.ddb_string(sfn.JsonPath.string_at("$.user.role")),
+                ":provisioning": tasks.ddb_string(STATUS_PROVISIONING),
+                ":correlationId": tasks.ddb_string(sfn.JsonPath.string_at("$.correlationId")),
+                ":runId": tasks.ddb_string(sfn.JsonPath.string_at("$$.Execution.Id")),
+                ":lockExpiresAt": tasks.ddb_string(sfn.JsonPath.string_at("$.lockExpiresAt")),
+                ":requested": tasks.ddb_string(
+                    sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.resources"))
+                ),
+                ":now": tasks.ddb_string(sfn.JsonPath.string_at("$$.State.EnteredTime")),
+            },
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        record.add_catch(
+            sfn.Fail(
+                self,
+                "Another run is provisioning this user",
+                error=IN_PROGRESS_ERROR,
+                cause="Another execution holds this user's provisioning lock; retry after it finishes.",
+            ),
+            errors=["DynamoDB.ConditionalCheckFailedException"],
+        )
+        return record
+
+    def _provision_one(self) -> sfn.IChainable:
+        """One Map iteration: claim in the ledger, provision by type, record the result."""
+        record_failure = sfn.Pass(
+            self,
+            "Record the provisioning failure",
+            parameters={
+                "resource": sfn.JsonPath.object_at("$.resource"),
+                "status": "FAILED",
+                "createdByThisRun": sfn.JsonPath.string_at("$.ownership.created"),
+                "error": sfn.JsonPath.string_at(f"{_FAILURE}.Error"),
+                "cause": sfn.JsonPath.string_at(f"{_FAILURE}.Cause"),
+            },
+        )
+        claim = tasks.dynamodb_put_item(
+            self,
+            "Claim the resource in the ledger",
+            table=self.users_table,
+            item={
+                **self._ledger_key(),
+                "type": tasks.ddb_string(sfn.JsonPath.string_at("$.resource.type")),
+                "name": tasks.ddb_string(sfn.JsonPath.string_at("$.resource.name")),
+                "status": tasks.ddb_string(STATUS_PROVISIONING),
+                "provisionedBy": tasks.ddb_string(sfn.JsonPath.string_at("$.runId")),
+                "correlationId": tasks.ddb_string(sfn.JsonPath.string_at("$.correlationId")),
+                "claimedAt": tasks.ddb_string(sfn.JsonPath.string_at("$$.State.EnteredTime")),
+            },
+            # Held by another run: that run created the resource, this one adopts it and will never
+            # remove it. Held by this run: a retry of this very step.
+            condition_expression="attribute_not_exists(pk) OR provisionedBy = :runId",
+            expression_attribute_values={":runId": tasks.ddb_string(sfn.JsonPath.string_at("$.runId"))},
+            result_selector={"created": True},
+            result_path="$.ownership",
+        )
+        adopt = sfn.Pass(
+            self,
+            "Adopt the resource an earlier run created",
+            result=sfn.Result.from_object({"created": False}),
+            result_path="$.ownership",
+        )
+        claim.add_catch(
+            adopt, errors=["DynamoDB.ConditionalCheckFailedException"], result_path=sfn.JsonPath.DISCARD
+        )
+        claim.add_catch(record_failure, result_path=_FAILURE)
+
+        mark_provisioned = tasks.dynamodb_update_item(
+            self,
+            "Mark the resource provisioned in the ledger",
+            table=self.users_table,
+            key=self._ledger_key(),
+            update_expression="SET #status = :provisioned, details = :details, updatedAt = :now",
+            expression_attribute_names={"#status": "status"},
+            expression_attribute_values={
+                ":provisioned": tasks.ddb_string("PROVISIONED"),
+                ":details": tasks.ddb_string(
+                    sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.provisioned"))
+                ),
+                ":now": tasks.ddb_string(sfn.JsonPath.string_at("$$.State.EnteredTime")),
+            },
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        mark_provisioned.add_catch(record_failure, result_path=_FAILURE)
+        mark_provisioned.next(
+            sfn.Pass(
+                self,
+                "Record the provisioned resource",
+                parameters={
+                    "resource": sfn.JsonPath.object_at("$.resource"),
+                    "status": "PROVISIONED",
+                    "createdByThisRun": sfn.JsonPath.string_at("$.ownership.created"),
+                    "details": sfn.JsonPath.object_at("$.provisioned"),
+                },
+            )
+        )
+
+        route = self._route_by_type(
+            "Route the resource to its provisioner",
+            {name: steps.provision for name, steps in self.resource_steps.items()},
+            then=mark_provisioned,
+            on_failure=record_failure,
+            unsupported="Note the type has no provisioner",
+        )
+        claim.next(route)
+        adopt.next(route)
+        return claim
+
+    def _roll_back(self, alarm_topic: sns.ITopic | None) -> sfn.IChainable:
+        rollback = sfn.Map(
+            self,
+            "Remove what this run created",
+            items_path="$.rollbackOrder",
+            item_selector={**_ITEM_STATE, "removal": {}},
+            # One at a time, last requested first: later resources may depend on earlier ones.
+            max_concurrency=1,
+            result_path="$.rollback",
+        ).item_processor(self._remove_one())
+        summarize = tasks.invoke_lambda(
+            self,
+            "Summarize the rollback",
+            function=self.report_function,
+            payload=sfn.TaskInput.from_object(
+                {
+                    **_run_summary_input(),
+                    "resources": sfn.JsonPath.object_at("$.results"),
+                    "rollback": sfn.JsonPath.object_at("$.rollback"),
+                }
+            ),
+            result_path="$.report",
+        )
+        mark_failed = self._mark_user(
+            "Mark the user provisioning failed", STATUS_FAILED, "SET failedAt = :now"
+        )
+        fail = sfn.Fail(
+            self,
+            "Provisioning failed",
+            error=PROVISIONING_FAILED_ERROR,
+            cause_path="$.report.summary",
+        )
+        chain = rollback.next(summarize).next(mark_failed)
+        if alarm_topic is not None:
+            chain = chain.next(
+                tasks.publish_to_topic(
+                    self,
+                    "Notify operations of the failed provisioning",
+                    topic=alarm_topic,
+                    subject="User provisioning failed",
+                    message=sfn.TaskInput.from_object(
+                        {
+                            "workflow": self.workflow_name,
+                            "execution": sfn.JsonPath.string_at("$$.Execution.Id"),
+                            "correlationId": sfn.JsonPath.string_at("$.correlationId"),
+                            "tenantId": sfn.JsonPath.string_at("$.tenantId"),
+                            "userId": sfn.JsonPath.string_at("$.user.id"),
+                            "summary": sfn.JsonPath.string_at("$.report.summary"),
+                            "resources": sfn.JsonPath.object_at("$.report.resources"),
+                        }
+                    ),
+                    result_path=sfn.JsonPath.DISCARD,
+                )
+            )
+        return chain.next(fail)
+
+    def _remove_one(self) -> sfn.IChainable:
+        """One rollback iteration: remove the resource if this run's ledger entry says it created it."""
+        record_failure = sfn.Pass(
+            self,
+            "Record the removal failure",
+            parameters={
+                "resource": sfn.JsonPath.object_at("$.resource"),
+                "rollback": "REMOVAL_FAILED",
+                "error": sfn.JsonPath.string_at(f"{_FAILURE}.Error"),
+                "cause": sfn.JsonPath.string_at(f"{_FAILURE}.Cause"),
+            },
+        )
+        look_up = tasks.dynamodb_get_item(
+            self,
+            "Look up the resource in the ledger",
+            table=self.users_table,
+            key=self._ledger_key(),
+            result_path="$.ledger",
+        )
+        look_up.add_catch(record_failure, result_path=_FAILURE)
+        release = tasks.aws_sdk_call(
+            self,
+            "Release the resource from the ledger",
+            service="dynamodb",
+            action="deleteItem",
+            parameters={
+                "TableName": self.users_table.table_name,
+                "Key": {
+                    "pk": {"S": sfn.JsonPath.string_at("$.userKey")},
+                    "sk": {
+                        "S": sfn.JsonPath.format(
+                            f"{LEDGER_PREFIX}{{}}", sfn.JsonPath.string_at("$.resource.key")
+                        )
+                    },
+                },
+            },
+            iam_resources=[self.users_table.table_arn],
+            iam_action="dynamodb:DeleteItem",
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        release.add_catch(record_failure, result_path=_FAILURE)
+        release.next(
+            sfn.Pass(
+                self,
+                "Record the removed resource",
+                parameters={
+                    "resource": sfn.JsonPath.object_at("$.resource"),
+                    "rollback": "REMOVED",
+                    "details": sfn.JsonPath.object_at("$.removal"),
+                },
+            )
+        )
+        route = self._route_by_type(
+            "Route the resource to its remover",
+            {name: steps.deprovision for name, steps in self.resource_steps.items()},
+            then=release,
+            on_failure=record_failure,
+            unsupported="Note the type has no remover",
+        )
+
+        created_by_this_run = sfn.Choice(self, "Check this run created the resource")
+        created_by_this_run.when(
+            sfn.Condition.and_(
+                sfn.Condition.is_present("$.ledger.Item.provisionedBy.S"),
+                sfn.Condition.string_equals_json_path("$.ledger.Item.provisionedBy.S", "$.runId"),
+            ),
+            route,
+        ).otherwise(
+            sfn.Pass(
+                self,
+                "Record the resource left in place",
+                parameters={
+                    "resource": sfn.JsonPath.object_at("$.resource"),
+                    "rollback": "NOT_CREATED_BY_THIS_RUN",
+                },
+            )
+        )
+        return look_up.next(created_by_this_run)
+
+    def _activate(self, event_bus: events.IEventBus | None, event_source: str) -> sfn.IChainable:
+        mark_active = self._mark_user("Mark the user active", STATUS_ACTIVE, "SET provisionedAt = :now")
+        publish = tasks.put_events(
+            self,
+            "Publish the user provisioned event",
+            entries=[
+                sfn_tasks.EventBridgePutEventsEntry(
+                    event_bus=event_bus,
+                    source=event_source,
+                    detail_type=EVENT_DETAIL_TYPE,
+                    detail=sfn.TaskInput.from_object(
+                        {
+                            "correlationId": sfn.JsonPath.string_at("$.correlationId"),
+                            "tenantId": sfn.JsonPath.string_at("$.tenantId"),
+                            "user": sfn.JsonPath.object_at("$.user"),
+                            "resources": sfn.JsonPath.object_at("$.report.resources"),
+                        }
+                    ),
+                )
+            ],
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        output = sfn.Pass(
+            self,
+            "Return the provisioned resources",
+            parameters={
+                "correlationId": sfn.JsonPath.string_at("$.correlationId"),
+                "tenantId": sfn.JsonPath.string_at("$.tenantId"),
+                "user": sfn.JsonPath.object_at("$.user"),
+                "status": STATUS_ACTIVE,
+                "resources": sfn.JsonPath.object_at("$.report.resources"),
+            },
+        )
+        return mark_active.next(publish).next(output)
+
+    def _route_by_type(
+        self,
+        name: str,
+        chains: dict[str, sfn.IChainable],
+        *,
+        then: sfn.IChainable,
+        on_failure: sfn.IChainable,
+        unsupported: str,
+    ) -> sfn.Choice:
+        """A Choice on ``$.resource.type`` into each type's chain; every exit leads to ``then``, every
+        Task error to ``on_failure``."""
+        route = sfn.Choice(self, name)
+        for type_name, chain in chains.items():
+            _catch_every_task(chain, on_failure)
+            route.when(sfn.Condition.string_equals("$.resource.type", type_name), chain)
+            for end in chain.end_states:
+                end.next(then)
+        route.otherwise(_unsupported(self, unsupported, on_failure))
+        return route
+
+    def _mark_user(self, name: str, status: str, extra_set: str) -> sfn.TaskStateBase:
+        """Set the user's final status and report, and release the lock, if this run still holds it."""
+        return tasks.dynamodb_update_item(
+            self,
+            name,
+            table=self.users_table,
+            key=self._user_key(),
+            update_expression=(
+                f"{extra_set}, #status = :status, resourceReport = :report, summary = :summary, "
+                "updatedAt = :now REMOVE lockExpiresAt"
+            ),
+            condition_expression="executionId = :runId",
+            expression_attribute_names={"#status": "status"},
+            expression_attribute_values={
+                ":status": tasks.ddb_string(status),
+                ":report": tasks.ddb_string(
+                    sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.report.resources"))
+                ),
+                ":summary": tasks.ddb_string(sfn.JsonPath.string_at("$.report.summary")),
+                ":runId": tasks.ddb_string(sfn.JsonPath.string_at("$$.Execution.Id")),
+                ":now": tasks.ddb_string(sfn.JsonPath.string_at("$$.State.EnteredTime")),
+            },
+            result_path=sfn.JsonPath.DISCARD,
+        )
+
+
+# Helpers -----------------------------------------------------------------------------------------
+
+
+def _check_props(
+    types: Sequence[ResourceType], max_concurrency: int, event_source: str, timeout: Duration
+) -> None:
+    if not types:
+        raise InvalidPropsError("resource_types", "must register at least one resource type", [])
+    names = []
+    for resource_type in types:
+        if not isinstance(resource_type, ResourceType):
+            raise InvalidPropsError(
+                "resource_types", "must hold ResourceType instances (not classes)", resource_type
+            )
+        type(resource_type).check()
+        names.append(resource_type.type_name)
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise InvalidPropsError("resource_types", "must name each type once", ", ".join(duplicates))
+    if not Token.is_unresolved(max_concurrency) and not 1 <= max_concurrency <= MAX_CONCURRENCY_LIMIT:
+        raise InvalidPropsError(
+            "max_concurrency", f"must be between 1 and {MAX_CONCURRENCY_LIMIT}", max_concurrency
+        )
+    if not Token.is_unresolved(event_source) and not _EVENT_SOURCE.match(event_source):
+        raise InvalidPropsError(
+            "event_source",
+            "must be 1-256 of letters, digits, '.', '_', '-' and not start with 'aws.'",
+            event_source,
+        )
+    if not timeout.is_unresolved() and timeout.to_seconds() < 60:
+        raise InvalidPropsError("timeout", "must be at least 1 minute", timeout.to_human_string())
+
+
+def _catch_every_task(chain: sfn.IChainable, handler: sfn.IChainable) -> None:
+    """Send any error of any Task in ``chain`` to ``handler``, after the chain's own catches."""
+    for state in sfn.State.find_reachable_states(chain.start_state, include_error_handlers=True):
+        if isinstance(state, sfn.TaskStateBase):
+            state.add_catch(handler, result_path=_FAILURE)
+
+
+def _unsupported(scope: Construct, name: str, record_failure: sfn.IChainable) -> sfn.IChainable:
+    """Where a Choice goes for a type it does not know (the validator lets none through)."""
+    return sfn.Pass(
+        scope,
+        name,
+        result=sfn.Result.from_object(
+            {"Error": "UnsupportedResourceType", "Cause": "No state for this resource type is registered."}
+        ),
+        result_path=_FAILURE,
+    ).next(record_failure)
+
+
+def _run_summary_input() -> dict[str, Any]:
+    return {
+        "correlationId": sfn.JsonPath.string_at("$.correlationId"),
+        "tenantId": sfn.JsonPath.string_at("$.tenantId"),
+        "user": sfn.JsonPath.object_at("$.user"),
+    }
+
+
+def _pascal_case(type_name: str) -> str:
+    return "".join(part.capitalize() for part in type_name.split("-"))
+
+
+def _table(
+    scope: Construct, id: str, *, partition_key: str, sort_key: str | None = None, ttl: str | None = None
+) -> dynamodb.TableV2:
+    return dynamodb.TableV2(
+        scope,
+        id,
+        partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
+        sort_key=dynamodb.Attribute(name=sort_key, type=dynamodb.AttributeType.STRING) if sort_key else None,
+        time_to_live_attribute=ttl,
+        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=True
+        ),
+        encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
+        deletion_protection=True,
+        removal_policy=RemovalPolicy.RETAIN,
+    )

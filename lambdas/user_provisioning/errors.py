@@ -1,0 +1,13 @@
+"""Errors of the user-provisioning workflow. Each class name is the Step Functions error name."""
+
+from __future__ import annotations
+
+from shared.errors import RequestInvalidError
+
+
+class ProvisioningRequestInvalid(RequestInvalidError):  # noqa: N818  (the workflow's error name)
+    """The request cannot be provisioned as given; nothing was created. The message lists every problem."""
+
+
+class ResourceConflictError(Exception):
+    """A resource with this user's deterministic name exists but belongs to another tenant or user."""

@@ -1,0 +1,57 @@
+"""Lambda entry points of the user-provisioning workflow: decorators and one call each."""
+
+from __future__ import annotations
+
+import functools
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from shared.idempotency import idempotent_handler
+from shared.observability import handler, metrics
+
+from user_provisioning import access_scope, api_key, report, request
+
+# One provision or removal per resource per run: a repeated invocation returns the first answer.
+RESOURCE_IDEMPOTENCY_KEY = "[runId, action, resource.key]"
+
+
+@functools.cache
+def _client(service: str) -> Any:
+    return boto3.client(service)
+
+
+@handler
+def validate_request(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Step "Validate the provisioning request": the plan, or ``ProvisioningRequestInvalid``."""
+    return request.plan(
+        event,
+        types=request.load_type_specs(os.environ["RESOURCE_TYPES"]),
+        now=datetime.now(UTC),
+        lock_seconds=int(os.environ["LOCK_SECONDS"]),
+    )
+
+
+@handler
+def summarize_outcome(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Steps "Summarize the ...": the per-resource report, and the business metrics."""
+    return report.summarize(event, metrics=metrics)
+
+
+@handler
+@idempotent_handler(event_key_jmespath=RESOURCE_IDEMPOTENCY_KEY)
+def access_scope_resource(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Provisioner of ``access-scope``: an IAM role limited to the user's storage prefix."""
+    return access_scope.handle(
+        event, iam=_client("iam"), settings=access_scope.AccessScopeSettings.from_environment()
+    )
+
+
+@handler
+@idempotent_handler(event_key_jmespath=RESOURCE_IDEMPOTENCY_KEY)
+def api_key_resource(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Provisioner of ``api-key``: a generated key kept in Secrets Manager."""
+    return api_key.handle(
+        event, secretsmanager=_client("secretsmanager"), settings=api_key.ApiKeySettings.from_environment()
+    )

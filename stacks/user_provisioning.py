@@ -1,0 +1,73 @@
+"""The user-provisioning stack: the ``user-provisioning`` workflow, its tables and the tenant bucket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from workflow_constructs.workflows.bulk_user_provisioning import BulkUserProvisioningWorkflow
+from workflow_constructs.workflows.user_provisioning import DEFAULT_WORKFLOW_NAME, UserProvisioningWorkflow
+
+from constructs import Construct
+
+USER_PROVISIONING_WORKFLOW = DEFAULT_WORKFLOW_NAME
+"""The state machine's name: customer onboarding starts it by this name for a customer's first admin."""
+
+ROLE_RESOURCES: dict[str, list[dict[str, Any]]] = {
+    "admin": [
+        {"type": "storage-prefix", "config": {"name": "home"}},
+        {"type": "profile-record"},
+        {"type": "access-scope", "config": {"access": "read-write"}},
+        {"type": "api-key"},
+    ],
+    "member": [
+        {"type": "storage-prefix", "config": {"name": "home"}},
+        {"type": "profile-record"},
+        {"type": "access-scope", "config": {"access": "read-write"}},
+    ],
+    "viewer": [
+        {"type": "profile-record"},
+        {"type": "access-scope", "config": {"access": "read-only"}},
+    ],
+}
+"""What each role gets when users are provisioned in bulk from a CSV file."""
+
+
+class UserProvisioningStack(Stack):
+    """Deploys :class:`UserProvisioningWorkflow` with the built-in resource types, and
+    :class:`BulkUserProvisioningWorkflow` over it with :data:`ROLE_RESOURCES`.
+
+    Alarms and failure notices (with the per-resource report) go to ``operations_topic``. Users'
+    folders go into ``tenant_bucket`` (customer onboarding's, where each tenant has ``tenants/<id>/``);
+    without one the workflow creates its own.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        operations_topic: sns.ITopic,
+        tenant_bucket: s3.IBucket | None = None,
+        sentry_dsn_secret: secretsmanager.ISecret | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.user_provisioning = UserProvisioningWorkflow(
+            self,
+            "UserProvisioning",
+            workflow_name=USER_PROVISIONING_WORKFLOW,
+            tenant_bucket=tenant_bucket,
+            alarm_topic=operations_topic,
+            sentry_dsn_secret=sentry_dsn_secret,
+        )
+        self.bulk_user_provisioning = BulkUserProvisioningWorkflow(
+            self,
+            "BulkUserProvisioning",
+            user_provisioning=self.user_provisioning,
+            role_resources=ROLE_RESOURCES,
+            alarm_topic=operations_topic,
+        )
