@@ -83,9 +83,10 @@ def _in(values: tuple[str, ...]) -> str:
 def request_problems(*, stack_name_prefix: str, template_bucket_name: str) -> str:
     """Every problem with the execution input, as a list of messages (empty when the input is valid).
 
-    Checks that the input is an object, then ``correlationId``, ``stackName`` (CloudFormation's rules and the allowed prefix),
-    ``templateUrl`` (an https S3 object URL in the template bucket), ``parameters`` and ``tags``
-    (objects of plain values), ``requireApproval`` (boolean when given) and ``reason``.
+    Checks that the input is an object, then ``correlationId``, ``stackName`` (CloudFormation's rules
+    and the allowed prefix), ``templateUrl`` (an https S3 object URL in the template bucket),
+    ``parameters`` and ``tags`` (objects of plain values), ``requireApproval`` (boolean when given)
+    and ``reason``.
     """
     prefix = _quoted(stack_name_prefix)
     bucket = _quoted(template_bucket_name)
