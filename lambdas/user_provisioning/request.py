@@ -21,6 +21,7 @@ from user_provisioning.errors import ProvisioningRequestInvalid
 MAX_RESOURCES = 50
 """Resources per request: keeps the execution's payload far below the 256 KB limit."""
 MAX_CORRELATION_ID_LENGTH = 256
+# Checked with fullmatch: ``$`` alone lets a trailing newline through ("acme\n", a second tenant).
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$")
 """Tenant and user ids: safe in S3 keys, DynamoDB keys, IAM tags and resource names (no '/', ':', '#')."""
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
@@ -118,7 +119,7 @@ def plan(
         problems.append(f"correlationId must be at most {MAX_CORRELATION_ID_LENGTH} characters")
 
     tenant_id = event.get("tenantId")
-    if not isinstance(tenant_id, str) or not IDENTIFIER.match(tenant_id):
+    if not isinstance(tenant_id, str) or not IDENTIFIER.fullmatch(tenant_id):
         problems.append(f"tenantId must match {IDENTIFIER.pattern}. Received: [{tenant_id!r}]")
 
     user = event.get("user")
@@ -126,11 +127,11 @@ def plan(
         problems.append(f"user must be an object with id, email and role. Received: [{user!r}]")
         user = {}
     user_id, email, role = user.get("id"), user.get("email"), user.get("role")
-    if not isinstance(user_id, str) or not IDENTIFIER.match(user_id):
+    if not isinstance(user_id, str) or not IDENTIFIER.fullmatch(user_id):
         problems.append(f"user.id must match {IDENTIFIER.pattern}. Received: [{user_id!r}]")
-    if not isinstance(email, str) or len(email) > MAX_EMAIL_LENGTH or not EMAIL.match(email):
+    if not isinstance(email, str) or len(email) > MAX_EMAIL_LENGTH or not EMAIL.fullmatch(email):
         problems.append(f"user.email must be an email address. Received: [{email!r}]")
-    if not isinstance(role, str) or not ROLE.match(role):
+    if not isinstance(role, str) or not ROLE.fullmatch(role):
         problems.append(f"user.role must match {ROLE.pattern}. Received: [{role!r}]")
 
     resources = _resources(event.get("resources"), types, problems)

@@ -203,6 +203,8 @@ def single_corruptions(valid: dict[str, Any], profile: Any) -> list[tuple[list[s
             # same digit (``\d`` in a Python pattern matches it) and a letter with an accent.
             changes = [original[:1] + inserted + original[1:] for inserted in ("é", "\u0663", "\x00")]
             changes += [original[:1] + replaced + original[2:] for replaced in ("\u0663", "é")]
+            if not profile.strips_whitespace:
+                changes.append(original + "\n")  # ``$`` in a pattern matches before it
             for changed in changes:
                 corrupt(f"= {changed!r}", path, lambda r, p=path, c=changed: put(r, p, c))
     for text in profile.amounts:

@@ -21,7 +21,7 @@ from workflow_tools.local_cloud import task_steps_of_templates
 from workflow_tools.local_cloud.steps import TaskStep
 
 from tests.conftest import synthesize_once
-from tests.reliability.profiles import PROFILES
+from tests.reliability.profiles import NOT_COVERED, PROFILES
 from tests.reliability.profiles.base import UNEXPECTED_ERROR, Deployment, Run
 from tests.reliability.tally import Verdict
 
@@ -45,6 +45,8 @@ def test_a_fault_in_any_step_ends_in_a_clean_state(
     step, kind, deployment: Deployment, local_cloud, reachability, tally
 ):
     # GIVEN the workflow's profile and a scenario that reaches the step
+    if step.workflow in NOT_COVERED:
+        pytest.skip(f"{step.workflow}: {NOT_COVERED[step.workflow]}")
     if step.workflow not in PROFILES:
         pytest.fail(f"{step.workflow} has no reliability profile: add one to tests/reliability/profiles")
     profile = PROFILES[step.workflow](deployment)
@@ -82,9 +84,12 @@ def test_a_fault_in_any_step_ends_in_a_clean_state(
         # again (the fault gone) must end clean.
         if not profile.operations_notified(run):
             verdict.lost.append(f"nobody was told: {judged.render()}")
+        profile.before_repair(run)
         rerun = profile.run(scenario, request=run.request, setup=False)
         local_cloud.clear_faults()
-        verdict.extend(_ending(rerun, "transient", step, scenario.expect)).extend(profile.judge_run(rerun))
+        if not scenario.expect.matches(rerun.result):
+            verdict.lost.append(f"the re-run ended {rerun.result.status} {rerun.result.error}")
+        verdict.extend(profile.judge_run(rerun))
         if scenario.expect.status != "SUCCEEDED":
             # A compensated end leaves nothing of either run behind.
             left = [str(c) for c in profile.leftovers(run.before, rerun.after)]

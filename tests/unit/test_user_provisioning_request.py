@@ -201,3 +201,18 @@ def test_integer_and_boolean_fields_are_checked_strictly():
     missing = request(resources=[{"type": "quota"}])
     with pytest.raises(ProvisioningRequestInvalid, match=r"resources\[0\]\.config\.gigabytes is required"):
         plan(missing, types=specs, now=NOW, lock_seconds=60)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"tenantId": "acme\n"}, "tenantId"),
+        ({"user": {"id": "u-1\n", "email": "ada@acme.example", "role": "admin"}}, "user.id"),
+        ({"user": {"id": "u-1", "email": "ada@acme.example\n", "role": "admin"}}, "user.email"),
+        ({"user": {"id": "u-1", "email": "ada@acme.example", "role": "admin\n"}}, "user.role"),
+    ],
+)
+def test_a_trailing_newline_does_not_pass_for_a_valid_identifier(overrides, field):
+    # GIVEN a request whose id ends in a newline (a second tenant or user, spelled almost the same)
+    # WHEN it is planned, THEN that field is refused
+    assert [problem.split(" ")[0] for problem in problems_of(request(**overrides))] == [field]

@@ -284,6 +284,9 @@ class WorkflowProfile:
     """Fields restricted to an ASCII pattern or a fixed set: unicode there is invalid."""
     amounts: ClassVar[tuple[str, ...]] = ()
     """Numbers that must be positive: a negative one is invalid."""
+    strips_whitespace: ClassVar[bool] = False
+    """Whether the validation strips surrounding whitespace (then ``"team\n"`` is ``"team"``, not
+    malformed); otherwise a trailing newline in an identifier must be refused."""
     any_scalar: ClassVar[tuple[str, ...]] = ()
     """fnmatch patterns of fields whose value may be any scalar (only a container is the wrong type)."""
     personal_fields: ClassVar[tuple[str, ...]] = ()
@@ -314,6 +317,12 @@ class WorkflowProfile:
         before reaching a callback, as it does when a fault sends it down another path.
         """
         return []
+
+    def before_repair(self, run: Run) -> None:
+        """Called before the re-run that must repair what ``run`` left (default: nothing).
+
+        For what only time would undo, such as a lock that expires after the workflow's timeout.
+        """
 
     def observe(self, request: Request) -> Any:
         """The workflow's records of ``request`` (taken before and after every run, for :meth:`judge`)."""

@@ -3,6 +3,7 @@ left behind; the stack changes only through an executed change set."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any, ClassVar
 
@@ -39,9 +40,10 @@ def _without_approval(profile: WorkflowProfile, unique: str) -> Request:
 def _reject(profile: WorkflowProfile, execution: Execution, request: Request) -> list[Answer]:
     token = callback_token(profile.harness, execution, APPROVAL)
     if token is not None:
-        profile.harness.client("stepfunctions").send_task_failure(
-            taskToken=token, error="DeploymentRejected", cause="Not now (reliability test)"
-        )
+        with contextlib.suppress(ClientError):  # the step may have failed (a fault) meanwhile
+            profile.harness.client("stepfunctions").send_task_failure(
+                taskToken=token, error="DeploymentRejected", cause="Not now (reliability test)"
+            )
     return []
 
 
@@ -126,7 +128,10 @@ class StackDeployment(WorkflowProfile):
             return []
         sfn = self.harness.client("stepfunctions")
         answer = json.dumps({"approved": True, "approvedBy": "reliability"})
-        sfn.send_task_success(taskToken=token, output=answer)
+        try:
+            sfn.send_task_success(taskToken=token, output=answer)
+        except ClientError:
+            return []  # the step failed (a fault) between asking and the answer: nothing waits any more
         return [
             Answer(
                 APPROVAL,

@@ -375,13 +375,43 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def javascript_regex(pattern: str, flags: Any) -> re.Pattern[str]:
+    """Compile a JSONata regex literal as JavaScript (AWS's JSONata) reads it, with Python's ``re``.
+
+    Two differences matter to validation: outside multiline mode JavaScript's ``$`` matches only at
+    the very end (Python's also before a final newline: ``"svc-a\\n"`` would pass ``/^svc-[a-z]+$/``),
+    and its ``\\d`` is ASCII digits only (Python's also matches "٣").
+    """
+    translated, in_class, escaped = [], False, False
+    for char in pattern:
+        if escaped:
+            translated.append(
+                "[0-9]" if char == "d" and not in_class else "0-9" if char == "d" else "\\" + char
+            )
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[" and not in_class:
+            in_class = True
+            translated.append(char)
+        elif char == "]" and in_class:
+            in_class = False
+            translated.append(char)
+        elif char == "$" and not in_class and not flags.multiline:
+            translated.append(r"\Z")
+        else:
+            translated.append(char)
+    py_flags = (re.IGNORECASE if flags.case_insensitive else 0) | (re.MULTILINE if flags.multiline else 0)
+    return re.compile("".join(translated), py_flags)
+
+
 def evaluate_jsonata(expression: str) -> Any:
     """Evaluate a complete JSONata expression (moto inlines the variables) with jsonata-python."""
     import jsonata
     from moto.stepfunctions.parser.asl.jsonata.jsonata import JSONataException
 
     try:
-        compiled = jsonata.Jsonata(expression)
+        compiled = jsonata.Jsonata(expression, javascript_regex)
         for name, implementation in _JSONATA_FUNCTIONS.items():
             compiled.register_lambda(name, implementation)
         return _plain(compiled.evaluate(None))
