@@ -19,7 +19,7 @@ DIFF_ARGS ?=
 # asks CloudFormation itself what it would replace, but needs the deploy role.
 CDK_DIFF_METHOD ?= template
 
-.PHONY: help setup lint test test-fast synth diff diff-deployed diagrams demo deploy bench cost clean
+.PHONY: help setup lint test test-fast reliability-report synth diff diff-deployed diagrams demo deploy bench cost clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ test: lint ## Lint, then the whole test suite
 
 test-fast: setup ## The test suite without lint
 	pytest
+
+reliability-report: setup ## Run the reliability suites and write their counts into README.md
+	pytest tests/reliability -q --reliability-readme=README.md
 
 synth: setup ## Synthesize every stack into cdk.out/ (no AWS account needed)
 	$(CDK) synth --quiet $(CDK_FLAGS)

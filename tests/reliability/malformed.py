@@ -116,7 +116,7 @@ def malformed_request(draw: st.DrawFn, valid: dict[str, Any], profile: Any) -> t
     request = copy.deepcopy(valid)
     done: list[str] = []
     for _ in range(draw(st.integers(1, 3))):
-        kinds = ["wrong type"]
+        kinds = ["wrong type"] if any(True for _ in every_path(request)) else []
         if any(exists(request, parse_path(p)) for p in profile.required):
             kinds.append("missing")
         if any(exists(request, parse_path(p)) for p in profile.bounded_strings):
@@ -125,6 +125,8 @@ def malformed_request(draw: st.DrawFn, valid: dict[str, Any], profile: Any) -> t
             kinds.append("unicode")
         if any(exists(request, parse_path(p)) for p in profile.amounts):
             kinds.append("negative amount")
+        if not kinds:
+            break  # nothing is left to corrupt (every field was removed)
         kind = draw(st.sampled_from(kinds))
         if kind == "missing":
             path = draw(
