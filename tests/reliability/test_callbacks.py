@@ -19,7 +19,7 @@ from workflow_tools.local_cloud.patches import MAX_PAYLOAD_BYTES
 
 from tests.conftest import synthesize_once
 from tests.reliability.profiles import PROFILES
-from tests.reliability.profiles.base import Forgery, callback_token, settle
+from tests.reliability.profiles.base import Forgery, callback_token, quiet_inventory, settle
 from tests.reliability.tally import Verdict
 
 IGNORED = ("stepfunctions:executions",)
@@ -83,7 +83,7 @@ def test_forged_answers_are_refused_and_the_genuine_one_still_completes(
     # WHEN each forgery is tried
     for forgery in forgeries:
         settle(local_cloud)
-        before = local_cloud.inventory()
+        before = quiet_inventory(local_cloud)
         answer = forgery.deliver()
 
         # THEN it was refused, nothing changed, and the execution still waits on the same token

@@ -456,6 +456,23 @@ def settle(harness: LocalCloudHarness, *, timeout: float = 5.0) -> None:
         time.sleep(0.05)
 
 
+def quiet_inventory(harness: LocalCloudHarness, *, timeout: float = 3.0) -> Inventory:
+    """The inventory once it stops changing (two reads 50 ms apart agree).
+
+    A step that waits for a callback is waiting as soon as its token exists, while its own call
+    (the message carrying the token) may still be on its way: what it sends is not a forgery's doing.
+    """
+    deadline = time.monotonic() + timeout
+    current = harness.inventory()
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        again = harness.inventory()
+        if again == current:
+            return again
+        current = again
+    return current
+
+
 def callback_token(harness: LocalCloudHarness, execution: Execution, state: str) -> str | None:
     """The token ``state`` waits on once it waits, or None if the execution ends first."""
     sfn = harness.client("stepfunctions")
