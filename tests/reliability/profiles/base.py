@@ -122,6 +122,17 @@ class Deployment:
         }
 
     @cached_property
+    def app_queues(self) -> frozenset[str]:
+        """Names of the SQS queues the app's stacks deployed (not queues tests add to observe)."""
+        stacks = self.harness.client("cloudformation").describe_stacks()["Stacks"]
+        return frozenset(
+            str(r["PhysicalResourceId"]).rsplit("/", 1)[-1]
+            for stack in stacks
+            for r in self.resources(stack["StackName"])
+            if r["ResourceType"] == "AWS::SQS::Queue"
+        )
+
+    @cached_property
     def operations_topic(self) -> str:
         """The operations topic's ARN (stack ``Operations``)."""
         return self.physical_id("Operations", "OperationsTopic", "AWS::SNS::Topic")
