@@ -10,7 +10,7 @@ from workflow_constructs import add_checks
 
 from stacks.billing import BillingStack
 from stacks.onboarding import OnboardingStack
-from stacks.operations import OperationsStack
+from stacks.operations import OperationsStack, operations_emails_from_context
 from stacks.sentry import SentryLayer, SentryOptIn
 from stacks.stack_deployment import StackDeploymentStack
 from stacks.user_provisioning import USER_PROVISIONING_WORKFLOW, UserProvisioningStack
@@ -38,6 +38,7 @@ def build_app(**app_props: Any) -> App:
         env=env,
         description="Operations topic for workflow alarms and failure notices",
         sentry_dsn_secret_name=sentry.dsn_secret_name,
+        operations_emails=operations_emails_from_context(app),
     )
     onboarding = OnboardingStack(
         app,

@@ -19,6 +19,7 @@ from constructs import Construct
 CONTEXT_PAYMENT_PROVIDER = "billing:paymentProvider"
 CONTEXT_SENDER_ADDRESS = "billing:senderAddress"
 CONTEXT_AUTHORISATION_TIMEOUT_MINUTES = "billing:authorisationTimeoutMinutes"
+CONTEXT_MANAGE_API_GATEWAY_ACCOUNT = "billing:manageApiGatewayAccount"
 DEFAULT_PAYMENT_PROVIDER = PaymentProviderKind.SANDBOX  # nothing is charged until someone opts in
 DEFAULT_SENDER_ADDRESS = "billing@example.com"
 
@@ -31,7 +32,9 @@ class BillingStack(Stack):
     - ``billing:paymentProvider``: ``sandbox`` (default) or ``http``;
     - ``billing:senderAddress``: the From address of receipts (its SES identity is created); default
       ``billing@example.com``;
-    - ``billing:authorisationTimeoutMinutes``: how long to wait for the provider; default 1440 (24 h).
+    - ``billing:authorisationTimeoutMinutes``: how long to wait for the provider; default 1440 (24 h);
+    - ``billing:manageApiGatewayAccount``: ``true`` to have this stack set the region's API Gateway
+      CloudWatch role (``AWS::ApiGateway::Account``); default ``false`` (the account's setting is used).
 
     ``sentry_dsn_secret`` (the app passes ``OperationsStack.sentry_dsn_secret``, set by the
     ``sentryDsnSecretName`` context) turns on Sentry for every function.
@@ -59,6 +62,11 @@ class BillingStack(Stack):
                 CONTEXT_PAYMENT_PROVIDER, f"must be one of {[k.value for k in PaymentProviderKind]}", provider
             ) from None
         timeout_minutes = self.node.try_get_context(CONTEXT_AUTHORISATION_TIMEOUT_MINUTES)
+        manage_account = self.node.try_get_context(CONTEXT_MANAGE_API_GATEWAY_ACCOUNT)
+        if manage_account not in (None, True, False, "true", "false"):
+            raise InvalidPropsError(
+                CONTEXT_MANAGE_API_GATEWAY_ACCOUNT, "must be true or false", manage_account
+            )
         self.billing = BillingWorkflow(
             self,
             "Billing",
@@ -69,6 +77,7 @@ class BillingStack(Stack):
             authorisation_timeout=Duration.minutes(int(timeout_minutes))
             if timeout_minutes is not None
             else DEFAULT_AUTHORISATION_TIMEOUT,
+            manage_api_gateway_account=manage_account in (True, "true"),
         )
         outputs = {
             "WebhookUrl": (

@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Stack
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_sns as sns
+from workflow_constructs.alarm_topic import AlarmTopic
+from workflow_constructs.errors import InvalidPropsError
 
 from constructs import Construct
+
+CONTEXT_OPERATIONS_EMAIL = "operationsEmail"
+"""Context key: who gets the operations topic's notifications by email (opt-in, default nobody)."""
+
+
+def operations_emails_from_context(scope: Construct) -> tuple[str, ...]:
+    """The addresses of the ``operationsEmail`` context: ``-c operationsEmail=a@x.org,b@x.org`` or a
+    JSON list in cdk.json. No context, no subscription."""
+    value = scope.node.try_get_context(CONTEXT_OPERATIONS_EMAIL)
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return tuple(address.strip() for address in value.split(",") if address.strip())
+    if isinstance(value, list) and all(isinstance(address, str) for address in value):
+        return tuple(value)
+    raise InvalidPropsError(
+        CONTEXT_OPERATIONS_EMAIL, "must be an address, a comma-separated list or a JSON list of them", value
+    )
 
 
 class OperationsStack(Stack):
     """Owns what every workflow stack shares for operations.
 
-    - ``operations_topic``: every workflow's alarms and failure notices publish to it. Subscribe
-      on-call email, chat or paging to it after deploying.
+    - ``operations_topic``: every workflow's alarms and failure notices publish to it
+      (``workflow_constructs.alarm_topic.AlarmTopic``: TLS only, CloudWatch alarms of this account
+      may publish). ``operations_emails`` subscribes those addresses (``app.py`` reads the
+      ``operationsEmail`` context); each must confirm AWS's subscription mail. Chat or paging
+      subscribe to it after deploying.
     - ``sentry_dsn_secret``: the Sentry DSN secret, imported by name when
       ``sentry_dsn_secret_name`` is given (``app.py`` reads it from the ``sentryDsnSecretName``
       context, see ``stacks.sentry``); ``None`` when Sentry is off. Pass it to every workflow
@@ -30,23 +51,15 @@ class OperationsStack(Stack):
         construct_id: str,
         *,
         sentry_dsn_secret_name: str | None = None,
+        operations_emails: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        key = kms.Key(
-            self,
-            "OperationsTopicKey",
-            description="Encrypts the workflow operations topic",
-            enable_key_rotation=True,
-        )
-        # CloudWatch alarms publish to the topic, so they must be able to use its key.
-        key.grant_encrypt_decrypt(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
-        self.operations_topic = sns.Topic(
+        self.operations_topic = AlarmTopic(
             self,
             "OperationsTopic",
             display_name="Workflow operations",
-            master_key=key,
-            enforce_ssl=True,
+            email_subscriptions=operations_emails,
         )
         # Imported, not created: the DSN is a credential the team stores once, outside any stack.
         # The import is by name only (account and region are the consuming stack's own), so passing

@@ -350,6 +350,7 @@ def http_billing(tmp_path_factory):
         provider_secret=secret,
         authorisation_timeout=cdk.Duration.hours(2),
         workflow_name="billing-http",
+        manage_api_gateway_account=True,
     )
     add_checks(app)
     app.synth()  # cdk-nag and the guards pass for this configuration too
@@ -436,3 +437,46 @@ def _build(**overrides):
 def test_bad_props_fail_in_the_constructor(overrides, message):
     with pytest.raises(InvalidPropsError, match=message):
         _build(**overrides)
+
+
+# The region's API Gateway CloudWatch role -------------------------------------------------------------
+
+
+def test_the_app_leaves_the_regions_api_gateway_account_setting_alone(template):
+    # GIVEN the Billing stack as the app deploys it by default
+    # THEN it neither sets the region-wide API Gateway logging role nor creates a role for it
+    template.resource_count_is("AWS::ApiGateway::Account", 0)
+    roles = template.find_resources("AWS::IAM::Role")
+    assert not [
+        name for name, role in roles.items() if "apigateway.amazonaws.com" in json.dumps(role["Properties"])
+    ]
+
+
+def test_opting_in_sets_the_api_gateway_account_role_and_keeps_it(http_billing):
+    _, template = http_billing
+    (account,) = template.find_resources("AWS::ApiGateway::Account").values()
+    assert account["DeletionPolicy"] == "Retain"
+    assert account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][1] == "Arn"
+
+
+@pytest.mark.parametrize(("value", "created"), [("true", 1), (True, 1), ("false", 0), (None, 0)])
+def test_the_billing_stack_takes_the_opt_in_from_context(value, created):
+    from stacks.billing import BillingStack
+
+    context = {} if value is None else {"billing:manageApiGatewayAccount": value}
+    app = cdk.App(context=context)
+    topic = sns.Topic(cdk.Stack(app, "Ops"), "Topic")
+    stack = BillingStack(app, "Billing", operations_topic=topic)
+    accounts = [c for c in stack.node.find_all() if isinstance(c, cdk.aws_apigateway.CfnAccount)]
+    assert len(accounts) == created
+
+
+def test_the_billing_stack_rejects_an_opt_in_that_is_no_boolean():
+    from stacks.billing import BillingStack
+
+    app = cdk.App(context={"billing:manageApiGatewayAccount": "yes"})
+    topic = sns.Topic(cdk.Stack(app, "Ops"), "Topic")
+    with pytest.raises(
+        InvalidPropsError, match=r"^billing:manageApiGatewayAccount must be true or false. Received: \[yes\]$"
+    ):
+        BillingStack(app, "Billing", operations_topic=topic)

@@ -36,10 +36,14 @@ DEFAULT_P99_DURATION_THRESHOLD = Duration.minutes(5)
 ALARM_PERIOD = Duration.minutes(5)
 """Each alarm looks at one 5-minute period: one failed execution is enough to page."""
 LOG_GROUP_PREFIX = "/aws/vendedlogs/states/"
+OUTCOMES_NAMESPACE_PREFIX = "Workflows/"
+"""Business outcomes are counted in ``Workflows/<workflow_name>``, one metric per outcome (its error)."""
 WORKFLOW_TAG = "workflow"
 """Tag on every state machine: the workflow's name, which the operator CLI looks up."""
 
 _WORKFLOW_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}[a-z0-9]$")
+# A Fail state's Error, as the workflows name them: a CloudWatch metric name too (no dots, no spaces).
+_OUTCOME_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,127}$")
 
 
 class Workflow(Construct):
@@ -55,6 +59,11 @@ class Workflow(Construct):
       executions (one in 5 minutes is enough) and on p99 duration over ``p99_duration_threshold``,
       each notifying ``alarm_topic`` when it fires and when it clears (a synth warning says so
       when there is no topic);
+    - ``business_outcomes``: the errors of Fail states that end a run as the business intends
+      (``PaymentDeclined``, a rejected request). Each is counted as the metric ``<error>`` in
+      ``Workflows/<workflow_name>`` (a metric filter on the log group, see ``outcome_metric``), shown
+      on the dashboard and subtracted from the failed-executions alarm, which so pages only for
+      unexpected failures. Default: none (every failed execution pages);
     - a CloudWatch dashboard ``<workflow_name>-<region>``: on-call hints, alarm status,
       executions, failures, duration (p50, p99 against the alarm threshold) and
       ``business_metrics`` (``PythonFunction.business_metric`` builds them).
@@ -83,8 +92,21 @@ class Workflow(Construct):
         include_execution_data: bool = False,
         p99_duration_threshold: Duration = DEFAULT_P99_DURATION_THRESHOLD,
         business_metrics: Sequence[cloudwatch.IMetric] = (),
+        business_outcomes: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, id)
+        for outcome in business_outcomes:
+            if not _OUTCOME_NAME.match(outcome) or outcome.startswith("States"):
+                raise InvalidPropsError(
+                    "business_outcomes",
+                    "must hold the Error names of the workflow's own Fail states (letters, digits, '_', '-'; "
+                    "no States.* error is a business outcome)",
+                    outcome,
+                )
+        if len(set(business_outcomes)) != len(business_outcomes):
+            raise InvalidPropsError(
+                "business_outcomes", "must not name an outcome twice", ",".join(business_outcomes)
+            )
         if not Token.is_unresolved(workflow_name) and not _WORKFLOW_NAME.match(workflow_name):
             raise InvalidPropsError(
                 "workflow_name",
@@ -128,6 +150,8 @@ class Workflow(Construct):
         ignore_cfn_lint(self.state_machine.node.default_child, REDUNDANT_ROLE_DEPENDENCY)  # type: ignore[arg-type]
         self._acknowledge_required_wildcards()
 
+        self.business_outcomes = tuple(business_outcomes)
+        self._count_business_outcomes()
         self.alarms = self._alarms(alarm_topic, p99_duration_threshold)
         self.dashboard = self._dashboard(business_metrics, p99_duration_threshold)
 
@@ -156,12 +180,75 @@ class Workflow(Construct):
         for finding, reason in findings.items():
             Validations.of(role).acknowledge(Acknowledgment(id=finding, reason=reason))
 
+    # Business outcomes ------------------------------------------------------------------------
+
+    def _count_business_outcomes(self) -> None:
+        """One metric filter per outcome on the ``ExecutionFailed`` events of the state machine's log.
+
+        Step Functions logs every execution event (level ALL) as JSON with ``type`` and ``details``;
+        an ``ExecutionFailed`` event's ``details`` are the ``ExecutionFailedEventDetails`` of the
+        history (``error``, ``cause``):
+        https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html and
+        https://docs.aws.amazon.com/step-functions/latest/apireference/API_ExecutionFailedEventDetails.html.
+        ``include_execution_data=False`` leaves out inputs and outputs (the personal data), and AWS
+        does not document whether it also drops ``error``. The alarm is built so that this cannot
+        hide a failure: it pages on failed executions *minus* counted outcomes, so an outcome the
+        filter does not see still pages (too often, never too rarely).
+        """
+        for outcome in self.business_outcomes:
+            logs.MetricFilter(
+                self,
+                f"{outcome}Outcome",
+                log_group=self.log_group,
+                metric_namespace=f"{OUTCOMES_NAMESPACE_PREFIX}{self.workflow_name}",
+                metric_name=outcome,
+                metric_value="1",
+                filter_pattern=logs.FilterPattern.all(
+                    logs.FilterPattern.string_value("$.type", "=", "ExecutionFailed"),
+                    logs.FilterPattern.string_value("$.details.error", "=", outcome),
+                ),
+            )
+
+    def outcome_metric(self, outcome: str, *, period: Duration = ALARM_PERIOD) -> cloudwatch.Metric:
+        """How many executions ended in ``outcome`` (one of ``business_outcomes``), per ``period``."""
+        if outcome not in self.business_outcomes:
+            raise InvalidPropsError("outcome", f"must be one of {list(self.business_outcomes)}", outcome)
+        return cloudwatch.Metric(
+            namespace=f"{OUTCOMES_NAMESPACE_PREFIX}{self.workflow_name}",
+            metric_name=outcome,
+            statistic="Sum",
+            period=period,
+            label=outcome,
+        )
+
+    def _unexpected_failures(self) -> cloudwatch.IMetric:
+        """Failed executions less those that ended in a business outcome (all of them without outcomes)."""
+        failed = self.state_machine.metric_failed(period=ALARM_PERIOD)
+        if not self.business_outcomes:
+            return failed
+        outcomes = {
+            f"outcome{index}": self.outcome_metric(o) for index, o in enumerate(self.business_outcomes)
+        }
+        # FILL: a period with no outcome (or no failure) has no data point, which counts as 0.
+        expression = " - ".join(["FILL(failed, 0)", *(f"FILL({name}, 0)" for name in outcomes)])
+        return cloudwatch.MathExpression(
+            expression=expression,
+            using_metrics={"failed": failed, **outcomes},
+            period=ALARM_PERIOD,
+            label="Unexpected failures",
+        )
+
     # Alarms and dashboard ---------------------------------------------------------------------
 
     def _alarms(self, topic: sns.ITopic | None, p99_threshold: Duration) -> dict[str, cloudwatch.Alarm]:
         machine = self.state_machine
+        failed_means = (
+            f"an execution failed unexpectedly (not counted: {', '.join(self.business_outcomes)})"
+            if self.business_outcomes
+            else "an execution failed"
+        )
         signals: dict[str, tuple[cloudwatch.IMetric, float, str]] = {
-            "ExecutionsFailed": (machine.metric_failed(period=ALARM_PERIOD), 1, "an execution failed"),
+            "ExecutionsFailed": (self._unexpected_failures(), 1, failed_means),
             "ExecutionsTimedOut": (
                 machine.metric_timed_out(period=ALARM_PERIOD),
                 1,
@@ -277,6 +364,15 @@ class Workflow(Construct):
                 width=8,
             ),
         )
+        if self.business_outcomes:
+            dashboard.add_widgets(
+                cloudwatch.GraphWidget(
+                    title="Business outcomes (not alarmed)",
+                    left=[self.outcome_metric(o, period=Duration.minutes(5)) for o in self.business_outcomes],
+                    right=[self._unexpected_failures()],
+                    width=24,
+                )
+            )
         if business_metrics:
             dashboard.add_widgets(
                 cloudwatch.GraphWidget(title="Business", left=list(business_metrics), width=24)

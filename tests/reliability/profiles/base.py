@@ -95,8 +95,9 @@ class Deployment:
             self._outputs[stack] = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
         return self._outputs[stack]
 
-    def alarmed_metrics(self, stack: str, workflow: str) -> set[str]:
-        """The Step Functions metrics of ``workflow`` whose alarms notify the operations topic."""
+    def _workflow_alarms(self, stack: str, workflow: str) -> list[tuple[list[dict[str, Any]], set[str]]]:
+        """Per alarm of ``workflow`` notifying the operations topic: the metrics it reads (one, or those
+        of its metric math) and the logical ids of the workflow's state machines."""
         template = self.harness.client("cloudformation").get_template(StackName=stack)["TemplateBody"]
         if isinstance(template, str):
             template = json.loads(template)
@@ -107,18 +108,42 @@ class Deployment:
             if resource["Type"] == "AWS::StepFunctions::StateMachine"
             and resource["Properties"].get("StateMachineName") == workflow
         }
+        found = []
+        for resource in resources.values():
+            properties = resource["Properties"]
+            if resource["Type"] != "AWS::CloudWatch::Alarm" or "OperationsTopic" not in json.dumps(
+                properties.get("AlarmActions", [])
+            ):
+                continue
+            metrics = (
+                [properties]
+                if "MetricName" in properties
+                else [m["MetricStat"]["Metric"] for m in properties.get("Metrics", []) if "MetricStat" in m]
+            )
+            found.append((metrics, machines))
+        return found
+
+    def alarmed_metrics(self, stack: str, workflow: str) -> set[str]:
+        """The Step Functions metrics of ``workflow`` whose alarms notify the operations topic."""
         return {
-            str(properties["MetricName"])
-            for resource in resources.values()
-            if resource["Type"] == "AWS::CloudWatch::Alarm"
-            for properties in [resource["Properties"]]
-            if properties.get("Namespace") == "AWS/States"
-            and "OperationsTopic" in json.dumps(properties.get("AlarmActions", []))
+            str(metric["MetricName"])
+            for metrics, machines in self._workflow_alarms(stack, workflow)
+            for metric in metrics
+            if metric.get("Namespace") == "AWS/States"
             and any(
                 dimension.get("Value") == {"Ref": machine}
-                for dimension in properties.get("Dimensions", [])
+                for dimension in metric.get("Dimensions", [])
                 for machine in machines
             )
+        }
+
+    def unalarmed_outcomes(self, stack: str, workflow: str) -> set[str]:
+        """The business outcomes (errors) the failed-executions alarm of ``workflow`` subtracts."""
+        return {
+            str(metric["MetricName"])
+            for metrics, _ in self._workflow_alarms(stack, workflow)
+            for metric in metrics
+            if metric.get("Namespace") == f"Workflows/{workflow}"
         }
 
     @cached_property
@@ -382,13 +407,16 @@ class WorkflowProfile:
 
     def operations_notified(self, run: Run) -> bool:
         """Whether operations hear of the run: it published to the operations topic, or it failed and
-        the workflow's failed-executions alarm notifies the operations topic (CloudFormation deployed
-        it; the local cloud does not evaluate alarms, so the template is what is checked)."""
+        the workflow's failed-executions alarm notifies the operations topic and does not subtract the
+        run's error as a business outcome (CloudFormation deployed it; the local cloud does not
+        evaluate alarms, so the template is what is checked)."""
         topic = self.deployment.operations_topic
         if run.after.count("sns:messages", topic) > run.before.count("sns:messages", topic):
             return True
-        return run.result.status == "FAILED" and "ExecutionsFailed" in self.deployment.alarmed_metrics(
-            self.stack, self.workflow
+        return (
+            run.result.status == "FAILED"
+            and run.result.error not in self.deployment.unalarmed_outcomes(self.stack, self.workflow)
+            and "ExecutionsFailed" in self.deployment.alarmed_metrics(self.stack, self.workflow)
         )
 
     def run(

@@ -19,6 +19,7 @@ GET      /_local_cloud/callbacks          task tokens still waiting, with their 
 POST     /_local_cloud/callbacks/timeout  ``{"taskToken"}``: that step times out now
 GET      /_local_cloud/emails             every email sent through SES, templates rendered
 GET      /_local_cloud/inventory          what the services hold, by kind (``patches.inventory``)
+GET      /_local_cloud/alarm-actions      every SNS action an alarm ran on a state change, delivered or failed
 POST     /_local_cloud/prewarm            start a warm Lambda worker for every function, in the background
 =======  ===============================  ====================================================
 """
@@ -98,6 +99,8 @@ class ControlApp:
             return 200, patches.sent_emails()
         if (method, route) == ("GET", "inventory"):
             return 200, patches.inventory()
+        if (method, route) == ("GET", "alarm-actions"):
+            return 200, patches.alarm_actions()
         return 404, {"error": f"no local cloud route [{method} {PREFIX}{route}]"}
 
 

@@ -436,6 +436,12 @@ class LocalCloudHarness:
             )
         return emails
 
+    def alarm_actions(self) -> list[dict[str, str]]:
+        """Every SNS notification a CloudWatch alarm sent on a change of state, oldest first:
+        ``alarm``, ``action`` (the topic), ``state``, ``result`` (``delivered`` or ``failed``) and
+        ``error`` (SNS's ``AuthorizationError`` when the topic policy does not let CloudWatch publish)."""
+        return list(self.control("GET", "alarm-actions"))
+
     def inventory(self) -> Inventory:
         """What every emulated service holds now (items, objects, messages, emails, roles, stacks, ...).
 

@@ -1297,6 +1297,223 @@ def _verify_sesv2() -> None:
     _require_replaced("sesv2-template", SESV2Response.send_email)
 
 
+# 16b. SNS topic policies decide what AWS services may publish (CloudWatch alarm actions) ---------
+
+TOPIC_POLICY_TYPE = "AWS::SNS::TopicPolicy"
+CLOUDWATCH_SERVICE = "cloudwatch.amazonaws.com"
+_ALARM_STATE_ACTIONS = {
+    "ALARM": "alarm_actions",
+    "OK": "ok_actions",
+    "INSUFFICIENT_DATA": "insufficient_data_actions",
+}
+
+
+class ServicePublishDeniedError(RuntimeError):
+    """SNS refused an AWS service's publish: the topic policy has no Allow for it, or denies it."""
+
+    code = "AuthorizationError"
+
+
+def publish_as_service(
+    topic_arn: str, message: str, *, subject: str | None, service: str, source_arn: str
+) -> str:
+    """Publish ``message`` to ``topic_arn`` as the AWS service ``service`` would, for ``source_arn``
+    (the alarm): only if the topic's policy allows it (``topic_policy.decision``). Returns the
+    message id; raises :class:`ServicePublishDeniedError` like SNS's ``AuthorizationError``."""
+    from moto.sns.models import sns_backends
+    from moto.utilities.arns import parse_arn
+
+    from workflow_tools.local_cloud.topic_policy import PUBLISH, ServiceRequest, decision
+
+    topic_at = parse_arn(topic_arn)
+    backend = sns_backends[topic_at.account][topic_at.region]
+    topic = backend.get_topic(topic_arn)
+    request = ServiceRequest(
+        service=service,
+        action=PUBLISH,
+        resource=topic_arn,
+        source_account=parse_arn(source_arn).account,
+        source_arn=source_arn,
+    )
+    verdict = decision(topic._policy_json, request)
+    if verdict != "Allow":
+        explicit = " with an explicit deny" if verdict == "Deny" else ""
+        raise ServicePublishDeniedError(
+            f"AuthorizationError: User: {service} is not authorized to perform: SNS:Publish on "
+            f"resource: {topic_arn}{explicit}"
+        )
+    return str(backend.publish(message, arn=topic_arn, subject=subject))
+
+
+def alarm_actions() -> list[dict[str, str]]:
+    """Every SNS action a CloudWatch alarm executed on a state change, and how it went (for tests;
+    CloudWatch records the same in the alarm's history)."""
+    return list(_state.setdefault("alarm_actions", []))
+
+
+def _topic_policy_model() -> type:
+    """``AWS::SNS::TopicPolicy``: the policy replaces the default one of each of its topics."""
+    from moto.sns.exceptions import TopicNotFound
+    from moto.sns.models import sns_backends
+    from moto.utilities.arns import parse_arn
+
+    policies: dict[str, list[str]] = _state.setdefault("topic_policies", {})
+
+    def topics(arns: list[str]) -> Iterator[Any]:
+        for arn in arns:
+            at = parse_arn(arn)
+            with contextlib.suppress(TopicNotFound):
+                yield sns_backends[at.account][at.region].get_topic(arn)
+
+    def create(properties: Any, resource_name: str, account_id: str, region_name: str) -> str:
+        arns = [str(arn) for arn in properties.get("Topics", [])]
+        for topic in topics(arns):
+            topic._policy_json = json.loads(json.dumps(properties.get("PolicyDocument", {})))
+        policies[resource_name] = arns
+        return resource_name
+
+    def delete(name: str, account_id: str, region_name: str) -> None:
+        for topic in topics(policies.pop(name, [])):
+            topic._policy_json = topic._create_default_topic_policy(
+                topic.sns_backend.region_name, topic.account_id, topic.name
+            )
+
+    return _named_cfn_model(TOPIC_POLICY_TYPE, "PolicyName", "moto.sns.local_cloud", create, delete)
+
+
+def _check_topic_policy() -> None:
+    from moto.cloudformation import parsing
+    from moto.sns.models import Topic
+
+    _require(
+        "self._policy_json = self._create_default_topic_policy(" in inspect.getsource(Topic.__init__),
+        "sns-topic-policy",
+        "Topic no longer keeps its policy in _policy_json",
+    )
+    _require_parameters(
+        "sns-topic-policy", Topic._create_default_topic_policy, ("self", "region_name", "account_id", "name")
+    )
+    if "topic_policy_model" not in _state:
+        _require(
+            TOPIC_POLICY_TYPE not in {model.cloudformation_type() for model in parsing.get_model_list()},
+            "sns-topic-policy",
+            f"moto supports {TOPIC_POLICY_TYPE} itself now: check it sets the policy, then drop the model",
+        )
+
+
+def _apply_topic_policy() -> None:
+    from moto.cloudformation import parsing
+
+    if "topic_policy_model" in _state:
+        return
+    _state["topic_policy_model"] = _topic_policy_model()  # found through __subclasses__(): keep it alive
+    for function in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        function.cache_clear()
+
+
+def _verify_topic_policy() -> None:
+    from moto.cloudformation import parsing
+
+    from workflow_tools.local_cloud.topic_policy import PUBLISH, ServiceRequest, decision
+
+    _require(TOPIC_POLICY_TYPE in parsing.get_model_map(), "sns-topic-policy", "model not registered")
+    deny_only = {
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": PUBLISH,
+                "Resource": "t",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ]
+    }
+    request = ServiceRequest(
+        CLOUDWATCH_SERVICE, PUBLISH, "t", "111111111111", "arn:aws:cloudwatch:r:1:alarm:a"
+    )
+    _require(decision(deny_only, request) == "ImplicitDeny", "sns-topic-policy", "a Deny-only policy allows")
+
+
+def _check_alarm_actions() -> None:
+    from moto.cloudwatch.models import Alarm, CloudWatchBackend
+
+    _require_parameters(
+        "cloudwatch-alarm-actions",
+        CloudWatchBackend.set_alarm_state,
+        ("self", "alarm_name", "reason", "reason_data", "state_value"),
+    )
+    source = inspect.getsource(Alarm.__init__)
+    for attribute in (
+        "self.alarm_arn",
+        "self.actions_enabled",
+        *(f"self.{a}" for a in _ALARM_STATE_ACTIONS.values()),
+    ):
+        _require(attribute in source, "cloudwatch-alarm-actions", f"Alarm has no {attribute}")
+    _require(
+        "sns" not in inspect.getsource(inspect.unwrap(CloudWatchBackend.set_alarm_state)),
+        "cloudwatch-alarm-actions",
+        "moto's set_alarm_state publishes to SNS itself now: drop this patch",
+    )
+
+
+def _apply_alarm_actions() -> None:
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    original = CloudWatchBackend.set_alarm_state
+    if getattr(original, "_local_cloud", False):
+        return
+
+    def set_alarm_state(self: Any, alarm_name: str, reason: str, reason_data: str, state_value: str) -> None:
+        before = self.alarms[alarm_name].state_value if alarm_name in self.alarms else None
+        original(self, alarm_name, reason, reason_data, state_value)
+        alarm = self.alarms[alarm_name]
+        if before == state_value or not alarm.actions_enabled:
+            return  # CloudWatch acts on a change of state only
+        for action in getattr(alarm, _ALARM_STATE_ACTIONS[state_value]) or []:
+            if ":sns:" in action:
+                _execute_alarm_action(alarm, action, before or "INSUFFICIENT_DATA", state_value, reason)
+
+    _mark(set_alarm_state, original)
+    _replace(CloudWatchBackend, "set_alarm_state", set_alarm_state)
+
+
+def _execute_alarm_action(alarm: Any, topic_arn: str, before: str, state: str, reason: str) -> None:
+    """Publish the alarm's notification as CloudWatch does, recording the outcome like its history."""
+    from moto.utilities.arns import parse_arn
+
+    at = parse_arn(alarm.alarm_arn)
+    notification = {
+        "AlarmName": alarm.name,
+        "AlarmDescription": alarm.description,
+        "AWSAccountId": at.account,
+        "NewStateValue": state,
+        "NewStateReason": reason,
+        "OldStateValue": before,
+        "StateChangeTime": datetime.datetime.now(datetime.UTC).isoformat(),
+        "Region": at.region,
+        "AlarmArn": alarm.alarm_arn,
+    }
+    record = {"alarm": alarm.name, "action": topic_arn, "state": state}
+    try:
+        message_id = publish_as_service(
+            topic_arn,
+            json.dumps(notification),
+            subject=f'{state}: "{alarm.name}" in {at.region}'[:100],
+            service=CLOUDWATCH_SERVICE,
+            source_arn=alarm.alarm_arn,
+        )
+        record.update(result="delivered", messageId=message_id)
+    except Exception as error:  # CloudWatch records any failure and carries on
+        record.update(result="failed", error=str(error))
+    _state.setdefault("alarm_actions", []).append(record)
+
+
+def _verify_alarm_actions() -> None:
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    _require_replaced("cloudwatch-alarm-actions", CloudWatchBackend.set_alarm_state)
+
+
 # 17. KMS keys from CloudFormation keep a JSON policy ----------------------------------------------
 
 
@@ -2060,6 +2277,20 @@ PATCHES: tuple[Patch, ...] = (
         _check_sesv2,
         _apply_sesv2,
         _verify_sesv2,
+    ),
+    Patch(
+        "sns-topic-policy",
+        "moto skips AWS::SNS::TopicPolicy, so every topic keeps SNS's default policy; AWS replaces it.",
+        _check_topic_policy,
+        _apply_topic_policy,
+        _verify_topic_policy,
+    ),
+    Patch(
+        "cloudwatch-alarm-actions",
+        "moto's alarms change state silently; CloudWatch publishes to SNS when the topic policy lets it.",
+        _check_alarm_actions,
+        _apply_alarm_actions,
+        _verify_alarm_actions,
     ),
     Patch(
         "cfn-kms-key-policy",

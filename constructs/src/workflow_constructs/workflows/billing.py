@@ -60,6 +60,11 @@ HANDLERS_MODULE = "billing.handler"
 
 PAYMENT_DECLINED_ERROR = "PaymentDeclined"
 TIMED_OUT_ERROR = "AuthorisationTimedOut"
+REQUEST_INVALID_ERROR = "BillingRequestInvalid"
+"""Raised by the validation handler (``lambdas/billing/errors.py``) for input that is no billing request."""
+BUSINESS_OUTCOMES = (REQUEST_INVALID_ERROR, PAYMENT_DECLINED_ERROR, TIMED_OUT_ERROR)
+"""How a billing run may end without anything being wrong: a bad request, a declined card, a customer
+who never authorised. Counted on the dashboard; they page nobody."""
 CONDITIONAL_CHECK_FAILED = "DynamoDB.ConditionalCheckFailedException"
 
 # Powertools Metrics names, as lambdas/billing/metrics.py emits them.
@@ -120,6 +125,7 @@ class BillingWorkflow(Construct):
         sender_identity: ses.IEmailIdentity | None = None,
         sentry_dsn_secret: secretsmanager.ISecret | None = None,
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
+        manage_api_gateway_account: bool = False,
     ) -> None:
         """Create the workflow.
 
@@ -134,6 +140,10 @@ class BillingWorkflow(Construct):
             Default: an identity for ``sender_address`` is created (AWS emails it a verification link).
         :param sentry_dsn_secret: opt-in Sentry reporting for every function.
         :param log_retention: how long function and access logs are kept; default three months.
+        :param manage_api_gateway_account: create the region's ``AWS::ApiGateway::Account`` (the one
+            CloudWatch role every API Gateway API of the account and region logs through) with a role
+            of this stack's. Default ``False``: that setting belongs to the account, not to one app; the
+            webhook's access and execution logs need it set once per account and region (docs/billing.md).
         """
         super().__init__(scope, id)
         _validate_props(
@@ -189,6 +199,7 @@ class BillingWorkflow(Construct):
             # Most executions wait for the provider: only one that ran as long as the wait itself is slow.
             p99_duration_threshold=authorisation_timeout,
             business_metrics=list(self.metrics.values()),
+            business_outcomes=BUSINESS_OUTCOMES,
         )
         self.state_machine = self.workflow.state_machine
         alarm_topic.grant_publish(self.state_machine)  # includes the topic key, when it has one
@@ -201,7 +212,7 @@ class BillingWorkflow(Construct):
         )
         self._grant(stack)
 
-        self.api = self._webhook_api(log_retention)
+        self.api = self._webhook_api(log_retention, manage_api_gateway_account)
         self.webhook_url = self.api.url_for_path(f"/{WEBHOOK_PATH}")
 
     # Resources ---------------------------------------------------------------------------------
@@ -663,7 +674,9 @@ class BillingWorkflow(Construct):
         )
         return found
 
-    def _webhook_api(self, log_retention: logs.RetentionDays) -> apigateway.RestApi:
+    def _webhook_api(
+        self, log_retention: logs.RetentionDays, manage_api_gateway_account: bool
+    ) -> apigateway.RestApi:
         access_logs = logs.LogGroup(
             self,
             "WebhookAccessLogs",
@@ -677,9 +690,10 @@ class BillingWorkflow(Construct):
             rest_api_name=f"{self.workflow_name}-payment-webhook",
             description=f"{self.workflow_name}: the payment provider's webhook (HMAC-signed requests only)",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
-            # Access and execution logging need the account's API Gateway logging role.
-            cloud_watch_role=True,
-            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
+            # Access and execution logging need the account's API Gateway logging role; the region has
+            # one such setting for every API, so taking it over is opt-in.
+            cloud_watch_role=manage_api_gateway_account,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN if manage_api_gateway_account else None,
             deploy_options=apigateway.StageOptions(
                 stage_name=WEBHOOK_STAGE,
                 tracing_enabled=True,

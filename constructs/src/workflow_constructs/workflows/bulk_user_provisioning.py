@@ -40,6 +40,8 @@ CSV_COLUMNS = ("tenantId", "userId", "email", "role")
 REQUEST_INVALID_ERROR = "BulkProvisioningRequestInvalid"
 BULK_FAILED_ERROR = "BulkProvisioningFailed"
 UNKNOWN_ROLE_ERROR = "UnknownRole"
+BUSINESS_OUTCOMES = (REQUEST_INVALID_ERROR,)
+"""A request that names no readable CSV file; a run with too many failed rows still pages."""
 
 _ROLE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 _DISTRIBUTED_MAP_RESULT_WRITER_V2 = "@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2"
@@ -165,6 +167,7 @@ class BulkUserProvisioningWorkflow(Construct):
             definition=check_request,
             timeout=timeout,
             alarm_topic=alarm_topic,
+            business_outcomes=BUSINESS_OUTCOMES,
         )
         self.state_machine = self.workflow.state_machine
         self._acknowledge_run_time_names()

@@ -55,6 +55,7 @@ from workflow_constructs.workflow import Workflow
 
 __all__ = [
     "ADMIN_USER_NOT_PROVISIONED",
+    "BUSINESS_OUTCOMES",
     "CUSTOMER_ALREADY_EXISTS",
     "DEFAULT_PLANS",
     "DEFAULT_WORKFLOW_NAME",
@@ -74,6 +75,8 @@ ADMIN_USER_NOT_PROVISIONED = "AdminUserNotProvisioned"
 """Error when an earlier run's admin-user execution (found by its name) did not succeed."""
 STEP_FAILED = "OnboardingStepFailed"
 """Error raised for a step's Step Functions error (``States.Timeout``...); the cause starts with it."""
+BUSINESS_OUTCOMES = (REQUEST_INVALID, CUSTOMER_ALREADY_EXISTS)
+"""How an onboarding may end as intended although it failed: counted on the dashboard, paging nobody."""
 METRIC_CUSTOMERS_ONBOARDED = "CustomersOnboarded"
 METRIC_ONBOARDING_FAILED = "OnboardingFailed"
 TENANT_PREFIX_PATTERN = "tenants/*"
@@ -259,6 +262,7 @@ class OnboardingWorkflow(Construct):
             "on failure roll back, record why and notify operations",
             alarm_topic=alarm_topic,
             business_metrics=self.business_metrics,
+            business_outcomes=BUSINESS_OUTCOMES,
         )
         self.state_machine = self.workflow.state_machine
         if alarm_topic.master_key is not None:

@@ -55,6 +55,14 @@ DEPLOYMENT_REJECTED_ERROR = "DeploymentRejected"
 APPROVAL_TIMED_OUT_ERROR = "ApprovalTimedOut"
 STACK_DEPLOYMENT_FAILED_ERROR = "StackDeploymentFailed"
 STACK_DEPLOYMENT_TIMED_OUT_ERROR = "StackDeploymentTimedOut"
+BUSINESS_OUTCOMES = (
+    REQUEST_INVALID_ERROR,
+    STACK_NOT_DEPLOYABLE_ERROR,
+    DEPLOYMENT_REJECTED_ERROR,
+    APPROVAL_TIMED_OUT_ERROR,
+)
+"""A bad request, a stack not in a state to deploy, an approver's no, or nobody approving in time: the
+deployment stopped as designed. A failed change set or deployment still pages."""
 
 APPROVAL_STATE = "Ask for approval"
 """The callback step; its TaskScheduled parameters carry ``Message.taskToken``."""
@@ -205,6 +213,7 @@ class StackDeployment(Construct):
             p99_duration_threshold=approval_timeout.plus(Duration.hours(1)),
             alarm_topic=alarm_topic,
             business_metrics=list(self.business_metrics.values()),
+            business_outcomes=BUSINESS_OUTCOMES,
         )
         self.state_machine = self.workflow.state_machine
         self._grant_notification_key()

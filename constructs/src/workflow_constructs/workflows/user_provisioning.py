@@ -59,6 +59,8 @@ EVENT_DETAIL_TYPE = "User provisioned"
 REQUEST_INVALID_ERROR = "ProvisioningRequestInvalid"
 PROVISIONING_FAILED_ERROR = "ProvisioningFailed"
 IN_PROGRESS_ERROR = "ProvisioningInProgress"
+BUSINESS_OUTCOMES = (REQUEST_INVALID_ERROR, IN_PROGRESS_ERROR)
+"""A rejected request, or one for a user another run is provisioning: no fault, paging nobody."""
 
 STATUS_PROVISIONING = "PROVISIONING"
 STATUS_ACTIVE = "ACTIVE"
@@ -215,6 +217,7 @@ class UserProvisioningWorkflow(Construct):
             definition=definition,
             timeout=timeout,
             alarm_topic=alarm_topic,
+            business_outcomes=BUSINESS_OUTCOMES,
             business_metrics=[
                 cloudwatch.Metric(
                     namespace=workflow_name,
