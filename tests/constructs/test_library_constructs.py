@@ -7,7 +7,7 @@ import json
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk.assertions import Match
+from aws_cdk.assertions import Match, Template
 from workflow_constructs import InvalidPropsError, PythonFunction, Workflow
 from workflow_constructs.definition import state_machines
 from workflow_constructs.function import LAMBDA_RUNTIME
@@ -159,20 +159,47 @@ def test_python_function_defaults(showcase):
             "Environment": {"Variables": Match.object_like({"POWERTOOLS_SERVICE_NAME": "showcase"})},
             "Layers": [
                 {
-                    "Fn::Join": [
-                        "",
-                        Match.array_with(
-                            [
-                                Match.string_like_regexp(
-                                    r":017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:\d+$"
-                                )
-                            ]
-                        ),
-                    ]
+                    "Ref": Match.string_like_regexp(
+                        "^SsmParameterValueawsservicepowertoolspythonarm64python314"
+                    )
                 }
             ],
         },
     )
+
+
+def test_the_powertools_layer_is_the_newest_one_aws_publishes_in_ssm(showcase):
+    # GIVEN a function with the default layer
+    _, template = showcase
+    parameters = template.to_json()["Parameters"]
+    (function,) = template.find_resources("AWS::Lambda::Function").values()
+    (layer,) = function["Properties"]["Layers"]
+    # THEN its ARN is the public parameter Powertools documents, read by CloudFormation at deploy time
+    assert parameters[layer["Ref"]] == {
+        "Type": "AWS::SSM::Parameter::Value<String>",
+        "Default": "/aws/service/powertools/python/arm64/python3.14/latest",
+    }
+
+
+def test_a_pinned_powertools_layer_version_names_that_version():
+    stack = cdk.Stack()
+    PythonFunction(
+        stack, "F", handler="shared.errors.TransientError", service="showcase", powertools_layer_version=27
+    )
+    template = Template.from_stack(stack).to_json()
+    (function,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    (layer,) = function["Properties"]["Layers"]
+    assert layer["Fn::Join"][1][-1] == ":017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:27"
+    assert [p for p in template.get("Parameters", {}) if p.startswith("SsmParameterValue")] == []
+
+
+def test_rejects_a_powertools_layer_version_below_one():
+    with pytest.raises(
+        InvalidPropsError, match=r"^powertools_layer_version must be a published layer version \(1 or more\)"
+    ):
+        PythonFunction(
+            cdk.Stack(), "F", handler="shared.errors.TransientError", service="x", powertools_layer_version=0
+        )
 
 
 def test_lambda_asset_leaves_out_caches_and_dotfiles(showcase, tmp_path_factory):

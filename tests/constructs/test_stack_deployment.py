@@ -106,6 +106,16 @@ def _only(template: Template, resource_type: str, containing: str = "") -> str:
     return logical_id
 
 
+def _template_bucket(template: Template) -> str:
+    """The template bucket (the other bucket holds its access logs)."""
+    (logical_id,) = [
+        name
+        for name, bucket in template.find_resources("AWS::S3::Bucket").items()
+        if "LoggingConfiguration" in bucket["Properties"]
+    ]
+    return logical_id
+
+
 def _service_role(template: Template) -> str:
     (logical_id,) = template.find_resources(
         "AWS::IAM::Role",
@@ -139,7 +149,7 @@ def test_templates_come_from_the_template_bucket_and_notifications_use_the_topic
     statements = _policy_statements(template, "StackDeploymentWorkflowStateMachineRole")
     by_action = {str(s["Action"]): s["Resource"] for s in statements}
     assert by_action["['s3:GetObject', 's3:GetObjectVersion']"] == {
-        "Fn::Join": ["", [{"Fn::GetAtt": [_only(template, "AWS::S3::Bucket"), "Arn"]}, "/*"]]
+        "Fn::Join": ["", [{"Fn::GetAtt": [_template_bucket(template), "Arn"]}, "/*"]]
     }
     assert by_action["['kms:Decrypt', 'kms:GenerateDataKey']"] == {
         "Fn::GetAtt": [_only(template, "AWS::KMS::Key", "Notification"), "Arn"]
@@ -194,9 +204,12 @@ def test_template_bucket_and_notification_topic_are_protected(template):
 
 
 def test_business_metrics_count_deployments_from_the_execution_log(template):
-    filters = template.find_resources("AWS::Logs::MetricFilter")
-    namespaces = {f["Properties"]["MetricTransformations"][0]["MetricNamespace"] for f in filters.values()}
-    assert namespaces == {"stack-deployment"}
+    filters = {
+        name: f
+        for name, f in template.find_resources("AWS::Logs::MetricFilter").items()
+        # the others count business outcomes (namespace Workflows/stack-deployment)
+        if f["Properties"]["MetricTransformations"][0]["MetricNamespace"] == "stack-deployment"
+    }
     patterns = {
         f["Properties"]["MetricTransformations"][0]["MetricName"]: f["Properties"]["FilterPattern"]
         for f in filters.values()
@@ -468,3 +481,11 @@ def test_counts_are_bounded(scope, argument, value, bounds):
         InvalidPropsError, match=rf"{argument} must be between {bounds}. Received: \[{value}\]"
     ):
         StackDeployment(scope, "D", stack_name_prefix="svc-", **{argument: value})
+
+
+def test_the_template_bucket_is_access_logged_into_a_bucket_of_its_own(template):
+    # checkov CKV_AWS_18: who read or replaced a template before it was deployed is on record
+    (bucket,) = [template.to_json()["Resources"][_template_bucket(template)]]
+    logging = bucket["Properties"]["LoggingConfiguration"]
+    assert logging["LogFilePrefix"] == "templates/"
+    assert logging["DestinationBucketName"]["Ref"].startswith("StackDeploymentTemplateBucketAccessLogs")

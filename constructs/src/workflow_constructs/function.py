@@ -11,32 +11,51 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ssm as ssm
 
 from constructs import Construct
 from workflow_constructs.cfn_lint import REDUNDANT_ROLE_DEPENDENCY, ignore_cfn_lint
+from workflow_constructs.checkov_skips import skip_checkov
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.lambda_code import ASSET_EXCLUDES, lambda_code_root
 from workflow_constructs.log_encryption import log_encryption_key as stack_log_key
+from workflow_constructs.powertools import layer_arn, layer_parameter_name
 
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The newest Python runtime this aws-cdk-lib offers; every function uses it."""
 LAMBDA_ARCHITECTURE = lambda_.Architecture.ARM_64
 
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"  # AWS-published Powertools for AWS Lambda (Python) layers
-POWERTOOLS_LAYER_VERSION = 27
-"""Layer version of ``AWSLambdaPowertoolsPythonV3-<python>-arm64`` (Powertools 3.x)."""
 
 DEFAULT_MEMORY_MB = 256
 DEFAULT_TIMEOUT = Duration.seconds(30)
 DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 DEFAULT_BUSINESS_METRIC_PERIOD = Duration.minutes(5)
 
+NO_DLQ_REASON = (
+    "Invoked synchronously (by Step Functions, which retries and catches failures, or "
+    "by API Gateway, whose caller sees the error); an async dead-letter queue would never "
+    "receive anything. Functions invoked asynchronously must add their own DLQ."
+)
+CHECKOV_SKIPS = {
+    "CKV_AWS_116": NO_DLQ_REASON,
+    "CKV_AWS_117": "The handlers call AWS APIs and, where configured, the payment provider and Sentry over "
+    "the internet; no private network resource is reached, so a VPC would add NAT cost and nothing else.",
+    "CKV_AWS_115": "Reserved concurrency would carve a fixed share out of the account's pool per function; "
+    "Step Functions retries throttled invocations with backoff and the webhook stage is throttled, so "
+    "the account limit is the bound that matters.",
+    "CKV_AWS_173": "The environment holds names, ARNs and settings only (secrets are read from Secrets "
+    "Manager at run time); Lambda encrypts it at rest with its AWS-managed key.",
+}
+"""checkov findings that do not apply to a function built by this construct, with why."""
+
 
 class PythonFunction(lambda_.Function):
     """A handler from the library's Lambda code, with Powertools, tracing and JSON logs.
 
     Defaults: Python ``LAMBDA_RUNTIME`` on arm64; the AWS-published Powertools layer for the
-    stack's region (no bundling, no Docker); active X-Ray tracing; JSON logs into its own log
+    stack's region, its newest version as AWS's public SSM parameter names it at deploy time
+    (``powertools.layer_parameter_name``), or the version ``powertools_layer_version`` pins
+    (no bundling, no Docker); active X-Ray tracing; JSON logs into its own log
     group kept ``DEFAULT_LOG_RETENTION`` and encrypted with ``log_encryption_key`` (default: the
     stack's log key, ``log_encryption.log_encryption_key``); ``POWERTOOLS_SERVICE_NAME`` and
     metrics namespace set;
@@ -65,7 +84,7 @@ class PythonFunction(lambda_.Function):
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
         log_encryption_key: kms.IKey | None = None,
         sentry_dsn_secret: secretsmanager.ISecret | None = None,
-        powertools_layer_version: int = POWERTOOLS_LAYER_VERSION,
+        powertools_layer_version: int | None = None,
     ) -> None:
         if handler.count(".") < 1 or not all(part.isidentifier() for part in handler.split(".")):
             raise InvalidPropsError(
@@ -75,8 +94,13 @@ class PythonFunction(lambda_.Function):
             raise InvalidPropsError("memory_size", "must be between 128 and 10240 MB", memory_size)
         if not service:
             raise InvalidPropsError("service", "must name the workflow the function serves", service)
+        if powertools_layer_version is not None and powertools_layer_version < 1:
+            raise InvalidPropsError(
+                "powertools_layer_version",
+                "must be a published layer version (1 or more)",
+                powertools_layer_version,
+            )
         namespace = metrics_namespace or service
-        python = LAMBDA_RUNTIME.name.replace(".", "")  # python3.14 -> python314
         scope_stack = Stack.of(scope)
         log_group = logs.LogGroup(
             scope,
@@ -118,26 +142,30 @@ class PythonFunction(lambda_.Function):
         self.service = service
         self.metrics_namespace = namespace
         self.sentry_dsn_secret = sentry_dsn_secret
-        self.add_layers(
-            lambda_.LayerVersion.from_layer_version_arn(
-                self,
-                "Powertools",
-                f"arn:{scope_stack.partition}:lambda:{scope_stack.region}:{POWERTOOLS_LAYER_ACCOUNT}:"
-                f"layer:AWSLambdaPowertoolsPythonV3-{python}-arm64:{powertools_layer_version}",
+        architecture, python = LAMBDA_ARCHITECTURE.name, LAMBDA_RUNTIME.name  # arm64, python3.14
+        powertools = (
+            # A template parameter of type AWS::SSM::Parameter::Value<String>, shared by the stack's
+            # functions: CloudFormation reads the public parameter at every deploy.
+            ssm.StringParameter.value_for_string_parameter(
+                scope_stack, layer_parameter_name(architecture=architecture, python=python)
+            )
+            if powertools_layer_version is None
+            else layer_arn(
+                partition=scope_stack.partition,
+                region=scope_stack.region,
+                architecture=architecture,
+                python=python,
+                version=powertools_layer_version,
             )
         )
+        self.add_layers(lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", powertools))
         log_group.grant_write(role)
         ignore_cfn_lint(self.node.default_child, REDUNDANT_ROLE_DEPENDENCY)  # type: ignore[arg-type]
         if sentry_dsn_secret is not None:
             sentry_dsn_secret.grant_read(role)
-        Validations.of(self).acknowledge(
-            Acknowledgment(
-                id="Serverless-LambdaDLQ",
-                reason="Invoked synchronously (by Step Functions, which retries and catches failures, or "
-                "by API Gateway, whose caller sees the error); an async dead-letter queue would never "
-                "receive anything. Functions invoked asynchronously must add their own DLQ.",
-            ),
-        )
+        Validations.of(self).acknowledge(Acknowledgment(id="Serverless-LambdaDLQ", reason=NO_DLQ_REASON))
+        for check, reason in CHECKOV_SKIPS.items():
+            skip_checkov(self, check, reason=reason)
         Validations.of(role).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",

@@ -1514,6 +1514,105 @@ def _verify_alarm_actions() -> None:
     _require_replaced("cloudwatch-alarm-actions", CloudWatchBackend.set_alarm_state)
 
 
+# 16c. AWS's public SSM parameters the app reads (the Powertools layer) ------------------------------
+
+POWERTOOLS_PYTHONS = ("python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
+POWERTOOLS_ARCHITECTURES = ("arm64", "x86_64")
+
+
+def _powertools_parameters(region: str) -> dict[str, str]:
+    """What ``/aws/service/powertools/python/<arch>/<python>/latest`` holds in ``region`` on AWS (a layer
+    ARN; the version is the library's known one, the local cloud runs no layer code anyway)."""
+    from workflow_constructs.powertools import POWERTOOLS_LAYER_VERSION, layer_arn, layer_parameter_name
+
+    return {
+        layer_parameter_name(architecture=arch, python=python): layer_arn(
+            partition="aws", region=region, architecture=arch, python=python, version=POWERTOOLS_LAYER_VERSION
+        )
+        for arch in POWERTOOLS_ARCHITECTURES
+        for python in POWERTOOLS_PYTHONS
+    }
+
+
+def _check_public_parameters() -> None:
+    from moto.ssm.models import Parameter, ParameterDict
+
+    _require_parameters("ssm-public-parameters", ParameterDict._check_loading_status, ("self", "key"))
+    _require(
+        "super().__getitem__(name).append(" in inspect.getsource(ParameterDict._load_tree_parameters),
+        "ssm-public-parameters",
+        "ParameterDict no longer stores parameters as lists of versions",
+    )
+    _require_parameters(
+        "ssm-public-parameters",
+        Parameter.__init__,
+        (
+            "self",
+            "account_id",
+            "name",
+            "value",
+            "parameter_type",
+            "description",
+            "allowed_pattern",
+            "keyid",
+            "last_modified_date",
+            "version",
+            "data_type",
+            "labels",
+            "source_result",
+            "tier",
+            "policies",
+        ),
+    )
+
+
+def _apply_public_parameters() -> None:
+    from moto.core.utils import utcnow
+    from moto.ssm.models import Parameter, ParameterDict
+
+    original = ParameterDict._check_loading_status
+    if getattr(original, "_local_cloud", False):
+        return
+
+    def _check_loading_status(self: Any, key: str) -> None:
+        original(self, key)
+        if str(key or "").startswith("/aws/service/powertools/") and not getattr(self, "_powertools", False):
+            self._powertools = True
+            for name, value in _powertools_parameters(self.region_name).items():
+                super(ParameterDict, self).__getitem__(name).append(
+                    Parameter(  # type: ignore[abstract]
+                        account_id=self.account_id,
+                        name=name,
+                        value=value,
+                        parameter_type="String",
+                        description="Powertools for AWS Lambda (Python) layer (seeded by the local cloud)",
+                        allowed_pattern=None,
+                        keyid=None,
+                        last_modified_date=utcnow(),
+                        version=1,
+                        data_type="text",
+                    )
+                )
+
+    _mark(_check_loading_status, original)
+    _replace(ParameterDict, "_check_loading_status", _check_loading_status)
+
+
+def _verify_public_parameters() -> None:
+    from moto.ssm.models import ParameterDict
+
+    _require_replaced("ssm-public-parameters", ParameterDict._check_loading_status)
+    parameters = ParameterDict("123456789012", "eu-west-1")
+    (stored,) = parameters["/aws/service/powertools/python/arm64/python3.14/latest"]
+    _require(
+        stored.value.startswith(
+            "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python314"
+        ),
+        "ssm-public-parameters",
+        f"seeded [{stored.value}]",
+    )
+
+
 # 17. KMS keys from CloudFormation keep a JSON policy ----------------------------------------------
 
 
@@ -2291,6 +2390,13 @@ PATCHES: tuple[Patch, ...] = (
         _check_alarm_actions,
         _apply_alarm_actions,
         _verify_alarm_actions,
+    ),
+    Patch(
+        "ssm-public-parameters",
+        "moto holds none of AWS's public Powertools parameters; templates read the layer ARN from one.",
+        _check_public_parameters,
+        _apply_public_parameters,
+        _verify_public_parameters,
     ),
     Patch(
         "cfn-kms-key-policy",

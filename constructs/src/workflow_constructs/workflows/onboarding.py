@@ -52,6 +52,7 @@ from workflow_constructs.cfn_lint import RESOURCE_TYPE_NOT_IN_EVERY_REGION, igno
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.workflow import Workflow
+from workflow_constructs.workflows.storage import access_log_bucket
 
 __all__ = [
     "ADMIN_USER_NOT_PROVISIONED",
@@ -89,7 +90,6 @@ DEFAULT_ADMIN_USER_RESOURCES: tuple[Mapping[str, Any], ...] = (
     {"type": "api-key", "config": {}},
 )
 """What the first admin user gets from the user-provisioning workflow."""
-ACCESS_LOG_RETENTION = Duration.days(365)  # tenant-bucket access logs, kept a year for audits
 EARLIER_CHILD_POLL = Duration.seconds(30)  # how often to look at a still-running earlier child
 
 S3_ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
@@ -201,7 +201,7 @@ class OnboardingWorkflow(Construct):
 
         self.customers_table = _table(self, "Customers", "customerId")
         self.tenants_table = _table(self, "Tenants", "tenantId")
-        self.access_log_bucket = _access_log_bucket(self)
+        self.access_log_bucket = access_log_bucket(self, "AccessLogBucket")
         self.tenant_bucket = s3.Bucket(
             self,
             "TenantBucket",
@@ -777,26 +777,6 @@ def _table(scope: Construct, id: str, partition_key: str) -> dynamodb.TableV2:
         ),
         removal_policy=RemovalPolicy.RETAIN,
     )
-
-
-def _access_log_bucket(scope: Construct) -> s3.Bucket:
-    bucket = s3.Bucket(
-        scope,
-        "AccessLogBucket",
-        # S3 server access logging delivers only to buckets encrypted with S3-managed keys.
-        encryption=s3.BucketEncryption.S3_MANAGED,
-        enforce_ssl=True,
-        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-        lifecycle_rules=[s3.LifecycleRule(expiration=ACCESS_LOG_RETENTION)],
-        removal_policy=RemovalPolicy.RETAIN,
-    )
-    Validations.of(bucket).acknowledge(
-        Acknowledgment(
-            id="AwsSolutions-S1",
-            reason="This is the access-log bucket itself; logging it into itself would loop.",
-        )
-    )
-    return bucket
 
 
 def _customer_payload(*, now: bool = False) -> sfn.TaskInput:

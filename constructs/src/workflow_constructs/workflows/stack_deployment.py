@@ -44,6 +44,7 @@ from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.workflow import Workflow
 from workflow_constructs.workflows import stack_deployment_expressions as expr
+from workflow_constructs.workflows.storage import ACCESS_LOGS_BY_POLICY, access_log_bucket
 
 WORKFLOW_NAME = "stack-deployment"
 
@@ -156,7 +157,8 @@ class StackDeployment(Construct):
         :param workflow_name: the state machine's name, also the business metrics' namespace.
             Default: ``stack-deployment``; give another to have two (one per prefix) in an account.
         :param alarm_topic: where the workflow's alarms go (the operations topic). Default: none.
-        :param template_bucket: where templates are uploaded. Default: a new versioned, encrypted bucket.
+        :param template_bucket: where templates are uploaded. Default: a new versioned, encrypted,
+            access-logged bucket.
         :param notification_topic: receives change lists and approval requests. Default: a new
             KMS-encrypted topic; subscribe the deploying team to it.
         :param service_role: the role CloudFormation deploys with. Default: a new role, see above.
@@ -172,6 +174,9 @@ class StackDeployment(Construct):
             Lambda function, so nothing reports to Sentry.
         """
         super().__init__(scope, id)
+        # Access logs are delivered under a bucket policy, not the legacy log-delivery ACL, whatever
+        # the consuming app's feature flags say (set before any child reads it).
+        self.node.set_context(ACCESS_LOGS_BY_POLICY, True)
         _validate(
             stack_name_prefix=stack_name_prefix,
             service_role=service_role,
@@ -223,7 +228,9 @@ class StackDeployment(Construct):
     # Resources ----------------------------------------------------------------------------------
 
     def _template_bucket(self) -> s3.Bucket:
-        bucket = s3.Bucket(
+        # Who read or replaced a template before CloudFormation deployed it is in the access logs
+        # (CloudTrail records no object-level reads unless data events are paid for).
+        return s3.Bucket(
             self,
             "TemplateBucket",
             encryption=s3.BucketEncryption.S3_MANAGED,
@@ -231,15 +238,9 @@ class StackDeployment(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             versioned=True,
             removal_policy=RemovalPolicy.RETAIN,
+            server_access_logs_bucket=access_log_bucket(self, "TemplateBucketAccessLogs"),
+            server_access_logs_prefix="templates/",
         )
-        Validations.of(bucket).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-S1",
-                reason="Holds CloudFormation templates uploaded by CI; who deployed what is recorded by "
-                "CloudTrail and the workflow's execution history, so server access logs add nothing.",
-            )
-        )
-        return bucket
 
     def _notification_topic(self) -> sns.Topic:
         key = kms.Key(
