@@ -45,3 +45,27 @@ def test_the_operations_topic_is_encrypted_with_its_own_key(local_cloud):
 
     key_id = attributes["KmsMasterKeyId"]
     assert local_cloud.client("kms").describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"
+
+
+def test_stacks_read_the_powertools_layer_from_awss_public_ssm_parameter(local_cloud, synthesized_app):
+    # GIVEN the app deployed: its templates read the layer ARN from AWS's public SSM parameter,
+    # which the local cloud holds as AWS does (without it, CloudFormation fails the stacks)
+    name = "/aws/service/powertools/python/arm64/python3.14/latest"
+    layer = local_cloud.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+    assert ":017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:" in layer
+    # THEN every stack with functions resolved its layer parameter to that ARN
+    cloudformation = local_cloud.client("cloudformation")
+    with_functions = [
+        stack
+        for stack, template in synthesized_app.templates.items()
+        if any(r["Type"] == "AWS::Lambda::Function" for r in template["Resources"].values())
+    ]
+    assert with_functions
+    for stack in with_functions:
+        (described,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+        resolved = {
+            p["ParameterValue"]
+            for p in described["Parameters"]
+            if p["ParameterKey"].startswith("SsmParameter")
+        }
+        assert resolved == {layer}, stack
