@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from workflow_constructs import tasks as tasks
+    from workflow_constructs.alarm_topic import AlarmTopic as AlarmTopic
     from workflow_constructs.checks import WorkflowGuards as WorkflowGuards
     from workflow_constructs.checks import add_checks as add_checks
     from workflow_constructs.errors import InvalidPropsError as InvalidPropsError
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from workflow_constructs.workflow import Workflow as Workflow
 
 _EXPORTS = {
+    "AlarmTopic": "workflow_constructs.alarm_topic",
     "InvalidPropsError": "workflow_constructs.errors",
     "NoRetry": "workflow_constructs.retry",
     "PythonFunction": "workflow_constructs.function",
