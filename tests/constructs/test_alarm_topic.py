@@ -280,7 +280,7 @@ def test_every_workflow_counts_its_business_outcomes_instead_of_paging(
         (bulk_user_provisioning, {"BulkProvisioningRequestInvalid"}),
         (
             stack_deployment,
-            {"StackDeploymentRequestInvalid", "StackNotDeployable", "DeploymentRejected", "ApprovalTimedOut"},
+            {"StackDeploymentRequestInvalid", "StackNotDeployable"},
         ),
     ],
 )
