@@ -11,10 +11,12 @@ from aws_cdk import aws_stepfunctions as sfn
 from workflow_constructs.workflows.onboarding import OnboardingWorkflow
 
 from constructs import Construct
+from stacks.senders import placeholder_senders_allowed, sender_address
 
 DEFAULT_SENDER_ADDRESS = "welcome@example.com"
+"""The placeholder: synth fails on it (``PlaceholderSenderError``) unless the local cloud or tests opt in."""
 SENDER_CONTEXT_KEY = "onboardingSenderAddress"
-"""cdk.json / ``-c`` context: the welcome email's From address (default ``DEFAULT_SENDER_ADDRESS``)."""
+"""cdk.json / ``-c`` context: the welcome email's From address, verified in SES (required for a deploy)."""
 
 
 class OnboardingStack(Stack):
@@ -42,7 +44,8 @@ class OnboardingStack(Stack):
         self.onboarding = OnboardingWorkflow(
             self,
             "Onboarding",
-            sender_address=self.node.try_get_context(SENDER_CONTEXT_KEY) or DEFAULT_SENDER_ADDRESS,
+            sender_address=sender_address(self, SENDER_CONTEXT_KEY, DEFAULT_SENDER_ADDRESS),
+            allow_reserved_sender=placeholder_senders_allowed(self),
             alarm_topic=operations_topic,
             user_provisioning=sfn.StateMachine.from_state_machine_name(
                 self, "UserProvisioning", user_provisioning_workflow

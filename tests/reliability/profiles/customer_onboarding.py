@@ -60,8 +60,9 @@ def _admin_started_by_an_earlier_run(profile: WorkflowProfile, request: Request)
 
 
 class CustomerOnboarding(WorkflowProfile):
-    """Clean end: the customer ACTIVE with its tenant and one welcome email, or ONBOARDING_FAILED
-    with nothing of the tenant left; never stuck ONBOARDING."""
+    """Clean end: the customer ACTIVE with its tenant and one welcome email (or the email PENDING,
+    free to be sent by a re-run), or ONBOARDING_FAILED with nothing of the tenant left; never stuck
+    ONBOARDING."""
 
     workflow: ClassVar[str] = "customer-onboarding"
     stack: ClassVar[str] = "CustomerOnboarding"
@@ -72,7 +73,7 @@ class CustomerOnboarding(WorkflowProfile):
         Scenario("a new customer signs up"),
         Scenario(
             "SES refuses the welcome email",
-            expect=Outcome("FAILED", "SesV2.MessageRejected"),
+            expect=Outcome("SUCCEEDED"),
             faults=((SEND, "SesV2.MessageRejected"),),
         ),
         Scenario("the same sign-up again", setup=run_happy_path_first),
@@ -150,7 +151,9 @@ class CustomerOnboarding(WorkflowProfile):
                 verdict.lost.append(f"succeeded but customer {customer_id} is {status}")
             if not has_tenant:
                 verdict.lost.append(f"succeeded without its tenant: {after['tenant']}, {after['objects']}")
-            if after["emails"] == 0:
+            # A welcome email SES refused is PENDING, its reservation released: a re-run sends it.
+            pending = after["customer"].get("welcomeEmailStatus") == "PENDING"
+            if after["emails"] == 0 and not (pending and "welcomeEmailReservedAt" not in after["customer"]):
                 verdict.lost.append(f"succeeded without a welcome email to customer {customer_id}")
         elif before["customer"].get("status") == "ACTIVE":
             # A repeat of a completed request failed: what the first run did must be untouched.
