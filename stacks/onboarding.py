@@ -24,9 +24,10 @@ class OnboardingStack(Stack):
 
     ``user_provisioning_workflow`` names the state machine that provisions the customer's first
     admin user (imported by name, so the two stacks deploy independently; deploy it first).
-    Without it, onboarding provisions the tenant only. ``sentry_dsn_secret`` (the app passes
-    ``OperationsStack.sentry_dsn_secret``, set by the ``sentryDsnSecretName`` context) turns on
-    Sentry for every function.
+    Without it, onboarding provisions the tenant only. ``user_deprovisioning_workflow`` names the
+    state machine the rollback runs to remove that admin user again (imported by name, too).
+    ``sentry_dsn_secret`` (the app passes ``OperationsStack.sentry_dsn_secret``, set by the
+    ``sentryDsnSecretName`` context) turns on Sentry for every function.
     """
 
     def __init__(
@@ -36,6 +37,7 @@ class OnboardingStack(Stack):
         *,
         operations_topic: sns.ITopic,
         user_provisioning_workflow: str | None = None,
+        user_deprovisioning_workflow: str | None = None,
         sentry_dsn_secret: secretsmanager.ISecret | None = None,
         **kwargs: Any,
     ) -> None:
@@ -51,6 +53,11 @@ class OnboardingStack(Stack):
                 self, "UserProvisioning", user_provisioning_workflow
             )
             if user_provisioning_workflow
+            else None,
+            user_deprovisioning=sfn.StateMachine.from_state_machine_name(
+                self, "UserDeprovisioning", user_deprovisioning_workflow
+            )
+            if user_deprovisioning_workflow
             else None,
             sentry_dsn_secret=sentry_dsn_secret,
         )

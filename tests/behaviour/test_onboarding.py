@@ -352,6 +352,63 @@ def test_a_failure_after_the_email_was_sent_rolls_back_but_a_re_run_sends_no_sec
     assert deployed.customer(customer_id)["status"] == "ACTIVE"
 
 
+def _admin_user_resources(cloud: LocalCloudHarness, customer_id: str) -> dict[str, Any]:
+    """What user provisioning made for the customer's first admin: roles, API key, ledger entries."""
+    user_id = f"{customer_id}-admin"
+    iam = cloud.client("iam")
+    roles = [
+        role["RoleName"]
+        for role in iam.list_roles(PathPrefix="/user-provisioning/")["Roles"]
+        if {
+            t["Key"]: t["Value"] for t in iam.get_role(RoleName=role["RoleName"])["Role"].get("Tags", [])
+        }.get("user-id")
+        == user_id
+    ]
+    secrets = [
+        secret["Name"]
+        for secret in cloud.client("secretsmanager").list_secrets()["SecretList"]
+        if secret["Name"].startswith(f"user-provisioning/api-keys/{customer_id}/{user_id}/")
+        and not secret.get("DeletedDate")
+    ]
+    return {"roles": roles, "secrets": secrets}
+
+
+def test_a_failed_onboarding_removes_the_first_admin_user_it_provisioned(
+    local_cloud, deployed, operations_inbox
+):
+    # GIVEN marking the customer active fails for good (after the first admin was provisioned)
+    local_cloud.inject_permanent_fault(WORKFLOW, ACTIVATE)
+    email = _email()
+    request = _request(email)
+    customer_id = _customer_id(email)
+
+    # WHEN onboarding runs
+    result = local_cloud.run(WORKFLOW, request, reason="customer signed up")
+
+    # THEN the rollback removed the admin user's role and API key through user-deprovisioning
+    assert result.status == "FAILED", local_cloud.trace(result.execution).render()
+    entered = _states_entered(local_cloud, result.execution)
+    assert entered.index("Remove the first admin user") < entered.index("Roll back the tenant resources")
+    assert _admin_user_resources(local_cloud, customer_id) == {"roles": [], "secrets": []}
+    (notice,) = operations_inbox(request["correlationId"])
+    assert notice["adminUserRemoval"]["status"] == "DEPROVISIONED"
+    assert {r["type"] for r in notice["adminUserRemoval"]["resources"]} == {
+        "storage-prefix",
+        "profile-record",
+        "access-scope",
+        "api-key",
+    }
+
+    # WHEN the cause is gone and the same request is started again
+    local_cloud.clear_faults()
+    retried = local_cloud.run(WORKFLOW, request, reason="retry failed onboarding")
+
+    # THEN the admin user is provisioned again: one role, one key
+    assert retried.status == "SUCCEEDED", local_cloud.trace(retried.execution).render()
+    found = _admin_user_resources(local_cloud, customer_id)
+    assert (len(found["roles"]), len(found["secrets"])) == (1, 1)
+
+
 # Invalid input and duplicates ------------------------------------------------------------------
 
 

@@ -171,6 +171,7 @@ class OnboardingWorkflow(Construct):
         alarm_topic: sns.ITopic,
         sender_identity: ses.IEmailIdentity | None = None,
         user_provisioning: sfn.IStateMachine | None = None,
+        user_deprovisioning: sfn.IStateMachine | None = None,
         admin_user_resources: Sequence[Mapping[str, Any]] = DEFAULT_ADMIN_USER_RESOURCES,
         plans: Sequence[str] = DEFAULT_PLANS,
         welcome_email: WelcomeEmail | None = None,
@@ -189,6 +190,9 @@ class OnboardingWorkflow(Construct):
             Default: an identity for ``sender_address`` is created (AWS emails it a verification link).
         :param user_provisioning: the workflow that provisions the first admin user, run nested.
             Default: none; no admin user is provisioned.
+        :param user_deprovisioning: the workflow that removes what user provisioning created for a
+            user (``user-deprovisioning``); the rollback runs it, nested, for the first admin. Default:
+            none; a failed onboarding leaves the admin user's resources (a re-run adopts them).
         :param admin_user_resources: the ``resources`` asked for the admin user. Default: a home
             storage prefix, a profile record, a read-write access scope and an API key.
         :param plans: the plan names a customer may sign up for. Default: ``DEFAULT_PLANS``.
@@ -259,6 +263,7 @@ class OnboardingWorkflow(Construct):
             sender_address=sender_address,
             alarm_topic=alarm_topic,
             user_provisioning=user_provisioning,
+            user_deprovisioning=user_deprovisioning,
             admin_user_resources=admin_user_resources,
             workflow_name=workflow_name,
             stack=stack,
@@ -277,8 +282,9 @@ class OnboardingWorkflow(Construct):
         if alarm_topic.master_key is not None:
             # Publishing to an encrypted topic needs its key (the task grants sns:Publish only).
             alarm_topic.master_key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey")
-        if user_provisioning is not None:
-            self._acknowledge_child_execution_wildcard(user_provisioning)
+        for child in (user_provisioning, user_deprovisioning):
+            if child is not None:
+                self._acknowledge_child_execution_wildcard(child)
 
     # Resources --------------------------------------------------------------------------------
 
@@ -370,6 +376,7 @@ class OnboardingWorkflow(Construct):
         sender_address: str,
         alarm_topic: sns.ITopic,
         user_provisioning: sfn.IStateMachine | None,
+        user_deprovisioning: sfn.IStateMachine | None,
         admin_user_resources: Sequence[Mapping[str, Any]],
         workflow_name: str,
         stack: Stack,
@@ -514,6 +521,11 @@ class OnboardingWorkflow(Construct):
                     "cause": sfn.JsonPath.string_at(f"{_FAILURE}.Cause"),
                     "rollback": sfn.JsonPath.object_at("$.rollback"),
                     "customerRecord": sfn.JsonPath.object_at("$.failureRecord"),
+                    **(
+                        {"adminUserRemoval": sfn.JsonPath.object_at("$.adminUserRemoval")}
+                        if user_provisioning is not None and user_deprovisioning is not None
+                        else {}
+                    ),
                 }
             ),
             result_path=sfn.JsonPath.DISCARD,
@@ -547,10 +559,13 @@ class OnboardingWorkflow(Construct):
         )
         roll_back.add_catch(record_failure, errors=list(_ALL_ERRORS), result_path="$.rollback")
         roll_back.next(record_failure)
+        compensate: sfn.IChainable = roll_back
+        if user_provisioning is not None and user_deprovisioning is not None:
+            compensate = self._remove_admin_user(user_deprovisioning, then=roll_back)
 
         def on_failure(*states: sfn.TaskStateBase) -> None:
             for state in states:
-                state.add_catch(roll_back, errors=list(_ALL_ERRORS), result_path=_FAILURE)
+                state.add_catch(compensate, errors=list(_ALL_ERRORS), result_path=_FAILURE)
 
         provision = tasks.invoke_lambda(
             self,
@@ -598,7 +613,7 @@ class OnboardingWorkflow(Construct):
         after_tenant: sfn.IChainable = welcome
         if user_provisioning is not None:
             after_tenant = self._admin_user(
-                user_provisioning, admin_user_resources, then=welcome, on_failure=roll_back
+                user_provisioning, admin_user_resources, then=welcome, on_failure=compensate
             )
         return validate.next(record).next(provision).next(after_tenant)
 
@@ -739,6 +754,35 @@ class OnboardingWorkflow(Construct):
             },
         )
         return record.next(answer)
+
+    def _remove_admin_user(self, child: sfn.IStateMachine, *, then: sfn.IChainable) -> sfn.IChainable:
+        """Remove what the nested user provisioning created for the first admin, before the tenant.
+
+        Deprovisioning reads the user's ledger, so it removes exactly what user provisioning made (and
+        answers ``NOT_PROVISIONED`` when the admin user was never reached). Its failure does not stop
+        the rollback: it is recorded in ``$.adminUserRemoval`` and reaches operations in the notice.
+        """
+        remove = tasks.start_workflow(
+            self,
+            "Remove the first admin user",
+            state_machine=child,
+            input={
+                "tenantId": sfn.JsonPath.string_at(_CUSTOMER_ID),
+                "user": {"id": sfn.JsonPath.format("{}-admin", sfn.JsonPath.string_at(_CUSTOMER_ID))},
+            },
+            execution_name=sfn.JsonPath.format(
+                "{}-admin-{}-removal", sfn.JsonPath.string_at(_CUSTOMER_ID), sfn.JsonPath.string_at(_ATTEMPT)
+            ),
+            result_selector={
+                "executionArn": sfn.JsonPath.string_at("$.ExecutionArn"),
+                "status": sfn.JsonPath.string_at("$.Output.status"),
+                "resources": sfn.JsonPath.object_at("$.Output.resources"),
+            },
+            result_path="$.adminUserRemoval",
+        )
+        remove.add_catch(then, errors=list(_ALL_ERRORS), result_path="$.adminUserRemoval")
+        remove.next(then)
+        return remove
 
     def _admin_user(
         self,
