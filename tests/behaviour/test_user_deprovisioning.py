@@ -249,3 +249,19 @@ def test_invalid_input_fails_at_once_and_changes_nothing(local_cloud):
     assert "correlationId must be a non-empty string" in result.cause
     assert "tenantId must match" in result.cause
     assert "user.id must match" in result.cause
+
+
+def test_the_demo_scenarios_end_as_they_declare_in_order(local_cloud, resources):
+    from workflow_tools.demo.user_deprovisioning import SCENARIOS, USER_ID
+
+    for scenario in SCENARIOS:
+        # GIVEN a scenario `make demo` runs, with its hook and sample input
+        if scenario.before:
+            scenario.before(local_cloud)
+        # WHEN it runs
+        result = local_cloud.run(scenario.workflow, scenario.input(), reason=scenario.reason)
+        # THEN it ends as declared
+        assert (result.status, result.error) == (scenario.expect_status, scenario.expect_error), (
+            local_cloud.trace(result.execution).render()
+        )
+    assert resources.of(USER_ID).nothing

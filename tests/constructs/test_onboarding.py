@@ -233,8 +233,10 @@ def test_every_failure_after_recording_rolls_back_records_notifies_and_fails_wit
         assert catch_all == {
             "ErrorEquals": ["States.ALL"],
             "ResultPath": "$.failure",
-            "Next": "Roll back the tenant resources",
+            "Next": "Remove the first admin user",
         }
+    # The app's rollback first removes the first admin user (user-deprovisioning), then the tenant.
+    assert states["Remove the first admin user"]["Next"] == "Roll back the tenant resources"
     # The failure path continues even when one of its own steps fails.
     path = [
         "Roll back the tenant resources",

@@ -7,6 +7,7 @@ import json
 from typing import Any, ClassVar
 
 from tests.reliability.profiles.base import (
+    UNEXPECTED_ERROR,
     Outcome,
     Request,
     Run,
@@ -17,6 +18,7 @@ from tests.reliability.profiles.base import (
 from tests.reliability.tally import Verdict
 
 SEND = "Send the welcome email"
+ACTIVATE = "Mark the customer active"
 USER_PROVISIONING = "user-provisioning"
 ADMIN_RESOURCES = [
     {"type": "storage-prefix", "config": {"name": "home"}},
@@ -76,15 +78,13 @@ class CustomerOnboarding(WorkflowProfile):
             expect=Outcome("SUCCEEDED"),
             faults=((SEND, "SesV2.MessageRejected"),),
         ),
+        Scenario(
+            "marking the customer active fails",
+            expect=Outcome("FAILED", UNEXPECTED_ERROR),
+            faults=((ACTIVATE, None),),
+        ),
         Scenario("the same sign-up again", setup=run_happy_path_first),
         Scenario("an earlier run already started the admin user", setup=_admin_started_by_an_earlier_run),
-    )
-    tolerated_leftovers: ClassVar[tuple[str, ...]] = (
-        # The first admin's role and API key, made by the nested user-provisioning run, stay after a
-        # failed onboarding: that workflow offers no removal (docs/customer-onboarding.md); a re-run
-        # of the request provisions the same user id again and adopts them.
-        "iam:roles /user-provisioning/*",
-        "secretsmanager:secrets user-provisioning/api-keys/*",
     )
     bookkeeping: ClassVar[tuple[str, ...]] = (
         # Powertools idempotency records of the nested user-provisioning run, one per run and step.

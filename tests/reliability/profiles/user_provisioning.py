@@ -18,6 +18,8 @@ from tests.reliability.profiles.base import (
 from tests.reliability.tally import Verdict
 
 FINAL_STATUSES = ("ACTIVE", "PROVISIONING_FAILED")
+RESOURCES_WORKFLOW = "user-provisioning"
+"""Names the IAM path of access-scope roles and the API keys' secret prefix (also for deprovisioning)."""
 
 
 class UserProvisioning(WorkflowProfile):
@@ -122,7 +124,7 @@ class UserProvisioning(WorkflowProfile):
         iam = self.harness.client("iam")
         roles = [
             role["RoleName"]
-            for role in iam.list_roles(PathPrefix=f"/{self.workflow}/")["Roles"]
+            for role in iam.list_roles(PathPrefix=f"/{RESOURCES_WORKFLOW}/")["Roles"]
             if {
                 t["Key"]: t["Value"] for t in iam.get_role(RoleName=role["RoleName"])["Role"].get("Tags", [])
             }.items()
@@ -130,7 +132,7 @@ class UserProvisioning(WorkflowProfile):
         ]
         try:
             secret = self.harness.client("secretsmanager").describe_secret(
-                SecretId=f"{self.workflow}/api-keys/{tenant}/{user}/default"
+                SecretId=f"{RESOURCES_WORKFLOW}/api-keys/{tenant}/{user}/default"
             )
             api_keys = 0 if secret.get("DeletedDate") else 1
         except ClientError:

@@ -51,6 +51,7 @@ __all__ = [
     "DEFAULT_WORKFLOW_NAME",
     "DEPROVISIONING_FAILED_ERROR",
     "EVENT_DETAIL_TYPE",
+    "EVENT_NOT_PUBLISHED_ERROR",
     "IN_PROGRESS_ERROR",
     "REQUEST_INVALID_ERROR",
     "UserDeprovisioningWorkflow",
@@ -61,6 +62,7 @@ EVENT_DETAIL_TYPE = "User deprovisioned"
 REQUEST_INVALID_ERROR = "DeprovisioningRequestInvalid"
 DEPROVISIONING_FAILED_ERROR = "DeprovisioningFailed"
 IN_PROGRESS_ERROR = "DeprovisioningInProgress"
+EVENT_NOT_PUBLISHED_ERROR = "UserDeprovisionedEventNotPublished"
 STATUS_DEPROVISIONED = "DEPROVISIONED"
 STATUS_FAILED = "DEPROVISIONING_FAILED"
 STATUS_NOT_PROVISIONED = "NOT_PROVISIONED"
@@ -452,6 +454,35 @@ class UserDeprovisioningWorkflow(Construct):
                 "resources": sfn.JsonPath.object_at("$.report.resources"),
             },
         )
+        # Not published for good: reopen the user (DEPROVISIONING_FAILED, lock released), so that running
+        # the same request again goes through and announces it; the failed execution alarms operations.
+        reopen = tasks.dynamodb_update_item(
+            self,
+            "Reopen the user for the unpublished event",
+            table=self.users_table,
+            key=self._user_key(),
+            update_expression="SET #status = :failed, summary = :summary, updatedAt = :now",
+            condition_expression="executionId = :runId",
+            expression_attribute_names={"#status": "status"},
+            expression_attribute_values={
+                ":failed": tasks.ddb_string(STATUS_FAILED),
+                ":summary": tasks.ddb_string(
+                    "Every resource was removed; the User deprovisioned event was not published"
+                ),
+                ":runId": tasks.ddb_string(sfn.JsonPath.string_at(_RUN_ID)),
+                ":now": tasks.ddb_string(sfn.JsonPath.string_at(_NOW)),
+            },
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        not_published = sfn.Fail(
+            self,
+            "The user deprovisioned event was not published",
+            error=EVENT_NOT_PUBLISHED_ERROR,
+            cause_path=f"{_FAILURE}.Cause",
+        )
+        publish.add_catch(reopen, errors=["States.ALL"], result_path=_FAILURE)
+        reopen.add_catch(not_published, errors=["States.ALL"], result_path="$.reopen")
+        reopen.next(not_published)
         return mark.next(publish).next(output)
 
     def _failed(self, alarm_topic: sns.ITopic | None) -> sfn.IChainable:
