@@ -76,6 +76,10 @@ class Billing(WorkflowProfile):
             expect=Outcome("FAILED", "AuthorisationTimedOut"),
             drive=_no_answer_in_time,
         ),
+        Scenario(
+            "SES refuses the receipt",
+            faults=(("Send the receipt email", "SesV2.MessageRejected"),),
+        ),
     )
     bookkeeping: ClassVar[tuple[str, ...]] = ()
     required: ClassVar[tuple[str, ...]] = (
