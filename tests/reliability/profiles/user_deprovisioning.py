@@ -60,6 +60,11 @@ class UserDeprovisioning(UserProvisioning):
         Scenario("the same removal again", setup=_provision_and_remove_first),
         Scenario("a user never provisioned"),
     )
+    excluded_steps: ClassVar[dict[str, str]] = {
+        "Reopen the user for the unpublished event": "reached only when PutEvents fails for good after "
+        "every removal; the fault suite arms one fault per run (its permanent fault on the publish step "
+        "reaches this one)",
+    }
     bookkeeping: ClassVar[tuple[str, ...]] = ("dynamodb:items *IdempotencyTable*",)
     # A removal that fails for good is reported and stays in the ledger: the re-run removes it.
     residual_faults: ClassVar[dict[str, str]] = {}
