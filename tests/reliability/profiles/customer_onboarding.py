@@ -86,6 +86,11 @@ class CustomerOnboarding(WorkflowProfile):
         Scenario("the same sign-up again", setup=run_happy_path_first),
         Scenario("an earlier run already started the admin user", setup=_admin_started_by_an_earlier_run),
     )
+    residual_faults: ClassVar[dict[str, str]] = {
+        "Release the welcome email reservation": "when releasing the reservation of an unsent welcome "
+        "email fails for good, the reservation stays (the operations notice says the email was not sent): "
+        "removing welcomeEmailReservedAt from the customer by hand lets a re-run send it"
+    }
     excluded_steps: ClassVar[dict[str, str]] = {
         "Record the resent welcome email": "reached only by a re-run after SES refused the email; the "
         "fault suite arms one fault per run, so it is covered on the local cloud by "
@@ -158,7 +163,11 @@ class CustomerOnboarding(WorkflowProfile):
                 verdict.lost.append(f"succeeded without its tenant: {after['tenant']}, {after['objects']}")
             # A welcome email SES refused is PENDING, its reservation released: a re-run sends it.
             pending = after["customer"].get("welcomeEmailStatus") == "PENDING"
-            if after["emails"] == 0 and not (pending and "welcomeEmailReservedAt" not in after["customer"]):
+            if after["emails"] == 0 and "welcomeEmailReservedAt" in after["customer"]:
+                verdict.side_effects.append(
+                    f"the welcome email to customer {customer_id} is reserved, unsent"
+                )
+            elif after["emails"] == 0 and not pending:
                 verdict.lost.append(f"succeeded without a welcome email to customer {customer_id}")
         elif before["customer"].get("status") == "ACTIVE":
             # A repeat of a completed request failed: what the first run did must be untouched.
