@@ -13,7 +13,11 @@ from stacks.onboarding import OnboardingStack
 from stacks.operations import OperationsStack, operations_emails_from_context
 from stacks.sentry import SentryLayer, SentryOptIn
 from stacks.stack_deployment import StackDeploymentStack
-from stacks.user_provisioning import USER_PROVISIONING_WORKFLOW, UserProvisioningStack
+from stacks.user_provisioning import (
+    USER_DEPROVISIONING_WORKFLOW,
+    USER_PROVISIONING_WORKFLOW,
+    UserProvisioningStack,
+)
 
 
 def environment(app: App) -> Environment | None:
@@ -47,6 +51,7 @@ def build_app(**app_props: Any) -> App:
         operations_topic=operations.operations_topic,
         sentry_dsn_secret=operations.sentry_dsn_secret,
         user_provisioning_workflow=USER_PROVISIONING_WORKFLOW,
+        user_deprovisioning_workflow=USER_DEPROVISIONING_WORKFLOW,
     )
     # The first admin's folder goes into the tenant's own storage, the bucket onboarding creates.
     UserProvisioningStack(

@@ -15,6 +15,7 @@ from workflow_constructs.workflows.billing import (
 )
 
 from constructs import Construct
+from stacks.senders import placeholder_senders_allowed, sender_address
 
 CONTEXT_PAYMENT_PROVIDER = "billing:paymentProvider"
 CONTEXT_SENDER_ADDRESS = "billing:senderAddress"
@@ -30,8 +31,9 @@ class BillingStack(Stack):
     Configuration (cdk.json context or ``-c key=value``):
 
     - ``billing:paymentProvider``: ``sandbox`` (default) or ``http``;
-    - ``billing:senderAddress``: the From address of receipts (its SES identity is created); default
-      ``billing@example.com``;
+    - ``billing:senderAddress``: the From address of receipts (its SES identity is created), required
+      for a deploy: the placeholder ``billing@example.com`` fails synth (``PlaceholderSenderError``)
+      unless ``allowPlaceholderSenders`` is set (the local cloud and tests only);
     - ``billing:authorisationTimeoutMinutes``: how long to wait for the provider; default 1440 (24 h);
     - ``billing:manageApiGatewayAccount``: ``true`` to have this stack set the region's API Gateway
       CloudWatch role (``AWS::ApiGateway::Account``); default ``false`` (the account's setting is used).
@@ -72,7 +74,8 @@ class BillingStack(Stack):
             "Billing",
             alarm_topic=operations_topic,
             sentry_dsn_secret=sentry_dsn_secret,
-            sender_address=str(self.node.try_get_context(CONTEXT_SENDER_ADDRESS) or DEFAULT_SENDER_ADDRESS),
+            sender_address=sender_address(self, CONTEXT_SENDER_ADDRESS, DEFAULT_SENDER_ADDRESS),
+            allow_reserved_sender=placeholder_senders_allowed(self),
             payment_provider=payment_provider,
             authorisation_timeout=Duration.minutes(int(timeout_minutes))
             if timeout_minutes is not None

@@ -11,10 +11,12 @@ from aws_cdk import aws_stepfunctions as sfn
 from workflow_constructs.workflows.onboarding import OnboardingWorkflow
 
 from constructs import Construct
+from stacks.senders import placeholder_senders_allowed, sender_address
 
 DEFAULT_SENDER_ADDRESS = "welcome@example.com"
+"""The placeholder: synth fails on it (``PlaceholderSenderError``) unless the local cloud or tests opt in."""
 SENDER_CONTEXT_KEY = "onboardingSenderAddress"
-"""cdk.json / ``-c`` context: the welcome email's From address (default ``DEFAULT_SENDER_ADDRESS``)."""
+"""cdk.json / ``-c`` context: the welcome email's From address, verified in SES (required for a deploy)."""
 
 
 class OnboardingStack(Stack):
@@ -22,9 +24,10 @@ class OnboardingStack(Stack):
 
     ``user_provisioning_workflow`` names the state machine that provisions the customer's first
     admin user (imported by name, so the two stacks deploy independently; deploy it first).
-    Without it, onboarding provisions the tenant only. ``sentry_dsn_secret`` (the app passes
-    ``OperationsStack.sentry_dsn_secret``, set by the ``sentryDsnSecretName`` context) turns on
-    Sentry for every function.
+    Without it, onboarding provisions the tenant only. ``user_deprovisioning_workflow`` names the
+    state machine the rollback runs to remove that admin user again (imported by name, too).
+    ``sentry_dsn_secret`` (the app passes ``OperationsStack.sentry_dsn_secret``, set by the
+    ``sentryDsnSecretName`` context) turns on Sentry for every function.
     """
 
     def __init__(
@@ -34,6 +37,7 @@ class OnboardingStack(Stack):
         *,
         operations_topic: sns.ITopic,
         user_provisioning_workflow: str | None = None,
+        user_deprovisioning_workflow: str | None = None,
         sentry_dsn_secret: secretsmanager.ISecret | None = None,
         **kwargs: Any,
     ) -> None:
@@ -42,12 +46,18 @@ class OnboardingStack(Stack):
         self.onboarding = OnboardingWorkflow(
             self,
             "Onboarding",
-            sender_address=self.node.try_get_context(SENDER_CONTEXT_KEY) or DEFAULT_SENDER_ADDRESS,
+            sender_address=sender_address(self, SENDER_CONTEXT_KEY, DEFAULT_SENDER_ADDRESS),
+            allow_reserved_sender=placeholder_senders_allowed(self),
             alarm_topic=operations_topic,
             user_provisioning=sfn.StateMachine.from_state_machine_name(
                 self, "UserProvisioning", user_provisioning_workflow
             )
             if user_provisioning_workflow
+            else None,
+            user_deprovisioning=sfn.StateMachine.from_state_machine_name(
+                self, "UserDeprovisioning", user_deprovisioning_workflow
+            )
+            if user_deprovisioning_workflow
             else None,
             sentry_dsn_secret=sentry_dsn_secret,
         )

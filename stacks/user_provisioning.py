@@ -9,12 +9,18 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from workflow_constructs.workflows.bulk_user_provisioning import BulkUserProvisioningWorkflow
+from workflow_constructs.workflows.user_deprovisioning import (
+    DEFAULT_WORKFLOW_NAME as DEFAULT_DEPROVISIONING_WORKFLOW_NAME,
+)
+from workflow_constructs.workflows.user_deprovisioning import UserDeprovisioningWorkflow
 from workflow_constructs.workflows.user_provisioning import DEFAULT_WORKFLOW_NAME, UserProvisioningWorkflow
 
 from constructs import Construct
 
 USER_PROVISIONING_WORKFLOW = DEFAULT_WORKFLOW_NAME
 """The state machine's name: customer onboarding starts it by this name for a customer's first admin."""
+USER_DEPROVISIONING_WORKFLOW = DEFAULT_DEPROVISIONING_WORKFLOW_NAME
+"""Removes what provisioning created for a user; onboarding's rollback runs it for the first admin."""
 
 ROLE_RESOURCES: dict[str, list[dict[str, Any]]] = {
     "admin": [
@@ -37,8 +43,9 @@ ROLE_RESOURCES: dict[str, list[dict[str, Any]]] = {
 
 
 class UserProvisioningStack(Stack):
-    """Deploys :class:`UserProvisioningWorkflow` with the built-in resource types, and
-    :class:`BulkUserProvisioningWorkflow` over it with :data:`ROLE_RESOURCES`.
+    """Deploys :class:`UserProvisioningWorkflow` with the built-in resource types,
+    :class:`UserDeprovisioningWorkflow` over its ledger, and :class:`BulkUserProvisioningWorkflow` over
+    it with :data:`ROLE_RESOURCES`.
 
     Alarms and failure notices (with the per-resource report) go to ``operations_topic``. Users'
     folders go into ``tenant_bucket`` (customer onboarding's, where each tenant has ``tenants/<id>/``);
@@ -63,6 +70,13 @@ class UserProvisioningStack(Stack):
             tenant_bucket=tenant_bucket,
             alarm_topic=operations_topic,
             sentry_dsn_secret=sentry_dsn_secret,
+        )
+        self.user_deprovisioning = UserDeprovisioningWorkflow(
+            self,
+            "UserDeprovisioning",
+            user_provisioning=self.user_provisioning,
+            workflow_name=USER_DEPROVISIONING_WORKFLOW,
+            alarm_topic=operations_topic,
         )
         self.bulk_user_provisioning = BulkUserProvisioningWorkflow(
             self,

@@ -35,9 +35,10 @@ pytest_plugins = ("tests.reliability.plugin",)
 
 def cdk_json_context() -> dict[str, Any]:
     """The context the CDK CLI would pass the app from cdk.json (feature flags), with version
-    reporting off as cdk.json's ``"versionReporting": false`` makes the CLI do."""
+    reporting off as cdk.json's ``"versionReporting": false`` makes the CLI do, and the placeholder
+    senders allowed (``allowPlaceholderSenders``): the local cloud verifies no SES identity."""
     context = dict(json.loads((REPO_ROOT / "cdk.json").read_text())["context"])
-    return {**context, "aws:cdk:version-reporting": False}
+    return {**context, "aws:cdk:version-reporting": False, "allowPlaceholderSenders": True}
 
 
 @dataclass(frozen=True)

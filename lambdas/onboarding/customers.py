@@ -72,18 +72,22 @@ def complete_onboarding(
     customer_id: str,
     correlation_id: str,
     provisioned: dict[str, Any],
+    welcome_email_status: str,
     now: str,
     dynamodb: Any,
 ) -> Transition:
-    """Mark the customer ACTIVE and keep what was provisioned on the record.
+    """Mark the customer ACTIVE and keep what was provisioned, and whether the welcome email went out
+    (``SENT`` or ``PENDING``), on the record.
 
-    The stored ``provisioned`` lets a later run of the same request answer without doing anything.
+    The stored ``provisioned`` lets a later run of the same request answer without doing anything,
+    or, when the welcome email is ``PENDING``, send only that.
     """
     output = {
         "correlationId": correlation_id,
         "customerId": customer_id,
         "status": ACTIVE,
         "provisioned": provisioned,
+        "welcomeEmail": {"status": welcome_email_status},
     }
     changed = _transition(
         dynamodb,
@@ -91,7 +95,7 @@ def complete_onboarding(
         TableName=table_name,
         Key={"customerId": {"S": customer_id}},
         UpdateExpression="SET #status = :active, provisioned = :provisioned, "
-        "activatedAt = :now, updatedAt = :now",
+        "welcomeEmailStatus = :welcome, activatedAt = :now, updatedAt = :now",
         ConditionExpression="correlationId = :request AND #status = :onboarding",
         ExpressionAttributeNames={"#status": "status"},
         ExpressionAttributeValues={
@@ -99,6 +103,7 @@ def complete_onboarding(
             ":onboarding": {"S": ONBOARDING},
             ":request": {"S": correlation_id},
             ":provisioned": {"S": json.dumps(provisioned, sort_keys=True)},
+            ":welcome": {"S": welcome_email_status},
             ":now": {"S": now},
         },
     )

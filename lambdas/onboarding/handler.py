@@ -74,12 +74,14 @@ def roll_back_tenant(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 @handler(log_keys=_customer_keys)
 def complete_onboarding(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Mark the customer ACTIVE; count ``CustomersOnboarded`` once per customer."""
+    """Mark the customer ACTIVE (welcome email ``SENT`` or ``PENDING``); count ``CustomersOnboarded``
+    once per customer."""
     transition = customers.complete_onboarding(
         table_name=os.environ["CUSTOMERS_TABLE"],
         customer_id=event["customer"]["id"],
         correlation_id=event["correlationId"],
         provisioned=event["provisioned"],
+        welcome_email_status=str(event["welcomeEmail"]["status"]),
         now=event["now"],
         dynamodb=_client("dynamodb"),
     )

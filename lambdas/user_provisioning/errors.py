@@ -11,3 +11,7 @@ class ProvisioningRequestInvalid(RequestInvalidError):  # noqa: N818  (the workf
 
 class ResourceConflictError(Exception):
     """A resource with this user's deterministic name exists but belongs to another tenant or user."""
+
+
+class DeprovisioningRequestInvalid(RequestInvalidError):  # noqa: N818  (the workflow's error name)
+    """The deprovisioning request names no user that could exist; nothing was removed."""

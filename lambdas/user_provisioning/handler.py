@@ -11,7 +11,7 @@ import boto3
 from shared.idempotency import idempotent_handler
 from shared.observability import handler, metrics
 
-from user_provisioning import access_scope, api_key, report, request
+from user_provisioning import access_scope, api_key, deprovisioning, report, request
 
 # One provision or removal per resource per run: a repeated invocation returns the first answer.
 RESOURCE_IDEMPOTENCY_KEY = "[runId, action, resource.key]"
@@ -37,6 +37,30 @@ def validate_request(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def summarize_outcome(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Steps "Summarize the ...": the per-resource report, and the business metrics."""
     return report.summarize(event, metrics=metrics)
+
+
+@handler
+def validate_deprovisioning_request(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Step "Validate the deprovisioning request": the run's state, or ``DeprovisioningRequestInvalid``."""
+    return deprovisioning.plan_request(
+        event, now=datetime.now(UTC), lock_seconds=int(os.environ["LOCK_SECONDS"])
+    )
+
+
+@handler
+def plan_removal(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Step "Read what the ledger says was created": the user's ledger entries, last requested first."""
+    return {
+        "resources": deprovisioning.removal_order(
+            dynamodb=_client("dynamodb"), table_name=os.environ["USERS_TABLE"], key=event["userKey"]
+        )
+    }
+
+
+@handler
+def summarize_deprovisioning(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Step "Summarize the deprovisioning": the per-resource report, and the business metrics."""
+    return deprovisioning.summarize(event, metrics=metrics)
 
 
 @handler

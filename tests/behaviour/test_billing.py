@@ -139,6 +139,7 @@ def test_authorised_payment_is_captured_once_and_receipted(local_cloud, sandbox,
         "totalCents": 8650,
         "currency": "EUR",
         "status": "PAID",
+        "receiptEmail": "SENT",
     }
     invoice = _invoice(local_cloud, outputs, invoice_id)
     assert invoice["status"] == "PAID"
@@ -300,6 +301,60 @@ def test_rerun_of_a_paid_period_charges_and_receipts_nothing_more(local_cloud, s
     ]
     assert CALLBACK_STEP not in entered
     assert CAPTURE_STEP not in entered
+
+
+def _entered(local_cloud, execution) -> list[str]:
+    return [
+        e["stateEnteredEventDetails"]["name"]
+        for e in local_cloud.history(execution)
+        if e["type"].endswith("StateEntered")
+    ]
+
+
+def test_a_refused_receipt_keeps_the_paid_run_and_a_re_run_sends_exactly_one_receipt(
+    local_cloud, sandbox, outputs
+):
+    # GIVEN SES refuses the receipt for good (an unverified sender, the SES sandbox)
+    local_cloud.inject_permanent_fault(
+        WORKFLOW,
+        "Send the receipt email",
+        error="SesV2.MessageRejected",
+        cause="Email address is not verified.",
+    )
+    request = billing_input()
+    first = local_cloud.start(WORKFLOW, request, reason="behaviour receipt refused")
+
+    # WHEN the payment is authorised and captured
+    _answer(local_cloud, sandbox, first, outcome="authorised")
+    paid = local_cloud.wait(first)
+
+    # THEN the paid run succeeds with the receipt PENDING, its claim released, and operations told
+    assert paid.status == "SUCCEEDED", local_cloud.trace(first).render()
+    assert (paid.output["status"], paid.output["receiptEmail"]) == ("PAID", "PENDING")
+    invoice = _invoice(local_cloud, outputs, paid.output["invoiceId"])
+    assert invoice["status"] == "PAID"
+    assert "receiptSentBy" not in invoice
+    assert "Tell operations the receipt was not sent" in _entered(local_cloud, first)
+    assert local_cloud.emails(to=request["customerEmail"]) == []
+
+    # WHEN the cause is gone and the period is billed again, twice
+    local_cloud.clear_faults()
+    resent = local_cloud.run(
+        WORKFLOW, {**request, "correlationId": "resend"}, reason="behaviour resend receipt"
+    )
+    again = local_cloud.run(
+        WORKFLOW, {**request, "correlationId": "resend-2"}, reason="behaviour resend again"
+    )
+
+    # THEN exactly one receipt went out, nobody was charged again, and the second re-run sent nothing
+    assert resent.status == again.status == "SUCCEEDED", local_cloud.trace(resent.execution).render()
+    assert (resent.output["receiptEmail"], again.output["receiptEmail"]) == ("SENT", "SENT")
+    assert "Send the receipt email" not in _entered(local_cloud, again.execution)
+    assert CAPTURE_STEP not in _entered(local_cloud, resent.execution)
+    (receipt,) = local_cloud.emails(to=request["customerEmail"])
+    assert receipt.template == "billing-receipt"
+    assert len(_captures(local_cloud, paid.output["invoiceId"])) == 1
+    assert _invoice(local_cloud, outputs, paid.output["invoiceId"])["receiptSentBy"] == resent.execution.arn
 
 
 def test_transient_fault_during_capture_retries_without_a_double_capture(local_cloud, sandbox, outputs):

@@ -191,6 +191,7 @@ def test_a_new_customer_is_provisioned_then_welcomed_and_marked_active(local_clo
                 "storagePrefix": f"tenants/{customer_id}/",
             }
         },
+        "welcomeEmail": {"status": "SENT"},
     }
     # AND the app's user-provisioning workflow gave the first admin every resource, in the tenant's storage
     assert admin_user["output"]["status"] == "ACTIVE"
@@ -274,12 +275,13 @@ def test_a_transient_fault_in_provisioning_is_retried_and_onboarding_succeeds(lo
     assert len(local_cloud.emails(to=email)) == 1
 
 
-def test_a_permanent_fault_after_provisioning_rolls_back_records_why_and_tells_operations(
+def test_a_refused_welcome_email_tells_operations_keeps_the_customer_and_a_re_run_sends_it_once(
     local_cloud, deployed, operations_inbox
 ):
-    # GIVEN SES refuses every attempt to send the welcome email (after the tenant was provisioned)
+    # GIVEN SES refuses every attempt to send the welcome email (after the tenant was provisioned),
+    # as it does for an unverified sender or in the SES sandbox
     local_cloud.inject_permanent_fault(
-        WORKFLOW, SEND, error="SesV2.MessageRejected", cause="Address blacklisted"
+        WORKFLOW, SEND, error="SesV2.MessageRejected", cause="Email address is not verified."
     )
     email = _email()
     request = _request(email)
@@ -288,42 +290,43 @@ def test_a_permanent_fault_after_provisioning_rolls_back_records_why_and_tells_o
     # WHEN onboarding runs
     result = local_cloud.run(WORKFLOW, request, reason="customer signed up")
 
-    # THEN it fails with the original error and cause ...
-    assert (result.status, result.error, result.cause) == (
-        "FAILED",
-        "SesV2.MessageRejected",
-        "Address blacklisted",
-    )
-    # ... after rolling back: no tenant record and no object (no version, no delete marker) is left
-    assert deployed.tenant(customer_id) == {}
-    assert deployed.tenant_object_versions(customer_id) == []
-    # ... the customer record says why, and the welcome email is free to be sent by a re-run
+    # THEN it succeeds: the customer is ACTIVE with the welcome email PENDING, nothing rolled back
+    assert result.status == "SUCCEEDED", local_cloud.trace(result.execution).render()
+    assert (result.output["status"], result.output["welcomeEmail"]) == ("ACTIVE", {"status": "PENDING"})
+    assert deployed.tenant(customer_id)["plan"] == "team"
+    assert deployed.tenant_object_versions(customer_id) == [f"tenants/{customer_id}/tenant.json"]
     record = deployed.customer(customer_id)
-    assert (record["status"], record["failureError"], record["failureCause"]) == (
-        "ONBOARDING_FAILED",
-        "SesV2.MessageRejected",
-        "Address blacklisted",
-    )
+    assert (record["status"], record["welcomeEmailStatus"]) == ("ACTIVE", "PENDING")
     assert "welcomeEmailReservedAt" not in record
     assert local_cloud.emails(to=email) == []
-    # ... and operations were told, with what the rollback removed
+    # ... and operations were told what SES answered and what to do
     (notice,) = operations_inbox(request["correlationId"])
     assert (notice["customerId"], notice["error"], notice["cause"]) == (
         customer_id,
         "SesV2.MessageRejected",
-        "Address blacklisted",
+        "Email address is not verified.",
     )
-    assert notice["rollback"]["deletedConfig"] is True
-    assert notice["customerRecord"]["status"] == "ONBOARDING_FAILED"
+    assert "start the onboarding again with the same input" in notice["next"]
 
-    # WHEN the cause is gone and the same request is started again
+    # WHEN the cause is gone and the same request is started again, twice
     local_cloud.clear_faults()
-    retried = local_cloud.run(WORKFLOW, request, reason="retry failed onboarding")
+    resent = local_cloud.run(WORKFLOW, request, reason="resend the welcome email")
+    again = local_cloud.run(WORKFLOW, request, reason="resend the welcome email again")
 
-    # THEN it onboards the customer as a second attempt and sends the email once
-    assert retried.status == "SUCCEEDED", local_cloud.trace(retried.execution).render()
-    assert deployed.customer(customer_id)["attempt"] == "2"
+    # THEN the first re-run sends the welcome email and nothing else; the second does nothing
+    assert resent.status == "SUCCEEDED", local_cloud.trace(resent.execution).render()
+    assert resent.output["welcomeEmail"]["status"] == "SENT"
+    assert resent.output["provisioned"] == result.output["provisioned"]
+    entered = _states_entered(local_cloud, resent.execution)
+    assert SEND in entered
+    assert PROVISION not in entered
+    assert ACTIVATE not in entered
+    assert again.status == "SUCCEEDED"
+    assert again.output["welcomeEmail"] == {"status": "SENT"}
+    assert SEND not in _states_entered(local_cloud, again.execution)
     assert len(local_cloud.emails(to=email)) == 1
+    record = deployed.customer(customer_id)
+    assert (record["status"], record["welcomeEmailStatus"], record["attempt"]) == ("ACTIVE", "SENT", "1")
 
 
 def test_a_failure_after_the_email_was_sent_rolls_back_but_a_re_run_sends_no_second_email(
@@ -347,6 +350,63 @@ def test_a_failure_after_the_email_was_sent_rolls_back_but_a_re_run_sends_no_sec
     customer_id = _customer_id(email)
     assert deployed.tenant_object_versions(customer_id) == [f"tenants/{customer_id}/tenant.json"]
     assert deployed.customer(customer_id)["status"] == "ACTIVE"
+
+
+def _admin_user_resources(cloud: LocalCloudHarness, customer_id: str) -> dict[str, Any]:
+    """What user provisioning made for the customer's first admin: roles, API key, ledger entries."""
+    user_id = f"{customer_id}-admin"
+    iam = cloud.client("iam")
+    roles = [
+        role["RoleName"]
+        for role in iam.list_roles(PathPrefix="/user-provisioning/")["Roles"]
+        if {
+            t["Key"]: t["Value"] for t in iam.get_role(RoleName=role["RoleName"])["Role"].get("Tags", [])
+        }.get("user-id")
+        == user_id
+    ]
+    secrets = [
+        secret["Name"]
+        for secret in cloud.client("secretsmanager").list_secrets()["SecretList"]
+        if secret["Name"].startswith(f"user-provisioning/api-keys/{customer_id}/{user_id}/")
+        and not secret.get("DeletedDate")
+    ]
+    return {"roles": roles, "secrets": secrets}
+
+
+def test_a_failed_onboarding_removes_the_first_admin_user_it_provisioned(
+    local_cloud, deployed, operations_inbox
+):
+    # GIVEN marking the customer active fails for good (after the first admin was provisioned)
+    local_cloud.inject_permanent_fault(WORKFLOW, ACTIVATE)
+    email = _email()
+    request = _request(email)
+    customer_id = _customer_id(email)
+
+    # WHEN onboarding runs
+    result = local_cloud.run(WORKFLOW, request, reason="customer signed up")
+
+    # THEN the rollback removed the admin user's role and API key through user-deprovisioning
+    assert result.status == "FAILED", local_cloud.trace(result.execution).render()
+    entered = _states_entered(local_cloud, result.execution)
+    assert entered.index("Remove the first admin user") < entered.index("Roll back the tenant resources")
+    assert _admin_user_resources(local_cloud, customer_id) == {"roles": [], "secrets": []}
+    (notice,) = operations_inbox(request["correlationId"])
+    assert notice["adminUserRemoval"]["status"] == "DEPROVISIONED"
+    assert {r["type"] for r in notice["adminUserRemoval"]["resources"]} == {
+        "storage-prefix",
+        "profile-record",
+        "access-scope",
+        "api-key",
+    }
+
+    # WHEN the cause is gone and the same request is started again
+    local_cloud.clear_faults()
+    retried = local_cloud.run(WORKFLOW, request, reason="retry failed onboarding")
+
+    # THEN the admin user is provisioned again: one role, one key
+    assert retried.status == "SUCCEEDED", local_cloud.trace(retried.execution).render()
+    found = _admin_user_resources(local_cloud, customer_id)
+    assert (len(found["roles"]), len(found["secrets"])) == (1, 1)
 
 
 # Invalid input and duplicates ------------------------------------------------------------------
@@ -455,6 +515,7 @@ def _admin_app(outdir: str) -> None:
         "Onboarding",
         workflow_name=ADMIN_WORKFLOW,
         sender_address="hello@example.com",
+        allow_reserved_sender=True,  # the local cloud verifies no sender
         alarm_topic=sns.Topic(stack, "Notices"),
         user_provisioning=child,
     )

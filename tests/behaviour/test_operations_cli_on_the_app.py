@@ -116,3 +116,55 @@ def test_approve_lets_the_release_deploy(cli, local_cloud):
     assert result.status == "SUCCEEDED", local_cloud.trace(arn).render()
     assert result.output["approvedBy"].startswith("arn:aws:sts::")
     assert result.output["stackStatus"] == "CREATE_COMPLETE"
+
+
+def test_start_runs_user_deprovisioning_like_any_workflow(cli, local_cloud):
+    # GIVEN the sample removal, for a user of its own that was provisioned
+    user_id = f"u-cli-{uuid.uuid4().hex[:8]}"
+    provisioning = json.loads((SAMPLES / "user-provisioning" / "first-admin.json").read_text())
+    provisioning = {
+        **provisioning,
+        "correlationId": f"cli-{user_id}",
+        "user": {**provisioning["user"], "id": user_id},
+    }
+    assert local_cloud.run("user-provisioning", provisioning, reason="cli provision").status == "SUCCEEDED"
+    removal = json.loads((SAMPLES / "user-deprovisioning" / "remove-user.json").read_text())
+    removal = {**removal, "correlationId": f"cli-remove-{user_id}", "user": {"id": user_id}}
+
+    # WHEN an operator starts user-deprovisioning with the CLI and waits
+    started = cli(
+        "start",
+        "user-deprovisioning",
+        "--reason",
+        "user left",
+        "--input",
+        "-",
+        "--wait",
+        "--poll-seconds",
+        "0.1",
+        input=json.dumps(removal),
+    )
+
+    # THEN it succeeds, and the user's ledger is empty
+    assert started.exit_code == 0, started.output
+    assert "SUCCEEDED" in started.stdout
+    ledger = [
+        item
+        for item in local_cloud.client("dynamodb").scan(
+            TableName=_users_table(local_cloud),
+            FilterExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"TENANT#acme#USER#{user_id}"}},
+        )["Items"]
+        if item["sk"]["S"].startswith("RESOURCE#")
+    ]
+    assert ledger == []
+
+
+def _users_table(local_cloud) -> str:
+    summaries = local_cloud.client("cloudformation").list_stack_resources(StackName="UserProvisioning")
+    (table,) = [
+        r["PhysicalResourceId"]
+        for r in summaries["StackResourceSummaries"]
+        if r["LogicalResourceId"].startswith("UserProvisioningUsersTable")
+    ]
+    return str(table)

@@ -12,7 +12,13 @@ from aws_cdk.assertions import Match, Template
 from workflow_constructs import InvalidPropsError, Workflow
 from workflow_constructs.alarm_topic import ALARMS_MAY_PUBLISH_SID, AlarmTopic
 from workflow_constructs.definition import placeholder
-from workflow_constructs.workflows import billing, bulk_user_provisioning, onboarding, stack_deployment
+from workflow_constructs.workflows import (
+    billing,
+    bulk_user_provisioning,
+    onboarding,
+    stack_deployment,
+    user_deprovisioning,
+)
 from workflow_constructs.workflows import user_provisioning as user_provisioning_module
 
 from stacks.operations import OperationsStack, operations_emails_from_context
@@ -242,6 +248,7 @@ def test_rejects_a_business_outcome_named_twice():
         ("UserProvisioning", "user-provisioning", user_provisioning_module.BUSINESS_OUTCOMES),
         ("UserProvisioning", "bulk-user-provisioning", bulk_user_provisioning.BUSINESS_OUTCOMES),
         ("StackDeployment", "stack-deployment", stack_deployment.BUSINESS_OUTCOMES),
+        ("UserProvisioning", "user-deprovisioning", user_deprovisioning.BUSINESS_OUTCOMES),
     ],
 )
 def test_every_workflow_counts_its_business_outcomes_instead_of_paging(

@@ -162,7 +162,7 @@ def test_receipt_is_guarded_by_a_conditional_mark(definition):
     assert claim["Catch"] == [
         {
             "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
-            "Next": "Summarise the paid invoice",
+            "Next": "Note the receipt email was already sent",
             "ResultPath": None,
         }
     ]
@@ -172,6 +172,29 @@ def test_receipt_is_guarded_by_a_conditional_mark(definition):
         "TemplateName": "billing-receipt",
         "TemplateData.$": "States.JsonToString($.invoice.receipt)",
     }
+
+
+def test_a_receipt_that_was_not_sent_releases_its_claim_and_tells_operations_without_failing(definition):
+    states = definition["States"]
+    # GIVEN the card was charged: a receipt failure goes on to "Invoice paid", never to a Fail state
+    assert states["Send the receipt email"]["Catch"] == [
+        {
+            "ErrorEquals": ["States.ALL"],
+            "ResultPath": "$.receiptFailure",
+            "Next": "Release the receipt email claim",
+        }
+    ]
+    release = states["Release the receipt email claim"]
+    assert release["Parameters"]["UpdateExpression"] == "REMOVE receiptSentBy, receiptSentAt"
+    assert release["Parameters"]["ConditionExpression"] == "receiptSentBy = :execution"
+    assert release["Catch"][0]["Next"] == release["Next"] == "Tell operations the receipt was not sent"
+    tell = states["Tell operations the receipt was not sent"]
+    assert tell["Resource"] == "arn:${AWS::Partition}:states:::sns:publish"
+    assert tell["Next"] == "Note the receipt email is pending"
+    assert states["Note the receipt email is pending"]["Result"] == {"status": "PENDING"}
+    assert states["Note the receipt email is pending"]["Next"] == "Summarise the paid invoice"
+    assert states["Summarise the paid invoice"]["Parameters"]["receiptEmail.$"] == "$.receiptEmail.status"
+    assert states["Summarise the paid invoice"]["Next"] == "Invoice paid"
 
 
 def test_invoice_status_changes_are_conditional(definition):
@@ -345,6 +368,7 @@ def http_billing(tmp_path_factory):
         "Payments",
         alarm_topic=topic,
         sender_address="invoices@mail.example.org",
+        allow_reserved_sender=True,
         sender_identity=ses.EmailIdentity.from_email_identity_name(stack, "Domain", "example.org"),
         payment_provider=PaymentProviderKind.HTTP,
         provider_secret=secret,
@@ -392,6 +416,7 @@ def _build(**overrides):
     props = {
         "alarm_topic": sns.Topic(stack, "Topic"),
         "sender_address": "billing@example.com",
+        "allow_reserved_sender": True,
         "payment_provider": PaymentProviderKind.SANDBOX,
         **{key: value(stack) if callable(value) else value for key, value in overrides.items()},
     }

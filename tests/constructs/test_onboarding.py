@@ -8,6 +8,8 @@ stack), the Sentry opt-in and two onboarding workflows side by side.
 
 from __future__ import annotations
 
+import json
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -51,6 +53,7 @@ def nested(tmp_path_factory) -> tuple[OnboardingWorkflow, dict]:
         stack,
         "Onboarding",
         sender_address="hello@example.com",
+        allow_reserved_sender=True,
         alarm_topic=topic,
         user_provisioning=sfn.StateMachine.from_state_machine_name(stack, "Users", "user-provisioning"),
         sentry_dsn_secret=secretsmanager.Secret.from_secret_name_v2(stack, "Sentry", "sentry-dsn"),
@@ -68,6 +71,7 @@ def nested(tmp_path_factory) -> tuple[OnboardingWorkflow, dict]:
         "SecondOnboarding",
         workflow_name="second-onboarding",
         sender_address="hello@second.example",
+        allow_reserved_sender=True,
         alarm_topic=topic,
         user_provisioning=child_in_stack.state_machine,
     )
@@ -100,11 +104,11 @@ def test_the_state_machine_is_named_for_the_convention_and_logs_traces(app_templ
 
 
 def test_the_happy_path_runs_the_steps_in_order(states):
-    # GIVEN the definition, WHEN it is followed along `Next` from the start
+    # GIVEN the definition, WHEN it is followed along `Next` (a Choice's default) from the start
     order, name = [], "Validate the onboarding request"
     while name:
         order.append(name)
-        name = states[name].get("Next")
+        name = states[name].get("Next", states[name].get("Default"))
 
     # THEN it validates, records, provisions (the tenant, then the first admin through the app's
     # user-provisioning workflow), welcomes and activates, and the last step ends it
@@ -115,6 +119,7 @@ def test_the_happy_path_runs_the_steps_in_order(states):
         "Provision the first admin user",
         "Reserve the welcome email",
         "Send the welcome email",
+        "Was the customer active already",
         "Mark the customer active",
     ]
     assert states["Mark the customer active"]["End"] is True
@@ -144,7 +149,7 @@ def test_the_customer_is_recorded_conditionally_and_a_duplicate_is_looked_up(sta
         {
             "Variable": "$.existing.Item.correlationId.S",
             "StringEqualsPath": "$.correlationId",
-            "Next": "Answer with the earlier result",
+            "Next": "Is the welcome email still to be sent",
         }
     ]
     reject = states[choice["Default"]]
@@ -152,14 +157,21 @@ def test_the_customer_is_recorded_conditionally_and_a_duplicate_is_looked_up(sta
     assert reject["CausePath"].startswith("States.Format('Customer {} already exists")
 
 
-def test_the_welcome_email_is_reserved_before_it_is_sent_and_released_if_sending_fails(states):
+def test_the_welcome_email_is_reserved_before_it_is_sent_and_a_failure_never_rolls_back(states):
     reserve = states["Reserve the welcome email"]
     assert reserve["Parameters"]["ConditionExpression"] == "attribute_not_exists(welcomeEmailReservedAt)"
-    assert reserve["Catch"][0] == {
-        "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
-        "ResultPath": "$.welcomeEmailAlreadySent",
-        "Next": "Mark the customer active",
-    }
+    assert reserve["Catch"] == [
+        {
+            "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
+            "ResultPath": None,
+            "Next": "Note the welcome email was already sent",
+        },
+        {
+            "ErrorEquals": ["States.ALL"],
+            "ResultPath": "$.welcomeEmailFailure",
+            "Next": "Tell operations the welcome email was not sent",
+        },
+    ]
     send = states["Send the welcome email"]
     assert send["Resource"].endswith(":states:::aws-sdk:sesv2:sendEmail")
     assert send["Parameters"]["Content"] == {
@@ -171,26 +183,60 @@ def test_the_welcome_email_is_reserved_before_it_is_sent_and_released_if_sending
     assert send["Catch"] == [
         {
             "ErrorEquals": ["States.ALL"],
-            "ResultPath": "$.failure",
+            "ResultPath": "$.welcomeEmailFailure",
             "Next": "Release the welcome email reservation",
         }
     ]
-    assert states["Release the welcome email reservation"]["Next"] == "Roll back the tenant resources"
+    # Not sent: release the reservation, tell operations, and go on to activate with the email PENDING.
+    assert (
+        states["Release the welcome email reservation"]["Next"]
+        == "Tell operations the welcome email was not sent"
+    )
+    assert (
+        states["Tell operations the welcome email was not sent"]["Next"]
+        == "Note the welcome email is pending"
+    )
+    assert states["Note the welcome email is pending"]["Result"] == {"status": "PENDING"}
+    assert states["Note the welcome email is pending"]["Next"] == "Was the customer active already"
+    reachable = json.dumps({name: states[name] for name in states if "welcome" in name.lower()})
+    assert "Roll back the tenant resources" not in reachable
+
+
+def test_a_re_run_of_a_completed_request_sends_only_a_pending_welcome_email(states):
+    choice = states["Is the welcome email still to be sent"]
+    assert choice["Choices"] == [
+        {
+            "Variable": "$.existing.Item.welcomeEmailStatus.S",
+            "StringEquals": "PENDING",
+            "Next": "Restore what the earlier run provisioned",
+        }
+    ]
+    assert choice["Default"] == "Answer with the earlier result"
+    assert states["Restore what the earlier run provisioned"]["Next"] == "Reserve the welcome email"
+    # An active customer is not activated again: the resend is recorded on it.
+    after = states["Was the customer active already"]
+    assert after["Choices"] == [
+        {"Variable": "$.existing", "IsPresent": True, "Next": "Record the resent welcome email"}
+    ]
+    record = states["Record the resent welcome email"]
+    assert record["Parameters"]["ConditionExpression"] == "correlationId = :request AND #status = :active"
+    assert "Catch" not in record
 
 
 def test_every_failure_after_recording_rolls_back_records_notifies_and_fails_with_the_original_error(states):
     # Every step that runs after the customer was recorded hands its failure to the rollback.
     for name in (
         "Provision the tenant configuration and storage",
-        "Reserve the welcome email",
         "Mark the customer active",
     ):
         catch_all = states[name]["Catch"][-1]
         assert catch_all == {
             "ErrorEquals": ["States.ALL"],
             "ResultPath": "$.failure",
-            "Next": "Roll back the tenant resources",
+            "Next": "Remove the first admin user",
         }
+    # The app's rollback first removes the first admin user (user-deprovisioning), then the tenant.
+    assert states["Remove the first admin user"]["Next"] == "Roll back the tenant resources"
     # The failure path continues even when one of its own steps fails.
     path = [
         "Roll back the tenant resources",
@@ -419,7 +465,12 @@ def test_the_construct_exposes_what_it_created(nested):
 
 def _build(**overrides):
     stack = cdk.Stack()
-    props = {"sender_address": "hello@example.com", "alarm_topic": sns.Topic(stack, "Ops"), **overrides}
+    props = {
+        "sender_address": "hello@example.com",
+        "allow_reserved_sender": True,
+        "alarm_topic": sns.Topic(stack, "Ops"),
+        **overrides,
+    }
     return OnboardingWorkflow(stack, "Onboarding", **props)
 
 

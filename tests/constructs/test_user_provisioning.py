@@ -86,6 +86,7 @@ def test_success_activates_publishes_and_returns_and_failure_rolls_back_then_fai
     ]
     assert _chain(definition, "Mark the user active") == [
         "Mark the user active",
+        "Claim the user provisioned announcement",
         "Publish the user provisioned event",
         "Return the provisioned resources",
     ]
@@ -168,9 +169,36 @@ def test_the_ledger_claim_adopts_what_another_run_created(definition):
     assert created_here["Default"] == "Record the resource left in place"
 
 
+def test_user_provisioned_is_announced_once_per_user_and_request(definition):
+    states = definition["States"]
+    claim = states["Claim the user provisioned announcement"]
+    assert claim["Parameters"]["Item"]["sk"] == {"S.$": "States.Format('ANNOUNCED#{}', $.correlationId)"}
+    assert claim["Parameters"]["ConditionExpression"] == "attribute_not_exists(pk) OR announcedBy = :runId"
+    # Announced by an earlier run of the request: straight to the answer, nothing published.
+    assert claim["Catch"] == [
+        {
+            "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
+            "ResultPath": None,
+            "Next": "Return the provisioned resources",
+        }
+    ]
+    # Not published for good: the claim is released, so a re-run announces the user.
+    assert states["Publish the user provisioned event"]["Catch"][0]["Next"] == (
+        "Release the user provisioned announcement"
+    )
+    release = states["Release the user provisioned announcement"]
+    assert release["Parameters"]["ConditionExpression"] == "announcedBy = :runId"
+    assert release["Next"] == "The user provisioned event was not published"
+    assert (
+        states["The user provisioned event was not published"]["Error"] == "UserProvisionedEventNotPublished"
+    )
+
+
 def test_one_run_at_a_time_per_user(definition):
     record = definition["States"]["Record the provisioning request"]
     assert "lockExpiresAt < :now" in record["Parameters"]["ConditionExpression"]
+    # The lock is shared with user deprovisioning.
+    assert "NOT (#status IN (:provisioning, :deprovisioning))" in record["Parameters"]["ConditionExpression"]
     assert record["Catch"] == [
         {
             "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],

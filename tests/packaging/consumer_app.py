@@ -36,10 +36,10 @@ class ConsumerStack(cdk.Stack):
             self,
             "Billing",
             alarm_topic=topic,
-            sender_address="billing@example.com",
+            sender_address="billing@consumer-app.com",
             payment_provider=PaymentProviderKind.SANDBOX,
         )
-        OnboardingWorkflow(self, "Onboarding", sender_address="welcome@consumer.example", alarm_topic=topic)
+        OnboardingWorkflow(self, "Onboarding", sender_address="welcome@consumer-app.com", alarm_topic=topic)
         StackDeployment(self, "Deployments", stack_name_prefix="consumer-", alarm_topic=topic)
         UserProvisioningWorkflow(self, "UserProvisioning", workflow_name="consumer-users", alarm_topic=topic)
 

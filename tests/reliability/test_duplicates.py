@@ -1,7 +1,9 @@
 """Duplicates: the same request twice, the same callback twice, the same Lambda invocation twice.
 
 Each repeat is measured with the local cloud's inventory: anything it *added* (an item, an object,
-a message, an email, a role, a secret, a key, a stack) is something done twice. Rewrites of an
+a message, an email, a role, a secret, a key, a stack) is something done twice; and, as EventBridge
+keeps no events, with a rule that forwards every event the app puts to a queue of the test's own: an
+event about the same request again is something announced twice. Rewrites of an
 existing record are not additions; a profile's ``bookkeeping`` patterns (an idempotency record, a
 lock) are left out, each with its reason in the profile.
 """
@@ -9,9 +11,12 @@ lock) are left out, each with its reason in the profile.
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Callable, Iterator
 
 import pytest
 from botocore.exceptions import ClientError
+from workflow_constructs.definition import iter_states, state_machines
 from workflow_tools.local_cloud import task_steps_of_templates
 
 from tests.conftest import synthesize_once
@@ -39,20 +44,67 @@ def _doubled(profile, before, after) -> list[str]:
     ]
 
 
-def test_the_same_request_twice_is_done_once(profile, tally):
+def _event_sources(templates) -> list[str]:
+    """The ``source`` of every EventBridge event a deployed workflow puts (from the definitions)."""
+    sources = set()
+    for template in templates.values():
+        for definition in state_machines(template).values():
+            for ref in iter_states(definition):
+                if str(ref.state.get("Resource", "")).endswith(":states:::events:putEvents"):
+                    sources.update(entry["Source"] for entry in ref.state["Parameters"]["Entries"])
+    return sorted(sources)
+
+
+@pytest.fixture(scope="module")
+def app_events(local_cloud_session, synthesized_app) -> Iterator[Callable[[], list[dict]]]:
+    """EventBridge keeps no events: a rule forwards every event the app puts to a queue of ours.
+
+    Returns a function that answers the events that arrived since it was last called.
+    """
+    events, sqs = local_cloud_session.client("events"), local_cloud_session.client("sqs")
+    name = f"duplicates-events-{uuid.uuid4().hex[:8]}"
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(Name=name, EventPattern=json.dumps({"source": _event_sources(synthesized_app.templates)}))
+    events.put_targets(Rule=name, Targets=[{"Id": "queue", "Arn": queue_arn}])
+
+    def arrived() -> list[dict]:
+        found = []
+        while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+            found += [json.loads(message["Body"]) for message in messages]
+            for message in messages:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return found
+
+    yield arrived
+    events.remove_targets(Rule=name, Ids=["queue"])
+    events.delete_rule(Name=name)
+    sqs.delete_queue(QueueUrl=queue_url)
+
+
+def test_the_same_request_twice_is_done_once(profile, tally, app_events):
     # GIVEN a request that ran to its end once
     happy = profile.scenarios[0]
     first = profile.run(happy)
     assert happy.expect.matches(first.result), profile.harness.trace(first.execution).render()
+    app_events()  # what the first run (and anything before it) announced
 
     # WHEN exactly the same request is started again
     second = profile.run(happy, request=first.request, setup=False)
 
-    # THEN it ends as well, and added nothing: no second record, object, email, message or resource
+    # THEN it ends as well, and added nothing: no second record, object, email, message, resource
+    # or EventBridge event about the request
     verdict = profile.judge_run(second)
     if not happy.expect.matches(second.result):
         verdict.lost.append(f"the repeat ended {second.result.status} {second.result.error}")
     verdict.doubled += _doubled(profile, second.before, second.after)
+    verdict.doubled += [
+        f"EventBridge: {event['detail-type']} again"
+        for event in app_events()
+        if event.get("detail", {}).get("correlationId") == first.request.get("correlationId")
+    ]
     tally.record("duplicates", profile.workflow, verdict)
     assert verdict.clean, verdict.render() + "\n" + profile.harness.trace(second.execution).render()
 

@@ -10,10 +10,12 @@ from tests.reliability.profiles.base import WorkflowProfile
 from tests.reliability.profiles.billing import Billing
 from tests.reliability.profiles.customer_onboarding import CustomerOnboarding
 from tests.reliability.profiles.stack_deployment import StackDeployment
+from tests.reliability.profiles.user_deprovisioning import UserDeprovisioning
 from tests.reliability.profiles.user_provisioning import UserProvisioning
 
 PROFILES: dict[str, type[WorkflowProfile]] = {
-    profile.workflow: profile for profile in (Billing, CustomerOnboarding, StackDeployment, UserProvisioning)
+    profile.workflow: profile
+    for profile in (Billing, CustomerOnboarding, StackDeployment, UserDeprovisioning, UserProvisioning)
 }
 
 NOT_COVERED: dict[str, str] = {

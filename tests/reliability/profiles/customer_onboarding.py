@@ -7,6 +7,7 @@ import json
 from typing import Any, ClassVar
 
 from tests.reliability.profiles.base import (
+    UNEXPECTED_ERROR,
     Outcome,
     Request,
     Run,
@@ -17,6 +18,7 @@ from tests.reliability.profiles.base import (
 from tests.reliability.tally import Verdict
 
 SEND = "Send the welcome email"
+ACTIVATE = "Mark the customer active"
 USER_PROVISIONING = "user-provisioning"
 ADMIN_RESOURCES = [
     {"type": "storage-prefix", "config": {"name": "home"}},
@@ -60,8 +62,9 @@ def _admin_started_by_an_earlier_run(profile: WorkflowProfile, request: Request)
 
 
 class CustomerOnboarding(WorkflowProfile):
-    """Clean end: the customer ACTIVE with its tenant and one welcome email, or ONBOARDING_FAILED
-    with nothing of the tenant left; never stuck ONBOARDING."""
+    """Clean end: the customer ACTIVE with its tenant and one welcome email (or the email PENDING,
+    free to be sent by a re-run), or ONBOARDING_FAILED with nothing of the tenant left; never stuck
+    ONBOARDING."""
 
     workflow: ClassVar[str] = "customer-onboarding"
     stack: ClassVar[str] = "CustomerOnboarding"
@@ -72,19 +75,27 @@ class CustomerOnboarding(WorkflowProfile):
         Scenario("a new customer signs up"),
         Scenario(
             "SES refuses the welcome email",
-            expect=Outcome("FAILED", "SesV2.MessageRejected"),
+            expect=Outcome("SUCCEEDED"),
             faults=((SEND, "SesV2.MessageRejected"),),
+        ),
+        Scenario(
+            "marking the customer active fails",
+            expect=Outcome("FAILED", UNEXPECTED_ERROR),
+            faults=((ACTIVATE, None),),
         ),
         Scenario("the same sign-up again", setup=run_happy_path_first),
         Scenario("an earlier run already started the admin user", setup=_admin_started_by_an_earlier_run),
     )
-    tolerated_leftovers: ClassVar[tuple[str, ...]] = (
-        # The first admin's role and API key, made by the nested user-provisioning run, stay after a
-        # failed onboarding: that workflow offers no removal (docs/customer-onboarding.md); a re-run
-        # of the request provisions the same user id again and adopts them.
-        "iam:roles /user-provisioning/*",
-        "secretsmanager:secrets user-provisioning/api-keys/*",
-    )
+    residual_faults: ClassVar[dict[str, str]] = {
+        "Release the welcome email reservation": "when releasing the reservation of an unsent welcome "
+        "email fails for good, the reservation stays (the operations notice says the email was not sent): "
+        "removing welcomeEmailReservedAt from the customer by hand lets a re-run send it"
+    }
+    excluded_steps: ClassVar[dict[str, str]] = {
+        "Record the resent welcome email": "reached only by a re-run after SES refused the email; the "
+        "fault suite arms one fault per run, so it is covered on the local cloud by "
+        "tests/behaviour/test_onboarding.py (the refused email resent once)",
+    }
     bookkeeping: ClassVar[tuple[str, ...]] = (
         # Powertools idempotency records of the nested user-provisioning run, one per run and step.
         "dynamodb:items *IdempotencyTable*",
@@ -150,7 +161,13 @@ class CustomerOnboarding(WorkflowProfile):
                 verdict.lost.append(f"succeeded but customer {customer_id} is {status}")
             if not has_tenant:
                 verdict.lost.append(f"succeeded without its tenant: {after['tenant']}, {after['objects']}")
-            if after["emails"] == 0:
+            # A welcome email SES refused is PENDING, its reservation released: a re-run sends it.
+            pending = after["customer"].get("welcomeEmailStatus") == "PENDING"
+            if after["emails"] == 0 and "welcomeEmailReservedAt" in after["customer"]:
+                verdict.side_effects.append(
+                    f"the welcome email to customer {customer_id} is reserved, unsent"
+                )
+            elif after["emails"] == 0 and not pending:
                 verdict.lost.append(f"succeeded without a welcome email to customer {customer_id}")
         elif before["customer"].get("status") == "ACTIVE":
             # A repeat of a completed request failed: what the first run did must be untouched.

@@ -11,12 +11,13 @@ NOW = "2026-01-02T03:04:05.000Z"
 PROVISIONED = {"tenant": {"tenantId": "acme", "storagePrefix": "tenants/acme/"}}
 
 
-def _complete(aws, correlation_id="req-1"):
+def _complete(aws, correlation_id="req-1", welcome="SENT"):
     return complete_onboarding(
         table_name="customers",
         customer_id="acme",
         correlation_id=correlation_id,
         provisioned=PROVISIONED,
+        welcome_email_status=welcome,
         now=NOW,
         dynamodb=aws.dynamodb,
     )
@@ -48,12 +49,26 @@ def test_completing_marks_active_keeps_what_was_provisioned_and_counts_once(aws)
         "customerId": "acme",
         "status": "ACTIVE",
         "provisioned": PROVISIONED,
+        "welcomeEmail": {"status": "SENT"},
     }
     assert (first.changed, retried.changed) == (True, False)
     assert retried.output == first.output
     record = aws.customer("acme")
-    assert (record["status"], record["activatedAt"]) == ("ACTIVE", NOW)
+    assert (record["status"], record["activatedAt"], record["welcomeEmailStatus"]) == ("ACTIVE", NOW, "SENT")
     assert json.loads(record["provisioned"]) == PROVISIONED
+
+
+def test_an_unsent_welcome_email_is_recorded_pending_on_the_active_customer(aws):
+    # GIVEN a customer being onboarded whose welcome email could not be sent
+    aws.put_customer("acme", status="ONBOARDING", correlationId="req-1", attempt=1)
+
+    # WHEN the customer is marked active
+    done = _complete(aws, welcome="PENDING")
+
+    # THEN the customer is ACTIVE, and the record says the welcome email is still to be sent
+    assert (done.output["status"], done.output["welcomeEmail"]) == ("ACTIVE", {"status": "PENDING"})
+    record = aws.customer("acme")
+    assert (record["status"], record["welcomeEmailStatus"]) == ("ACTIVE", "PENDING")
 
 
 @pytest.mark.parametrize(

@@ -132,7 +132,13 @@ def test_provisioning_and_rollback_use_the_configured_stores(lambda_env, output)
 def test_customers_onboarded_is_counted_once_however_often_the_step_runs(lambda_env, output):
     # GIVEN a customer being onboarded
     lambda_env.put_customer("acme", status="ONBOARDING", correlationId="req-1", attempt=1)
-    payload = {"correlationId": "req-1", "customer": CUSTOMER, "provisioned": {"tenant": {}}, "now": NOW}
+    payload = {
+        "correlationId": "req-1",
+        "customer": CUSTOMER,
+        "provisioned": {"tenant": {}},
+        "welcomeEmail": {"status": "SENT"},
+        "now": NOW,
+    }
 
     # WHEN the step runs twice (a retry after a lost response)
     outputs = [handler.complete_onboarding(payload, LambdaContext()) for _ in range(2)]

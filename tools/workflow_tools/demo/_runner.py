@@ -27,6 +27,8 @@ from workflow_tools.local_cloud.server import DEFAULT_ACCOUNT, DEFAULT_REGION
 REPO_ROOT = Path(__file__).resolve().parents[3]
 WORK_DIR = REPO_ROOT / ".local-cloud" / "demo"
 CDK_FLAGS = ("--no-notices", "--no-version-reporting", "--ci")
+# The local cloud verifies no SES identity: the placeholder senders are fine there (stacks/senders.py).
+LOCAL_CLOUD_CONTEXT = ("--context", "allowPlaceholderSenders=true")
 CLI_TIMEOUT_SECONDS = 600  # the CLI retries for ~50 s on some errors; a cold npx can be slow too
 
 
@@ -43,7 +45,11 @@ def run_demo(console: Console, *, port: int = 0) -> int:
     try:
         assembly = WORK_DIR / "cdk.out"
         with _phase(console, "Synthesizing the app (cdk synth) while the local cloud starts"):
-            _cdk(console, ["synth", "--quiet", "--output", str(assembly)], os.environ.copy())
+            _cdk(
+                console,
+                ["synth", "--quiet", "--output", str(assembly), *LOCAL_CLOUD_CONTEXT],
+                os.environ.copy(),
+            )
         with _phase(console, "Starting the local cloud"):
             cloud.wait_ready()
             console.print(f"  local cloud at {cloud.endpoint_url}, simulated time on")

@@ -10,6 +10,8 @@
                            authorised      -> Mark the invoice authorised -> Capture the payment
                                               -> Mark the invoice paid -> Claim the receipt email
                                               -> Send the receipt email -> Invoice paid
+                                                 (not sent: release the claim, tell operations,
+                                                  Invoice paid with the receipt PENDING)
                            PaymentDeclined -> mark PAYMENT_FAILED, email the customer, fail
                            States.Timeout  -> void, mark AUTHORISATION_TIMED_OUT, tell operations, fail
 
@@ -17,7 +19,8 @@ The provider answers through a signed webhook (API Gateway -> Lambda) that verif
 signature with a replay window and hands the decision to the waiting execution exactly once.
 Nobody is charged twice: one invoice per customer and period (conditional write), one capture per
 invoice (Powertools idempotency and the provider's idempotency key), one receipt per invoice
-(conditional mark). Handler code: ``lambdas/billing/``.
+(conditional mark, released when the email could not be sent, so that a new run for the same
+customer and period sends it). Handler code: ``lambdas/billing/``.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import DEFAULT_LOG_RETENTION, PythonFunction
 from workflow_constructs.log_encryption import log_encryption_key
 from workflow_constructs.workflow import Workflow
+from workflow_constructs.workflows.senders import check_sender
 
 DEFAULT_WORKFLOW_NAME = "billing"
 DEFAULT_AUTHORISATION_TIMEOUT = Duration.hours(24)
@@ -59,6 +63,10 @@ WEBHOOK_BURST_LIMIT = 100
 WEBHOOK_STAGE = "v1"
 WEBHOOK_PATH = "payments/webhook"
 HANDLERS_MODULE = "billing.handler"
+RECEIPT_SENT = "SENT"
+RECEIPT_PENDING = "PENDING"
+"""The invoice is PAID but its receipt was not sent; a new billing run for the period sends it."""
+_RECEIPT_EMAIL = "$.receiptEmail"
 
 PAYMENT_DECLINED_ERROR = "PaymentDeclined"
 TIMED_OUT_ERROR = "AuthorisationTimedOut"
@@ -109,7 +117,7 @@ class BillingWorkflow(Construct):
     Example::
 
         BillingWorkflow(self, "Billing", alarm_topic=operations_topic,
-                        sender_address="billing@example.com",
+                        sender_address="billing@acme.com",
                         payment_provider=PaymentProviderKind.SANDBOX)
     """
 
@@ -128,11 +136,14 @@ class BillingWorkflow(Construct):
         sentry_dsn_secret: secretsmanager.ISecret | None = None,
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
         manage_api_gateway_account: bool = False,
+        allow_reserved_sender: bool = False,
     ) -> None:
         """Create the workflow.
 
         :param alarm_topic: the operations topic: alarms, and the notice when an authorisation times out.
-        :param sender_address: the From address of receipts and decline notices (verified in SES).
+        :param sender_address: the From address of receipts and decline notices (verified in SES), on
+            a domain you own: an address on a reserved domain (``example.com``, ``.test``...) raises
+            :class:`~workflow_constructs.workflows.senders.UnverifiableSenderError`.
         :param payment_provider: ``SANDBOX`` for demos and tests, ``HTTP`` for a real provider.
         :param provider_secret: the provider secret; default: one is created with a generated
             ``signingSecret``.
@@ -146,6 +157,8 @@ class BillingWorkflow(Construct):
             CloudWatch role every API Gateway API of the account and region logs through) with a role
             of this stack's. Default ``False``: that setting belongs to the account, not to one app; the
             webhook's access and execution logs need it set once per account and region (docs/billing.md).
+        :param allow_reserved_sender: accept a sender on a reserved domain; only for the local cloud
+            and tests, where SES verifies nothing. Default: False.
         """
         super().__init__(scope, id)
         _validate_props(
@@ -154,6 +167,7 @@ class BillingWorkflow(Construct):
             authorisation_timeout=authorisation_timeout,
             sender_identity=sender_identity,
         )
+        check_sender("sender_address", sender_address, allow_reserved=allow_reserved_sender)
         self.workflow_name = workflow_name
         self.payment_provider = payment_provider
         self.authorisation_timeout = authorisation_timeout
@@ -359,7 +373,17 @@ class BillingWorkflow(Construct):
             result_path=sfn.JsonPath.DISCARD,
         )
 
-    def _email(self, name: str, *, template_name: str, data_path: str, sender: str, identity_arn: str) -> Any:
+    def _email(
+        self,
+        name: str,
+        *,
+        template_name: str,
+        data_path: str,
+        sender: str,
+        identity_arn: str,
+        result_path: str = sfn.JsonPath.DISCARD,
+        result_selector: dict[str, Any] | None = None,
+    ) -> Any:
         return tasks.send_email(
             self,
             name,
@@ -371,7 +395,8 @@ class BillingWorkflow(Construct):
             template_arn=Stack.of(self).format_arn(
                 service="ses", resource="template", resource_name=template_name
             ),
-            result_path=sfn.JsonPath.DISCARD,
+            result_selector=result_selector,
+            result_path=result_path,
         )
 
     def _definition(self, alarm_topic: sns.ITopic, sender: str, identity_arn: str) -> sfn.IChainable:
@@ -458,6 +483,8 @@ class BillingWorkflow(Construct):
             data_path="$.invoice.receipt",
             sender=sender,
             identity_arn=identity_arn,
+            result_selector={"status": RECEIPT_SENT},
+            result_path=_RECEIPT_EMAIL,
         )
         summary = sfn.Pass(
             self,
@@ -470,9 +497,24 @@ class BillingWorkflow(Construct):
                 "totalCents.$": "$.invoice.totalCents",
                 "currency.$": "$.invoice.currency",
                 "status": "PAID",
+                "receiptEmail.$": f"{_RECEIPT_EMAIL}.status",
             },
         )
-        claim_receipt.add_catch(summary, errors=[CONDITIONAL_CHECK_FAILED], result_path=sfn.JsonPath.DISCARD)
+        already_sent = sfn.Pass(
+            self,
+            "Note the receipt email was already sent",
+            result=sfn.Result.from_object({"status": RECEIPT_SENT}),
+            result_path=_RECEIPT_EMAIL,
+        )
+        claim_receipt.add_catch(
+            already_sent, errors=[CONDITIONAL_CHECK_FAILED], result_path=sfn.JsonPath.DISCARD
+        )
+        already_sent.next(summary)
+        send_receipt.add_catch(
+            self._receipt_not_sent(alarm_topic, then=summary),
+            errors=["States.ALL"],
+            result_path="$.receiptFailure",
+        )
         paid = claim_receipt.next(send_receipt).next(summary).next(sfn.Succeed(self, "Invoice paid"))
         capture.next(mark_paid).next(claim_receipt)
 
@@ -493,6 +535,54 @@ class BillingWorkflow(Construct):
             .otherwise(request)
         )
         return validate.next(calculate).next(store).next(where)
+
+    def _receipt_not_sent(self, alarm_topic: sns.ITopic, *, then: sfn.IChainable) -> sfn.IChainable:
+        """The card was charged but the receipt could not be sent: never fail the paid run.
+
+        Release this run's receipt claim, so that starting the billing run again for the same
+        customer and period sends the receipt (exactly once), tell operations, and go on to ``then``
+        with the receipt email ``PENDING``.
+        """
+        release = self._mark(
+            "Release the receipt email claim",
+            update="REMOVE receiptSentBy, receiptSentAt",
+            condition="receiptSentBy = :execution",
+            values={":execution": "$$.Execution.Id"},
+        )
+        tell_operations = tasks.publish_to_topic(
+            self,
+            "Tell operations the receipt was not sent",
+            topic=alarm_topic,
+            subject=f"{self.workflow_name}: receipt email not sent",
+            message=sfn.TaskInput.from_object(
+                {
+                    "workflow": self.workflow_name,
+                    "what": "The payment was captured and the invoice is PAID, but the receipt email "
+                    "could not be sent.",
+                    "next": "Fix the cause (is the sender verified in SES, is the account out of the "
+                    "SES sandbox?), then start the billing run again for the same customer and period: "
+                    "it charges nothing and sends the receipt once.",
+                    "execution": sfn.JsonPath.execution_id,
+                    "correlationId": sfn.JsonPath.string_at(tasks.CORRELATION_ID_PATH),
+                    "invoiceId": sfn.JsonPath.string_at("$.invoice.invoiceId"),
+                    "customerId": sfn.JsonPath.string_at("$.invoice.customerId"),
+                    "billingPeriod": sfn.JsonPath.string_at("$.invoice.billingPeriod"),
+                    "error": sfn.JsonPath.string_at("$.receiptFailure.Error"),
+                    "cause": sfn.JsonPath.string_at("$.receiptFailure.Cause"),
+                }
+            ),
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        pending = sfn.Pass(
+            self,
+            "Note the receipt email is pending",
+            result=sfn.Result.from_object({"status": RECEIPT_PENDING}),
+            result_path=_RECEIPT_EMAIL,
+        )
+        # Operations are told even when the claim could not be released (the notice says why).
+        release.add_catch(tell_operations, errors=["States.ALL"], result_path="$.receiptClaimRelease")
+        release.next(tell_operations).next(pending).next(then)
+        return release
 
     def _declined(self, sender: str, identity_arn: str, now: str) -> sfn.IChainable:
         read_reason = sfn.Pass(

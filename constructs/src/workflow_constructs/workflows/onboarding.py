@@ -53,6 +53,7 @@ from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.workflow import Workflow
 from workflow_constructs.workflows.storage import access_log_bucket
+from workflow_constructs.workflows.senders import check_sender
 
 __all__ = [
     "ADMIN_USER_NOT_PROVISIONED",
@@ -62,6 +63,8 @@ __all__ = [
     "DEFAULT_WORKFLOW_NAME",
     "REQUEST_INVALID",
     "STEP_FAILED",
+    "WELCOME_EMAIL_PENDING",
+    "WELCOME_EMAIL_SENT",
     "OnboardingWorkflow",
     "WelcomeEmail",
 ]
@@ -78,6 +81,9 @@ STEP_FAILED = "OnboardingStepFailed"
 """Error raised for a step's Step Functions error (``States.Timeout``...); the cause starts with it."""
 BUSINESS_OUTCOMES = (REQUEST_INVALID, CUSTOMER_ALREADY_EXISTS)
 """How an onboarding may end as intended although it failed: counted on the dashboard, paging nobody."""
+WELCOME_EMAIL_SENT = "SENT"
+WELCOME_EMAIL_PENDING = "PENDING"
+"""The customer is ACTIVE but the welcome email was not sent; a re-run of the request sends it."""
 METRIC_CUSTOMERS_ONBOARDED = "CustomersOnboarded"
 METRIC_ONBOARDING_FAILED = "OnboardingFailed"
 TENANT_PREFIX_PATTERN = "tenants/*"
@@ -108,6 +114,7 @@ _CUSTOMER_ID = "$.customer.id"
 _ATTEMPT = "$.record.attempt"
 _NOW = "$$.State.EnteredTime"
 _FAILURE = "$.failure"
+_WELCOME_EMAIL = "$.welcomeEmail"
 
 
 @dataclass(frozen=True)
@@ -152,7 +159,7 @@ class OnboardingWorkflow(Construct):
 
     Example::
 
-        OnboardingWorkflow(self, "Onboarding", sender_address="welcome@example.com",
+        OnboardingWorkflow(self, "Onboarding", sender_address="welcome@acme.com",
                            alarm_topic=operations.operations_topic,
                            user_provisioning=sfn.StateMachine.from_state_machine_name(
                                self, "UserProvisioning", "user-provisioning"))
@@ -167,14 +174,18 @@ class OnboardingWorkflow(Construct):
         alarm_topic: sns.ITopic,
         sender_identity: ses.IEmailIdentity | None = None,
         user_provisioning: sfn.IStateMachine | None = None,
+        user_deprovisioning: sfn.IStateMachine | None = None,
         admin_user_resources: Sequence[Mapping[str, Any]] = DEFAULT_ADMIN_USER_RESOURCES,
         plans: Sequence[str] = DEFAULT_PLANS,
         welcome_email: WelcomeEmail | None = None,
         workflow_name: str = DEFAULT_WORKFLOW_NAME,
         sentry_dsn_secret: secretsmanager.ISecret | None = None,
+        allow_reserved_sender: bool = False,
     ) -> None:
         """
-        :param sender_address: the welcome email's From address.
+        :param sender_address: the welcome email's From address, on a domain SES can verify (one you
+            own): an address on a reserved domain (``example.com``, ``.test``...) raises
+            :class:`~workflow_constructs.workflows.senders.UnverifiableSenderError`.
         :param alarm_topic: where alarms and failure notices go (the operations topic). When it
             is encrypted with a KMS key, the topic must expose ``master_key`` so the workflow can
             be granted its use.
@@ -182,6 +193,9 @@ class OnboardingWorkflow(Construct):
             Default: an identity for ``sender_address`` is created (AWS emails it a verification link).
         :param user_provisioning: the workflow that provisions the first admin user, run nested.
             Default: none; no admin user is provisioned.
+        :param user_deprovisioning: the workflow that removes what user provisioning created for a
+            user (``user-deprovisioning``); the rollback runs it, nested, for the first admin. Default:
+            none; a failed onboarding leaves the admin user's resources (a re-run adopts them).
         :param admin_user_resources: the ``resources`` asked for the admin user. Default: a home
             storage prefix, a profile record, a read-write access scope and an API key.
         :param plans: the plan names a customer may sign up for. Default: ``DEFAULT_PLANS``.
@@ -190,12 +204,15 @@ class OnboardingWorkflow(Construct):
             Default: ``customer-onboarding``.
         :param sentry_dsn_secret: a secret holding a Sentry DSN; when given, every function
             reports exceptions to Sentry. Default: none.
+        :param allow_reserved_sender: accept a sender on a reserved domain; only for the local
+            cloud and tests, where SES verifies nothing. Default: False.
         """
         super().__init__(scope, id)
         # Access logs are delivered under a bucket policy, not the deprecated log-delivery ACL,
         # whatever the consuming app's feature flags say (set before any child reads it).
         self.node.set_context(S3_ACCESS_LOGS_USE_BUCKET_POLICY, True)
         _validate_props(sender_address=sender_address, plans=plans, admin_user_resources=admin_user_resources)
+        check_sender("sender_address", sender_address, allow_reserved=allow_reserved_sender)
         welcome_email = welcome_email or WelcomeEmail()
         stack = Stack.of(self)
 
@@ -249,6 +266,7 @@ class OnboardingWorkflow(Construct):
             sender_address=sender_address,
             alarm_topic=alarm_topic,
             user_provisioning=user_provisioning,
+            user_deprovisioning=user_deprovisioning,
             admin_user_resources=admin_user_resources,
             workflow_name=workflow_name,
             stack=stack,
@@ -268,8 +286,9 @@ class OnboardingWorkflow(Construct):
         if alarm_topic.master_key is not None:
             # Publishing to an encrypted topic needs its key (the task grants sns:Publish only).
             alarm_topic.master_key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey")
-        if user_provisioning is not None:
-            self._acknowledge_child_execution_wildcard(user_provisioning)
+        for child in (user_provisioning, user_deprovisioning):
+            if child is not None:
+                self._acknowledge_child_execution_wildcard(child)
 
     # Resources --------------------------------------------------------------------------------
 
@@ -361,6 +380,7 @@ class OnboardingWorkflow(Construct):
         sender_address: str,
         alarm_topic: sns.ITopic,
         user_provisioning: sfn.IStateMachine | None,
+        user_deprovisioning: sfn.IStateMachine | None,
         admin_user_resources: Sequence[Mapping[str, Any]],
         workflow_name: str,
         stack: Stack,
@@ -419,6 +439,7 @@ class OnboardingWorkflow(Construct):
                 "provisioned": sfn.JsonPath.string_to_json(
                     sfn.JsonPath.string_at("$.existing.Item.provisioned.S")
                 ),
+                "welcomeEmail": {"status": sfn.JsonPath.string_at("$.existing.Item.welcomeEmailStatus.S")},
             },
         )
         reject = sfn.Fail(
@@ -432,12 +453,32 @@ class OnboardingWorkflow(Construct):
                 sfn.JsonPath.string_at("$.existing.Item.status.S"),
             ),
         )
+        # The state the welcome email steps read, with what the earlier run provisioned.
+        restore = sfn.Pass(
+            self,
+            "Restore what the earlier run provisioned",
+            parameters={
+                "correlationId": sfn.JsonPath.string_at(_CORRELATION_ID),
+                "customer": sfn.JsonPath.object_at(_CUSTOMER),
+                "existing": sfn.JsonPath.object_at("$.existing"),
+                "provisioned": sfn.JsonPath.string_to_json(
+                    sfn.JsonPath.string_at("$.existing.Item.provisioned.S")
+                ),
+            },
+        )
         record.add_catch(lookup, errors=[_CONDITIONAL_CHECK_FAILED], result_path="$.rejected")
         lookup.next(
             sfn.Choice(self, "Was it completed by this request")
             .when(
                 sfn.Condition.string_equals_json_path("$.existing.Item.correlationId.S", _CORRELATION_ID),
-                earlier_result,
+                sfn.Choice(self, "Is the welcome email still to be sent")
+                .when(
+                    sfn.Condition.string_equals(
+                        "$.existing.Item.welcomeEmailStatus.S", WELCOME_EMAIL_PENDING
+                    ),
+                    restore,
+                )
+                .otherwise(earlier_result),
             )
             .otherwise(reject)
         )
@@ -484,6 +525,11 @@ class OnboardingWorkflow(Construct):
                     "cause": sfn.JsonPath.string_at(f"{_FAILURE}.Cause"),
                     "rollback": sfn.JsonPath.object_at("$.rollback"),
                     "customerRecord": sfn.JsonPath.object_at("$.failureRecord"),
+                    **(
+                        {"adminUserRemoval": sfn.JsonPath.object_at("$.adminUserRemoval")}
+                        if user_provisioning is not None and user_deprovisioning is not None
+                        else {}
+                    ),
                 }
             ),
             result_path=sfn.JsonPath.DISCARD,
@@ -517,10 +563,13 @@ class OnboardingWorkflow(Construct):
         )
         roll_back.add_catch(record_failure, errors=list(_ALL_ERRORS), result_path="$.rollback")
         roll_back.next(record_failure)
+        compensate: sfn.IChainable = roll_back
+        if user_provisioning is not None and user_deprovisioning is not None:
+            compensate = self._remove_admin_user(user_deprovisioning, then=roll_back)
 
         def on_failure(*states: sfn.TaskStateBase) -> None:
             for state in states:
-                state.add_catch(roll_back, errors=list(_ALL_ERRORS), result_path=_FAILURE)
+                state.add_catch(compensate, errors=list(_ALL_ERRORS), result_path=_FAILURE)
 
         provision = tasks.invoke_lambda(
             self,
@@ -540,23 +589,35 @@ class OnboardingWorkflow(Construct):
                     "correlationId": sfn.JsonPath.string_at(_CORRELATION_ID),
                     "customer": sfn.JsonPath.object_at(_CUSTOMER),
                     "provisioned": sfn.JsonPath.object_at("$.provisioned"),
+                    "welcomeEmail": sfn.JsonPath.object_at(_WELCOME_EMAIL),
                     "now": sfn.JsonPath.string_at(_NOW),
                 }
             ),
         )
         on_failure(activate)
+        # A re-run that resends a pending welcome email finds the customer active already.
+        after_welcome = (
+            sfn.Choice(self, "Was the customer active already")
+            .when(
+                sfn.Condition.is_present("$.existing"),
+                self._record_resent_welcome_email(customer_key),
+            )
+            .otherwise(activate)
+        )
         welcome = self._welcome_email(
             sender_address=sender_address,
             customer_key=customer_key,
             stack=stack,
-            then=activate,
-            on_failure=roll_back,
+            alarm_topic=alarm_topic,
+            workflow_name=workflow_name,
+            then=after_welcome,
         )
+        restore.next(welcome)
 
         after_tenant: sfn.IChainable = welcome
         if user_provisioning is not None:
             after_tenant = self._admin_user(
-                user_provisioning, admin_user_resources, then=welcome, on_failure=roll_back
+                user_provisioning, admin_user_resources, then=welcome, on_failure=compensate
             )
         return validate.next(record).next(provision).next(after_tenant)
 
@@ -566,10 +627,16 @@ class OnboardingWorkflow(Construct):
         sender_address: str,
         customer_key: Mapping[str, sfn_tasks.DynamoAttributeValue],
         stack: Stack,
+        alarm_topic: sns.ITopic,
+        workflow_name: str,
         then: sfn.IChainable,
-        on_failure: sfn.IChainable,
     ) -> sfn.IChainable:
-        """Reserve the email on the customer record, send it; release the reservation if sending fails."""
+        """Reserve the email on the customer record and send it.
+
+        An email that could not be sent never undoes the onboarding: the reservation is released,
+        operations are told, and the customer becomes ACTIVE with the welcome email PENDING; running
+        the same request again sends it (and only it).
+        """
         this_execution = {":execution": tasks.ddb_string(sfn.JsonPath.execution_id)}
         reserve = tasks.dynamodb_update_item(
             self,
@@ -596,8 +663,11 @@ class OnboardingWorkflow(Construct):
             template_arn=stack.format_arn(
                 service="ses", resource="template", resource_name=self.welcome_template_name
             ),
-            result_selector={"messageId": sfn.JsonPath.string_at("$.MessageId")},
-            result_path="$.welcomeEmail",
+            result_selector={
+                "status": WELCOME_EMAIL_SENT,
+                "messageId": sfn.JsonPath.string_at("$.MessageId"),
+            },
+            result_path=_WELCOME_EMAIL,
         )
         release = tasks.dynamodb_update_item(
             self,
@@ -609,14 +679,114 @@ class OnboardingWorkflow(Construct):
             expression_attribute_values=this_execution,
             result_path=sfn.JsonPath.DISCARD,
         )
-        reserve.add_catch(then, errors=[_CONDITIONAL_CHECK_FAILED], result_path="$.welcomeEmailAlreadySent")
-        reserve.add_catch(on_failure, errors=list(_ALL_ERRORS), result_path=_FAILURE)
+        already_sent = sfn.Pass(
+            self,
+            "Note the welcome email was already sent",
+            result=sfn.Result.from_object({"status": WELCOME_EMAIL_SENT}),
+            result_path=_WELCOME_EMAIL,
+        )
+        notify = tasks.publish_to_topic(
+            self,
+            "Tell operations the welcome email was not sent",
+            topic=alarm_topic,
+            subject=f"{workflow_name}: welcome email not sent",
+            message=sfn.TaskInput.from_object(
+                {
+                    "workflow": workflow_name,
+                    "what": "The welcome email could not be sent. The customer is onboarded (ACTIVE) "
+                    f"with the welcome email {WELCOME_EMAIL_PENDING}; nothing was rolled back.",
+                    "next": "Fix the cause (is the sender verified in SES, is the account out of the "
+                    "SES sandbox?), then start the onboarding again with the same input: it sends "
+                    "the welcome email and nothing else.",
+                    "execution": sfn.JsonPath.execution_id,
+                    "correlationId": sfn.JsonPath.string_at(_CORRELATION_ID),
+                    "customerId": sfn.JsonPath.string_at(_CUSTOMER_ID),
+                    "error": sfn.JsonPath.string_at("$.welcomeEmailFailure.Error"),
+                    "cause": sfn.JsonPath.string_at("$.welcomeEmailFailure.Cause"),
+                }
+            ),
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        pending = sfn.Pass(
+            self,
+            "Note the welcome email is pending",
+            result=sfn.Result.from_object({"status": WELCOME_EMAIL_PENDING}),
+            result_path=_WELCOME_EMAIL,
+        )
+        reserve.add_catch(already_sent, errors=[_CONDITIONAL_CHECK_FAILED], result_path=sfn.JsonPath.DISCARD)
+        reserve.add_catch(notify, errors=list(_ALL_ERRORS), result_path="$.welcomeEmailFailure")
         # SES refused the email, so it was not sent: a re-run must be able to send it.
-        send.add_catch(release, errors=list(_ALL_ERRORS), result_path=_FAILURE)
-        release.add_catch(on_failure, errors=list(_ALL_ERRORS), result_path="$.welcomeEmailRelease")
-        release.next(on_failure)
+        send.add_catch(release, errors=list(_ALL_ERRORS), result_path="$.welcomeEmailFailure")
+        # Operations are told either way; the notice's cause says what SES answered.
+        release.add_catch(notify, errors=list(_ALL_ERRORS), result_path="$.welcomeEmailRelease")
+        release.next(notify)
+        notify.next(pending)
+        pending.next(then)
+        already_sent.next(then)
         send.next(then)
         return reserve.next(send)
+
+    def _record_resent_welcome_email(
+        self, customer_key: Mapping[str, sfn_tasks.DynamoAttributeValue]
+    ) -> sfn.IChainable:
+        """On a re-run for an active customer: record how the resent welcome email went, and answer."""
+        record = tasks.dynamodb_update_item(
+            self,
+            "Record the resent welcome email",
+            table=self.customers_table,
+            key=customer_key,
+            update_expression="SET welcomeEmailStatus = :welcome, updatedAt = :now",
+            condition_expression="correlationId = :request AND #status = :active",
+            expression_attribute_names={"#status": "status"},
+            expression_attribute_values={
+                ":welcome": tasks.ddb_string(sfn.JsonPath.string_at(f"{_WELCOME_EMAIL}.status")),
+                ":request": tasks.ddb_string(sfn.JsonPath.string_at(_CORRELATION_ID)),
+                ":active": tasks.ddb_string("ACTIVE"),
+                ":now": tasks.ddb_string(sfn.JsonPath.string_at(_NOW)),
+            },
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        answer = sfn.Pass(
+            self,
+            "Answer with the resent welcome email",
+            parameters={
+                "correlationId": sfn.JsonPath.string_at(_CORRELATION_ID),
+                "customerId": sfn.JsonPath.string_at(_CUSTOMER_ID),
+                "status": "ACTIVE",
+                "provisioned": sfn.JsonPath.object_at("$.provisioned"),
+                "welcomeEmail": sfn.JsonPath.object_at(_WELCOME_EMAIL),
+            },
+        )
+        return record.next(answer)
+
+    def _remove_admin_user(self, child: sfn.IStateMachine, *, then: sfn.IChainable) -> sfn.IChainable:
+        """Remove what the nested user provisioning created for the first admin, before the tenant.
+
+        Deprovisioning reads the user's ledger, so it removes exactly what user provisioning made (and
+        answers ``NOT_PROVISIONED`` when the admin user was never reached). Its failure does not stop
+        the rollback: it is recorded in ``$.adminUserRemoval`` and reaches operations in the notice.
+        """
+        remove = tasks.start_workflow(
+            self,
+            "Remove the first admin user",
+            state_machine=child,
+            input={
+                "tenantId": sfn.JsonPath.string_at(_CUSTOMER_ID),
+                "user": {"id": sfn.JsonPath.format("{}-admin", sfn.JsonPath.string_at(_CUSTOMER_ID))},
+            },
+            execution_name=sfn.JsonPath.format(
+                "{}-admin-{}-removal", sfn.JsonPath.string_at(_CUSTOMER_ID), sfn.JsonPath.string_at(_ATTEMPT)
+            ),
+            result_selector={
+                "executionArn": sfn.JsonPath.string_at("$.ExecutionArn"),
+                "status": sfn.JsonPath.string_at("$.Output.status"),
+                "resources": sfn.JsonPath.object_at("$.Output.resources"),
+            },
+            result_path="$.adminUserRemoval",
+        )
+        remove.add_catch(then, errors=list(_ALL_ERRORS), result_path="$.adminUserRemoval")
+        remove.next(then)
+        return remove
 
     def _admin_user(
         self,

@@ -61,13 +61,17 @@ PROVISIONING_FAILED_ERROR = "ProvisioningFailed"
 IN_PROGRESS_ERROR = "ProvisioningInProgress"
 BUSINESS_OUTCOMES = (REQUEST_INVALID_ERROR, IN_PROGRESS_ERROR)
 """A rejected request, or one for a user another run is provisioning: no fault, paging nobody."""
+EVENT_NOT_PUBLISHED_ERROR = "UserProvisionedEventNotPublished"
 
 STATUS_PROVISIONING = "PROVISIONING"
 STATUS_ACTIVE = "ACTIVE"
 STATUS_FAILED = "PROVISIONING_FAILED"
+STATUS_DEPROVISIONING = "DEPROVISIONING"
 USER_ITEM = "USER"
 """Sort key of a user's own item in the users table; the user's ledger entries sort after ``RESOURCE#``."""
 LEDGER_PREFIX = "RESOURCE#"
+ANNOUNCEMENT_PREFIX = "ANNOUNCED#"
+"""Sort key prefix of the item, one per user and ``correlationId``, that lets one run announce the user."""
 
 BUSINESS_METRICS = (
     "UsersProvisioned",
@@ -153,6 +157,11 @@ class UserProvisioningWorkflow(Construct):
             )
         self.workflow_name = workflow_name
         self.max_concurrency = max_concurrency
+        # Shared with the user-deprovisioning workflow built over this one.
+        self.timeout = timeout
+        self.event_bus = event_bus
+        self.event_source = event_source
+        self.sentry_dsn_secret = sentry_dsn_secret
 
         self.users_table = _table(self, "UsersTable", partition_key="pk", sort_key="sk")
         self.idempotency_table = _table(self, "IdempotencyTable", partition_key="id", ttl="expiration")
@@ -306,8 +315,8 @@ class UserProvisioningWorkflow(Construct):
             # A user is provisioned by one run at a time; a lock outlives no execution (it expires
             # after the workflow's timeout), so an aborted run never blocks the user for good.
             condition_expression=(
-                "attribute_not_exists(pk) OR #status <> :provisioning OR executionId = :runId "
-                "OR lockExpiresAt < :now"
+                "attribute_not_exists(pk) OR NOT (#status IN (:provisioning, :deprovisioning)) "
+                "OR executionId = :runId OR lockExpiresAt < :now"
             ),
             expression_attribute_names={"#role": "role", "#status": "status"},
             expression_attribute_values={
@@ -316,6 +325,8 @@ class UserProvisioningWorkflow(Construct):
                 ":email": tasks.ddb_string(sfn.JsonPath.string_at("$.user.email")),
                 ":role": tasks.ddb_string(sfn.JsonPath.string_at("$.user.role")),
                 ":provisioning": tasks.ddb_string(STATUS_PROVISIONING),
+                # The user-deprovisioning workflow holds the same lock while it removes the user.
+                ":deprovisioning": tasks.ddb_string(STATUS_DEPROVISIONING),
                 ":correlationId": tasks.ddb_string(sfn.JsonPath.string_at("$.correlationId")),
                 ":runId": tasks.ddb_string(sfn.JsonPath.string_at("$$.Execution.Id")),
                 ":lockExpiresAt": tasks.ddb_string(sfn.JsonPath.string_at("$.lockExpiresAt")),
@@ -360,6 +371,10 @@ class UserProvisioningWorkflow(Construct):
                 "name": tasks.ddb_string(sfn.JsonPath.string_at("$.resource.name")),
                 "status": tasks.ddb_string(STATUS_PROVISIONING),
                 "provisionedBy": tasks.ddb_string(sfn.JsonPath.string_at("$.runId")),
+                # Its place in the request: deprovisioning removes the last requested first.
+                "position": sfn_tasks.DynamoAttributeValue.number_from_string(
+                    sfn.JsonPath.format("{}", sfn.JsonPath.string_at("$.resource.index"))
+                ),
                 "correlationId": tasks.ddb_string(sfn.JsonPath.string_at("$.correlationId")),
                 "claimedAt": tasks.ddb_string(sfn.JsonPath.string_at("$$.State.EnteredTime")),
             },
@@ -558,7 +573,42 @@ class UserProvisioningWorkflow(Construct):
         return look_up.next(created_by_this_run)
 
     def _activate(self, event_bus: events.IEventBus | None, event_source: str) -> sfn.IChainable:
+        """Mark the user active and announce it: once per user and request.
+
+        A re-run of the same request (same ``correlationId``) finds the announcement claimed by the run
+        that made it and publishes nothing; a retry within the run that claimed it publishes again
+        (EventBridge delivers at least once anyway). If publishing fails for good, the claim is
+        released, so that running the request again announces the user.
+        """
         mark_active = self._mark_user("Mark the user active", STATUS_ACTIVE, "SET provisionedAt = :now")
+        announcement_key = {
+            "pk": {"S": sfn.JsonPath.string_at("$.userKey")},
+            "sk": {
+                "S": sfn.JsonPath.format(
+                    f"{ANNOUNCEMENT_PREFIX}{{}}", sfn.JsonPath.string_at("$.correlationId")
+                )
+            },
+        }
+        claim = tasks.dynamodb_put_item(
+            self,
+            "Claim the user provisioned announcement",
+            table=self.users_table,
+            item={
+                "pk": tasks.ddb_string(sfn.JsonPath.string_at("$.userKey")),
+                "sk": tasks.ddb_string(
+                    sfn.JsonPath.format(
+                        f"{ANNOUNCEMENT_PREFIX}{{}}", sfn.JsonPath.string_at("$.correlationId")
+                    )
+                ),
+                "announcedBy": tasks.ddb_string(sfn.JsonPath.string_at("$$.Execution.Id")),
+                "claimedAt": tasks.ddb_string(sfn.JsonPath.string_at("$$.State.EnteredTime")),
+            },
+            condition_expression="attribute_not_exists(pk) OR announcedBy = :runId",
+            expression_attribute_values={
+                ":runId": tasks.ddb_string(sfn.JsonPath.string_at("$$.Execution.Id"))
+            },
+            result_path=sfn.JsonPath.DISCARD,
+        )
         publish = tasks.put_events(
             self,
             "Publish the user provisioned event",
@@ -579,6 +629,28 @@ class UserProvisioningWorkflow(Construct):
             ],
             result_path=sfn.JsonPath.DISCARD,
         )
+        release = tasks.aws_sdk_call(
+            self,
+            "Release the user provisioned announcement",
+            service="dynamodb",
+            action="deleteItem",
+            parameters={
+                "TableName": self.users_table.table_name,
+                "Key": announcement_key,
+                "ConditionExpression": "announcedBy = :runId",
+                "ExpressionAttributeValues": {":runId": {"S": sfn.JsonPath.string_at("$$.Execution.Id")}},
+            },
+            iam_resources=[self.users_table.table_arn],
+            iam_action="dynamodb:DeleteItem",
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        # The user stays ACTIVE; the failed execution alarms operations, and a re-run announces.
+        not_published = sfn.Fail(
+            self,
+            "The user provisioned event was not published",
+            error=EVENT_NOT_PUBLISHED_ERROR,
+            cause_path=f"{_FAILURE}.Cause",
+        )
         output = sfn.Pass(
             self,
             "Return the provisioned resources",
@@ -590,7 +662,14 @@ class UserProvisioningWorkflow(Construct):
                 "resources": sfn.JsonPath.object_at("$.report.resources"),
             },
         )
-        return mark_active.next(publish).next(output)
+        # Announced by an earlier run of this request: nothing to publish.
+        claim.add_catch(
+            output, errors=["DynamoDB.ConditionalCheckFailedException"], result_path=sfn.JsonPath.DISCARD
+        )
+        publish.add_catch(release, errors=["States.ALL"], result_path=_FAILURE)
+        release.add_catch(not_published, errors=["States.ALL"], result_path="$.announcementRelease")
+        release.next(not_published)
+        return mark_active.next(claim).next(publish).next(output)
 
     def _route_by_type(
         self,

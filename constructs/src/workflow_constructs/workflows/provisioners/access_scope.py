@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from aws_cdk import Aws, Token
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_stepfunctions as sfn
 
 from constructs import Construct
 from workflow_constructs.errors import InvalidPropsError
@@ -127,12 +128,17 @@ class AccessScope(ResourceType):
             reason="Roles are created per user at run time with digest names; the grant is confined "
             "to this workflow's path and name prefix, and creation requires the permissions boundary.",
         )
+
+        def remover(in_scope: Construct) -> sfn.IChainable:
+            return context.lambda_step(
+                in_scope, "Remove the access scope role", function=function, action="deprovision"
+            )
+
         return ResourceSteps(
             provision=context.lambda_step(
                 scope, "Create the access scope role", function=function, action="provision"
             ),
-            deprovision=context.lambda_step(
-                scope, "Remove the access scope role", function=function, action="deprovision"
-            ),
+            deprovision=remover(scope),
             functions=(function,),
+            remover=remover,
         )

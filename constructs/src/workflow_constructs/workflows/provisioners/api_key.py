@@ -12,6 +12,7 @@ from typing import ClassVar
 from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_stepfunctions as sfn
 
 from constructs import Construct
 from workflow_constructs.nag import acknowledge_wildcard_resource
@@ -73,10 +74,15 @@ class ApiKey(ResourceType):
             reason="One secret per user key is created at run time; the grant is confined to this "
             "workflow's name prefix (the wildcard also covers the random suffix of secret ARNs).",
         )
+
+        def remover(in_scope: Construct) -> sfn.IChainable:
+            return context.lambda_step(
+                in_scope, "Remove the API key", function=function, action="deprovision"
+            )
+
         return ResourceSteps(
             provision=context.lambda_step(scope, "Create the API key", function=function, action="provision"),
-            deprovision=context.lambda_step(
-                scope, "Remove the API key", function=function, action="deprovision"
-            ),
+            deprovision=remover(scope),
             functions=(function,),
+            remover=remover,
         )

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -116,6 +116,11 @@ class ResourceSteps:
     ``state_machine_wildcards``: resource ARNs with a wildcard that the chains' Tasks are granted (the
     names of what users get are only known at run time), each with the reason; the workflow
     acknowledges exactly these cdk-nag findings on its state machine role.
+
+    ``remover``: builds the ``deprovision`` chain again in another scope, for the user-deprovisioning
+    workflow (a state belongs to one state machine). Without it, that workflow reports the type's
+    resources ``REMOVAL_FAILED`` and leaves them in the ledger. Its states read the same item state,
+    with ``$.runId`` the run that created the resource (the ledger's ``provisionedBy``).
     """
 
     provision: sfn.IChainable
@@ -123,6 +128,7 @@ class ResourceSteps:
     functions: Sequence[lambda_.IFunction] = ()
     tables: Mapping[str, dynamodb.ITableV2] = field(default_factory=dict)
     state_machine_wildcards: Mapping[str, str] = field(default_factory=dict)
+    remover: Callable[[Construct], sfn.IChainable] | None = None
 
 
 @dataclass(frozen=True)

@@ -96,37 +96,47 @@ class ProfileRecord(ResourceType):
             },
             result_path=sfn.JsonPath.DISCARD,
         )
-        remove = tasks.aws_sdk_call(
-            scope,
-            "Remove the profile record",
-            service="dynamodb",
-            action="deleteItem",
-            parameters={
-                "TableName": table.table_name,
-                "Key": {
-                    "tenantId": {"S": sfn.JsonPath.string_at(TENANT_ID)},
-                    "userId": {"S": sfn.JsonPath.string_at(USER_ID)},
-                },
-                "ConditionExpression": "provisionedBy = :runId",
-                "ExpressionAttributeValues": {":runId": {"S": sfn.JsonPath.string_at(RUN_ID)}},
-            },
-            iam_resources=[table.table_arn],
-            iam_action="dynamodb:DeleteItem",
-            result_selector={"outcome": "REMOVED"},
-            result_path=REMOVAL,
-        )
-        keep = sfn.Pass(
-            scope,
-            "Keep the profile record another run created",
-            result=sfn.Result.from_object({"outcome": "KEPT"}),
-            result_path=REMOVAL,
-        )
-        # Missing, or created by another run: either way not this run's to delete.
-        remove.add_catch(
-            keep, errors=["DynamoDb.ConditionalCheckFailedException"], result_path=sfn.JsonPath.DISCARD
-        )
+
+        def remover(in_scope: Construct) -> sfn.IChainable:
+            return _remove_profile(in_scope, table)
+
         return ResourceSteps(
             provision=name.next(create),
-            deprovision=sfn.Chain.custom(remove, [remove, keep], keep),
+            deprovision=remover(scope),
             tables={"profiles": table},
+            remover=remover,
         )
+
+
+def _remove_profile(scope: Construct, table: dynamodb.ITableV2) -> sfn.IChainable:
+    """Delete the profile if the run in ``$.runId`` created it; otherwise keep it."""
+    remove = tasks.aws_sdk_call(
+        scope,
+        "Remove the profile record",
+        service="dynamodb",
+        action="deleteItem",
+        parameters={
+            "TableName": table.table_name,
+            "Key": {
+                "tenantId": {"S": sfn.JsonPath.string_at(TENANT_ID)},
+                "userId": {"S": sfn.JsonPath.string_at(USER_ID)},
+            },
+            "ConditionExpression": "provisionedBy = :runId",
+            "ExpressionAttributeValues": {":runId": {"S": sfn.JsonPath.string_at(RUN_ID)}},
+        },
+        iam_resources=[table.table_arn],
+        iam_action="dynamodb:DeleteItem",
+        result_selector={"outcome": "REMOVED"},
+        result_path=REMOVAL,
+    )
+    keep = sfn.Pass(
+        scope,
+        "Keep the profile record another run created",
+        result=sfn.Result.from_object({"outcome": "KEPT"}),
+        result_path=REMOVAL,
+    )
+    # Missing, or created by another run: either way not this run's to delete.
+    remove.add_catch(
+        keep, errors=["DynamoDb.ConditionalCheckFailedException"], result_path=sfn.JsonPath.DISCARD
+    )
+    return sfn.Chain.custom(remove, [remove, keep], keep)

@@ -62,22 +62,27 @@ class StoragePrefix(ResourceType):
             iam_action="s3:PutObject",
             result_path=sfn.JsonPath.DISCARD,
         )
-        remove = tasks.aws_sdk_call(
-            scope,
-            "Remove the storage prefix",
-            service="s3",
-            action="deleteObject",
-            parameters={"Bucket": bucket.bucket_name, "Key": sfn.JsonPath.string_at(f"{REMOVAL}.key")},
-            iam_resources=[objects],
-            iam_action="s3:DeleteObject",
-            result_path=sfn.JsonPath.DISCARD,
-        )
+
+        def remover(in_scope: Construct) -> sfn.IChainable:
+            remove = tasks.aws_sdk_call(
+                in_scope,
+                "Remove the storage prefix",
+                service="s3",
+                action="deleteObject",
+                parameters={"Bucket": bucket.bucket_name, "Key": sfn.JsonPath.string_at(f"{REMOVAL}.key")},
+                iam_resources=[objects],
+                iam_action="s3:DeleteObject",
+                result_path=sfn.JsonPath.DISCARD,
+            )
+            # Deleting a missing object succeeds, so a repeated removal is harmless.
+            return _name(in_scope, "Name the storage prefix to remove", bucket.bucket_name, REMOVAL).next(
+                remove
+            )
+
         return ResourceSteps(
             provision=_name(scope, "Name the storage prefix", bucket.bucket_name, PROVISIONED).next(create),
-            # Deleting a missing object succeeds, so a repeated removal is harmless.
-            deprovision=_name(scope, "Name the storage prefix to remove", bucket.bucket_name, REMOVAL).next(
-                remove
-            ),
+            deprovision=remover(scope),
+            remover=remover,
             state_machine_wildcards={
                 objects: "Storage-prefix markers are created and removed per tenant and user at run time; "
                 "the grant is confined to the tenants/ part of the tenant bucket."
