@@ -20,6 +20,8 @@ POST     /_local_cloud/callbacks/timeout  ``{"taskToken"}``: that step times out
 GET      /_local_cloud/emails             every email sent through SES, templates rendered
 GET      /_local_cloud/inventory          what the services hold, by kind (``patches.inventory``)
 POST     /_local_cloud/prewarm            start a warm Lambda worker for every function, in the background
+POST     /_local_cloud/iam                ``{"evaluate": true|false}``: the IAM evaluation mode on or off
+GET      /_local_cloud/iam                ``{"evaluate", "decisions"}``: every request the mode evaluated
 =======  ===============================  ====================================================
 """
 
@@ -98,6 +100,11 @@ class ControlApp:
             return 200, patches.sent_emails()
         if (method, route) == ("GET", "inventory"):
             return 200, patches.inventory()
+        if (method, route) == ("POST", "iam"):
+            patches.set_iam_evaluation(bool(_body(environ)["evaluate"]))
+            return 200, {"evaluate": patches.iam_evaluation_enabled()}
+        if (method, route) == ("GET", "iam"):
+            return 200, {"evaluate": patches.iam_evaluation_enabled(), "decisions": patches.iam_decisions()}
         return 404, {"error": f"no local cloud route [{method} {PREFIX}{route}]"}
 
 
