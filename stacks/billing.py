@@ -43,7 +43,7 @@ class BillingStack(Stack):
 
     Outputs, read by the operator tooling (``workflow_tools.payments_sandbox``): ``WebhookUrl``,
     ``WebhookFunctionName``, ``StateMachineArn``, ``InvoicesTableName``, ``AuthorisationsTableName``,
-    ``ProviderSecretArn``.
+    ``ProviderSecretArn``; ``AnswerGuardPolicyArn`` (see ``docs/billing.md``, "Who can answer a payment").
     """
 
     def __init__(
@@ -99,6 +99,10 @@ class BillingStack(Stack):
             "AuthorisationsTableName": (
                 self.billing.authorisations_table.table_name,
                 "Payment authorisation requests (index byExecution)",
+            ),
+            "AnswerGuardPolicyArn": (
+                self.billing.answer_guard.policy.managed_policy_arn,
+                "Attach to every operator and CI role: only the webhook may answer a waiting payment",
             ),
             "ProviderSecretArn": (
                 self.billing.provider_secret.secret_arn,

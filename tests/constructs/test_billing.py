@@ -325,12 +325,30 @@ def test_email_templates_and_operator_outputs(template):
     )
     assert names == ["billing-payment-declined", "billing-receipt"]
     assert sorted(template.find_outputs("*")) == [
+        "AnswerGuardPolicyArn",
         "AuthorisationsTableName",
         "InvoicesTableName",
         "ProviderSecretArn",
         "StateMachineArn",
         "WebhookFunctionName",
         "WebhookUrl",
+    ]
+
+
+def test_answer_guard_denies_task_answers_to_all_but_the_answer_path(template):
+    (guard,) = _resources(template, "AWS::IAM::ManagedPolicy").values()
+    (statement,) = guard["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert sorted(statement["Action"]) == [
+        "states:SendTaskFailure",
+        "states:SendTaskHeartbeat",
+        "states:SendTaskSuccess",
+    ]
+    assert statement["Resource"]["Ref"].startswith("BillingWorkflowStateMachine")
+    exempt = statement["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]
+    assert sorted(role["Fn::GetAtt"][0] for role in exempt) == [
+        next(name for name in _resources(template, "AWS::IAM::Role") if name.startswith(prefix))
+        for prefix in ("BillingPaymentWebhookFunctionRole", "BillingRequestAuthorisationFunctionRole")
     ]
 
 

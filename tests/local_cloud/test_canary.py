@@ -75,3 +75,54 @@ def test_sdk_errors_carry_the_prefixes_the_library_retries_on():
     # THEN the local cloud names AWS SDK integration errors the same way, service by service
     for service, prefix in patches.SDK_ERROR_PREFIXES.items():
         assert sdk_error_prefix(service) == prefix, service
+
+
+# The IAM evaluation mode's policy evaluation (patch "iam-evaluation") --------------------------------
+
+_MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:billing"
+_WEBHOOK = "arn:aws:iam::123456789012:role/Billing-Webhook"
+_GUARD = {
+    "Statement": [
+        {
+            "Effect": "Deny",
+            "Action": ["states:SendTaskSuccess", "states:SendTaskFailure"],
+            "Resource": _MACHINE,
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": [_WEBHOOK]}},
+        }
+    ]
+}
+_ANSWER_ANYTHING = {"Statement": {"Effect": "Allow", "Action": "states:*", "Resource": "*"}}
+
+
+def _decide(documents, principal, resource=_MACHINE, action="states:SendTaskSuccess"):
+    return patches.evaluate_iam(documents, action, resource, {"aws:principalarn": principal})
+
+
+def test_iam_mode_an_explicit_deny_beats_an_allow_for_other_principals():
+    reader = "arn:aws:iam::123456789012:user/reader"
+    assert _decide([_ANSWER_ANYTHING], reader) == "allowed"
+    assert _decide([_ANSWER_ANYTHING, _GUARD], reader) == "explicit deny"
+
+
+def test_iam_mode_arn_not_equals_exempts_the_named_role():
+    assert _decide([_ANSWER_ANYTHING, _GUARD], _WEBHOOK) == "allowed"
+
+
+def test_iam_mode_a_deny_on_another_resource_does_not_apply():
+    other = "arn:aws:states:eu-west-1:123456789012:stateMachine:stack-deployment"
+    assert _decide([_ANSWER_ANYTHING, _GUARD], "arn:aws:iam::123456789012:user/x", other) == "allowed"
+
+
+def test_iam_mode_no_allow_is_an_implicit_deny_and_actions_match_case_insensitively():
+    assert _decide([], "arn:aws:iam::123456789012:user/x") == "implicit deny"
+    lower = {"Statement": [{"Effect": "Allow", "Action": "states:sendtasksuccess", "Resource": "*"}]}
+    assert _decide([lower], "arn:aws:iam::123456789012:user/x") == "allowed"
+
+
+def test_iam_mode_fails_closed_on_a_condition_it_cannot_evaluate():
+    unknown = {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}
+    allow = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": unknown}]}
+    deny = {"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": unknown}]}
+    principal = "arn:aws:iam::123456789012:user/x"
+    assert _decide([allow], principal) == "implicit deny"
+    assert _decide([_ANSWER_ANYTHING, deny], principal) == "explicit deny"

@@ -29,6 +29,7 @@ CATEGORIES = {
     "faults": "Faults injected",
     "duplicates": "Duplicates replayed",
     "forged": "Forged callbacks tried",
+    "denied access attempts": "Denied access attempts",
 }
 """Category key -> the row label in the report, in report order."""
 

@@ -21,6 +21,8 @@ GET      /_local_cloud/emails             every email sent through SES, template
 GET      /_local_cloud/inventory          what the services hold, by kind (``patches.inventory``)
 GET      /_local_cloud/alarm-actions      every SNS action an alarm ran on a state change, delivered or failed
 POST     /_local_cloud/prewarm            start a warm Lambda worker for every function, in the background
+POST     /_local_cloud/iam                ``{"evaluate": true|false}``: the IAM evaluation mode on or off
+GET      /_local_cloud/iam                ``{"evaluate", "decisions"}``: every request the mode evaluated
 =======  ===============================  ====================================================
 """
 
@@ -101,6 +103,11 @@ class ControlApp:
             return 200, patches.inventory()
         if (method, route) == ("GET", "alarm-actions"):
             return 200, patches.alarm_actions()
+        if (method, route) == ("POST", "iam"):
+            patches.set_iam_evaluation(bool(_body(environ)["evaluate"]))
+            return 200, {"evaluate": patches.iam_evaluation_enabled()}
+        if (method, route) == ("GET", "iam"):
+            return 200, {"evaluate": patches.iam_evaluation_enabled(), "decisions": patches.iam_decisions()}
         return 404, {"error": f"no local cloud route [{method} {PREFIX}{route}]"}
 
 

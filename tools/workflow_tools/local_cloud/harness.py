@@ -449,6 +449,41 @@ class LocalCloudHarness:
         """
         return Inventory.from_json(self.control("GET", "inventory"))
 
+    @contextlib.contextmanager
+    def iam_evaluation(self) -> Iterator[None]:
+        """Inside: requests signed by IAM users' keys (see :meth:`principal`) and their role sessions
+        are authorised against their policies, as on AWS; the harness's own calls are not evaluated."""
+        self.control("POST", "iam", {"evaluate": True})
+        try:
+            yield
+        finally:
+            self.control("POST", "iam", {"evaluate": False})
+
+    def iam_decisions(self) -> list[dict[str, str]]:
+        """Every request the IAM evaluation mode evaluated: principal, action, resource, decision."""
+        return list(self.control("GET", "iam")["decisions"])
+
+    def principal(
+        self, name: str, statements: list[dict[str, Any]], *, managed_policy_arns: tuple[str, ...] = ()
+    ) -> boto3.Session:
+        """A new IAM user holding ``statements`` (inline) and ``managed_policy_arns``; a session signed
+        with its own access key. Its calls are evaluated inside :meth:`iam_evaluation`."""
+        iam = self.client("iam")
+        iam.create_user(UserName=name)
+        iam.put_user_policy(
+            UserName=name,
+            PolicyName=f"{name}-grants",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+        )
+        for arn in managed_policy_arns:
+            iam.attach_user_policy(UserName=name, PolicyArn=arn)
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        return boto3.Session(
+            aws_access_key_id=key["AccessKeyId"],
+            aws_secret_access_key=key["SecretAccessKey"],
+            region_name=self.session.region_name,
+        )
+
     def lambda_log_lines(self, function_name: str | None = None) -> list[LogLine]:
         """Every line Lambda functions wrote (``/aws/lambda/<name>`` log groups), of one function or all."""
         logs = self.client("logs")

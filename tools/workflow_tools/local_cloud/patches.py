@@ -2257,6 +2257,271 @@ def _verify_payload_limits() -> None:
     _require(not payload_too_large("x" * MAX_PAYLOAD_BYTES), "sfn-payload-limits", "limit off by one")
 
 
+# IAM evaluation mode: requests signed by IAM users and assumed-role sessions are authorised -------
+#
+# moto can check signatures and policies (``INITIAL_NO_AUTH_ACTION_COUNT``), but only for every request at
+# once, with every Step Functions action authorised against resource "*" and conditions other than
+# StringEquals ignored (a Deny with ``ArnNotEquals`` then denies everyone). The local cloud's own callers
+# (the harness, CDK, the functions, the interpreter) use keys no IAM user holds. So, when the mode is on,
+# a request signed with an IAM user's access key or an STS session is evaluated here, with the real
+# resource ARN and the ``aws:PrincipalArn`` condition key; every other request is not evaluated.
+# Evaluation logic: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+
+IAM_CONTEXT_KEYS = ("aws:principalarn", "aws:principalaccount")
+_STRING_OPERATORS: dict[str, tuple[bool, bool]] = {  # operator -> (negated, wildcards)
+    "StringEquals": (False, False),
+    "StringNotEquals": (True, False),
+    "StringLike": (False, True),
+    "StringNotLike": (True, True),
+    "ArnEquals": (False, True),
+    "ArnNotEquals": (True, True),
+    "ArnLike": (False, True),
+    "ArnNotLike": (True, True),
+}
+
+
+class UnsupportedConditionError(ValueError):
+    """A policy condition the local cloud cannot evaluate (operator or key)."""
+
+
+def _iam_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
+    expression = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(expression, value, re.IGNORECASE if ignore_case else 0) is not None
+
+
+def _listed(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def _condition_holds(conditions: dict[str, Any], context: dict[str, str]) -> bool:
+    for operator, tests in conditions.items():
+        if operator not in _STRING_OPERATORS:
+            raise UnsupportedConditionError(
+                f"condition operator {operator} is not evaluated by the local cloud"
+            )
+        negated, wildcards = _STRING_OPERATORS[operator]
+        for key, expected in tests.items():
+            if key.lower() not in IAM_CONTEXT_KEYS:
+                raise UnsupportedConditionError(f"condition key {key} is not evaluated by the local cloud")
+            actual = context.get(key.lower())
+            if actual is None:
+                if not negated:  # a missing key fails a positive test and passes a negated one
+                    return False
+                continue
+            matched = any(_iam_match(e, actual) if wildcards else e == actual for e in _listed(expected))
+            if matched == negated:
+                return False
+    return True
+
+
+def _statement_applies(
+    statement: dict[str, Any], action: str, resource: str, context: dict[str, str]
+) -> bool:
+    if "NotAction" in statement:
+        if any(_iam_match(p, action, ignore_case=True) for p in _listed(statement["NotAction"])):
+            return False
+    elif not any(_iam_match(p, action, ignore_case=True) for p in _listed(statement.get("Action"))):
+        return False
+    if "NotResource" in statement:
+        if any(_iam_match(p, resource) for p in _listed(statement["NotResource"])):
+            return False
+    elif not any(_iam_match(p, resource) for p in _listed(statement.get("Resource"))):
+        return False
+    try:
+        return _condition_holds(statement.get("Condition") or {}, context)
+    except UnsupportedConditionError:
+        # Fail closed: an Allow the local cloud cannot check does not allow, such a Deny denies.
+        return statement.get("Effect") == "Deny"
+
+
+def evaluate_iam(documents: list[dict[str, Any]], action: str, resource: str, context: dict[str, str]) -> str:
+    """``"allowed"``, ``"explicit deny"`` or ``"implicit deny"`` for identity policy documents."""
+    allowed = False
+    for document in documents:
+        statements = document.get("Statement", [])
+        for statement in [statements] if isinstance(statements, dict) else statements:
+            if _statement_applies(statement, action, resource, context):
+                if statement.get("Effect") == "Deny":
+                    return "explicit deny"
+                allowed = True
+    return "allowed" if allowed else "implicit deny"
+
+
+def set_iam_evaluation(enabled: bool) -> None:
+    """Turn the IAM evaluation mode on or off (the control API's ``POST /_local_cloud/iam``)."""
+    _state["iam_evaluation"] = enabled
+
+
+def iam_evaluation_enabled() -> bool:
+    return bool(_state.get("iam_evaluation"))
+
+
+def _policy_document(policy: Any) -> dict[str, Any]:
+    from moto.iam.models import Policy
+
+    if isinstance(policy, Policy):
+        document = next(v.document for v in policy.versions if v.is_default)
+    elif isinstance(policy, str):
+        document = policy
+    else:
+        document = policy["policy_document"]
+    parsed: dict[str, Any] = json.loads(document) if isinstance(document, str) else dict(document)
+    return parsed
+
+
+def _principal_arn(access_key: Any) -> str:
+    arn = str(access_key.arn)
+    if ":assumed-role/" in arn:  # aws:PrincipalArn of a role session is the role's ARN
+        partition, account = arn.split(":")[1], arn.split(":")[4]
+        return f"arn:{partition}:iam::{account}:role/{arn.split('/')[1]}"
+    return arn
+
+
+def _sfn_resource(response: Any) -> str:
+    """The ARN Step Functions authorises an action against (for a task token: its state machine)."""
+    for name in ("stateMachineArn", "executionArn", "mapRunArn", "activityArn"):
+        value = response._get_param(name)
+        if value:
+            return str(value)
+    token = response._get_param("taskToken")
+    if token:
+        for execution in _running_executions():
+            if execution.exec_worker.env.callback_pool_manager.get(token) is not None:
+                return str(execution.state_machine_arn)
+    return "*"
+
+
+def _trust_allows(access_key: Any, role_arn: str, principal: str) -> bool:
+    """The role's trust policy names the caller, its account or ``*`` for ``sts:AssumeRole``."""
+    from moto.iam.models import iam_backends
+
+    account = principal.split(":")[4]
+    try:
+        role = iam_backends[account][principal.split(":")[1]].get_role_by_arn(role_arn)
+    except Exception:
+        return False
+    document = json.loads(role.assume_role_policy_document)
+    names = {
+        principal,
+        str(access_key.arn),
+        f"arn:{principal.split(':')[1]}:iam::{account}:root",
+        account,
+        "*",
+    }
+    allowed = False
+    statements = document.get("Statement", [])
+    for statement in [statements] if isinstance(statements, dict) else statements:
+        trusted = statement.get("Principal", {})
+        trusted_names = set(_listed(trusted if isinstance(trusted, str) else trusted.get("AWS")))
+        if not trusted_names & names or not any(
+            _iam_match(p, "sts:AssumeRole", ignore_case=True) for p in _listed(statement.get("Action"))
+        ):
+            continue
+        try:
+            holds = _condition_holds(statement.get("Condition") or {}, {"aws:principalarn": principal})
+        except UnsupportedConditionError:
+            holds = statement.get("Effect") == "Deny"
+        if holds and statement.get("Effect") == "Deny":
+            return False
+        allowed = allowed or holds
+    return allowed
+
+
+def _check_iam_evaluation() -> None:
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.iam.access_control import IAMRequestBase, create_access_key
+
+    _require_parameters(
+        "iam-evaluation",
+        ActionAuthenticatorMixin._authenticate_and_authorize_action,
+        ("self", "iam_request_cls", "resource"),
+    )
+    _require_parameters(
+        "iam-evaluation", create_access_key, ("account_id", "partition", "access_key_id", "headers")
+    )
+    _require(
+        hasattr(IAMRequestBase, "_raise_access_denied") and hasattr(IAMRequestBase, "check_signature"),
+        "iam-evaluation",
+        "IAMRequestBase lost _raise_access_denied/check_signature",
+    )
+
+
+def _apply_iam_evaluation() -> None:
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.core.exceptions import JsonRESTError
+    from moto.iam.access_control import CreateAccessKeyFailure, create_access_key
+    from moto.utilities.utils import get_partition
+
+    original = ActionAuthenticatorMixin._authenticate_and_authorize_action
+    if getattr(original, "_local_cloud", False):
+        return
+    _state.setdefault("iam_evaluation", False)
+
+    def _authenticate_and_authorize_action(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+        if not iam_evaluation_enabled():
+            return original(self, iam_request_cls, resource)
+        authorization = self.headers.get("Authorization") or ""
+        if "Credential=" not in authorization:
+            return None
+        key_id, _, region, service = authorization.split("Credential=")[1].split(",")[0].split("/")[:4]
+        try:
+            access_key = create_access_key(
+                account_id=self.current_account,
+                partition=get_partition(region),
+                access_key_id=key_id,
+                headers=self.headers,
+            )
+        except CreateAccessKeyFailure:
+            return None  # not a principal the local cloud knows: the harness, CDK, a function
+        request: Any = object.__new__(iam_request_cls)
+        action = f"{service}:{self._get_action()}"
+        request._access_key, request._action = access_key, action
+        if service == "states":
+            resource = _sfn_resource(self)
+        if action == "sts:GetCallerIdentity":
+            return None  # always allowed, as on AWS
+        principal = _principal_arn(access_key)
+        context = {"aws:principalarn": principal, "aws:principalaccount": principal.split(":")[4]}
+        documents = [_policy_document(p) for p in access_key.collect_policies()]
+        decision = evaluate_iam(documents, action, resource, context)
+        if (
+            decision == "allowed"
+            and action == "sts:AssumeRole"
+            and not _trust_allows(access_key, resource, principal)
+        ):
+            decision = "implicit deny"
+        _state.setdefault("iam_decisions", []).append(
+            {"principal": principal, "action": action, "resource": resource, "decision": decision}
+        )
+        if decision == "allowed":
+            return None
+        message = f"User: {access_key.arn} is not authorized to perform: {action} on resource: {resource}"
+        if self.headers.get("X-Amz-Target"):
+            # JSON-protocol services (Step Functions, DynamoDB, ...) answer AccessDeniedException;
+            # https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html
+            error = JsonRESTError("AccessDeniedException", message)
+            error.code = 400
+            raise error
+        request._raise_access_denied()
+        return None
+
+    _mark(_authenticate_and_authorize_action, original)
+    _replace(
+        ActionAuthenticatorMixin, "_authenticate_and_authorize_action", _authenticate_and_authorize_action
+    )
+
+
+def _verify_iam_evaluation() -> None:
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    _require_replaced("iam-evaluation", ActionAuthenticatorMixin._authenticate_and_authorize_action)
+
+
+def iam_decisions() -> list[dict[str, str]]:
+    """Every request the IAM evaluation mode evaluated, oldest first, with its decision."""
+    return list(_state.get("iam_decisions", []))
+
+
 PATCHES: tuple[Patch, ...] = (
     Patch(
         "sfn-execute",
@@ -2440,6 +2705,15 @@ PATCHES: tuple[Patch, ...] = (
         _check_extra_cfn,
         _apply_extra_cfn,
         _verify_extra_cfn,
+    ),
+    Patch(
+        "iam-evaluation",
+        'moto evaluates IAM for every request or none, authorises Step Functions against resource "*" '
+        "and ignores most conditions; the local cloud's IAM mode evaluates IAM users' and role sessions' "
+        "requests only, against the real ARN and aws:PrincipalArn.",
+        _check_iam_evaluation,
+        _apply_iam_evaluation,
+        _verify_iam_evaluation,
     ),
 )
 

@@ -44,6 +44,7 @@ from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
 
 from constructs import Construct
 from workflow_constructs import tasks
+from workflow_constructs.answer_guard import TaskAnswerGuard
 from workflow_constructs.cfn_lint import RESOURCE_TYPE_NOT_IN_EVERY_REGION, ignore_cfn_lint
 from workflow_constructs.checkov_skips import skip_checkov
 from workflow_constructs.errors import InvalidPropsError
@@ -103,7 +104,8 @@ class BillingWorkflow(Construct):
     ``idempotency_table``; ``provider_secret``; ``sender_identity``; ``functions`` (by role) and
     ``webhook_function``;
     ``api`` and ``webhook_url``; ``receipt_template_name``, ``decline_template_name``;
-    ``metrics`` (the business metrics, by name).
+    ``metrics`` (the business metrics, by name); ``answer_guard`` (a :class:`TaskAnswerGuard`: the
+    managed policy that leaves answering a payment to the webhook and the request function).
 
     The provider secret is a JSON object: ``signingSecret`` (the webhook's HMAC key, at least 32
     characters; generated when the construct creates the secret) and, for
@@ -227,6 +229,14 @@ class BillingWorkflow(Construct):
             )
         )
         self._grant(stack)
+        # Tokens are readable in the execution history: only the answer path may use them.
+        self.answer_guard = TaskAnswerGuard(
+            self,
+            "AnswerGuard",
+            state_machine_arn=self.state_machine.state_machine_arn,
+            answerers=[_role(self.functions["webhook"]), _role(self.functions["request"])],
+            purpose="payment answers",
+        )
 
         self.api = self._webhook_api(log_retention, manage_api_gateway_account)
         self.webhook_url = self.api.url_for_path(f"/{WEBHOOK_PATH}")
@@ -851,6 +861,12 @@ class BillingWorkflow(Construct):
         for finding, reason in findings.items():
             Validations.of(api).acknowledge(Acknowledgment(id=finding, reason=reason))
         return api
+
+
+def _role(function: Any) -> iam.IRole:
+    role = function.role
+    assert role is not None, f"function {function.node.path} has no role"
+    return role  # type: ignore[no-any-return]
 
 
 def _table(
