@@ -52,8 +52,8 @@ from workflow_constructs.cfn_lint import RESOURCE_TYPE_NOT_IN_EVERY_REGION, igno
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.workflow import Workflow
-from workflow_constructs.workflows.storage import access_log_bucket
 from workflow_constructs.workflows.senders import check_sender
+from workflow_constructs.workflows.storage import access_log_bucket
 
 __all__ = [
     "ADMIN_USER_NOT_PROVISIONED",
