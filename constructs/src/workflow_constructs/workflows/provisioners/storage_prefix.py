@@ -60,6 +60,8 @@ class StoragePrefix(ResourceType):
             },
             iam_resources=[objects],
             iam_action="s3:PutObject",
+            # The same key, empty body and metadata on every attempt: a repeat leaves the same object.
+            idempotent=True,
             result_path=sfn.JsonPath.DISCARD,
         )
         remove = tasks.aws_sdk_call(
@@ -70,6 +72,7 @@ class StoragePrefix(ResourceType):
             parameters={"Bucket": bucket.bucket_name, "Key": sfn.JsonPath.string_at(f"{REMOVAL}.key")},
             iam_resources=[objects],
             iam_action="s3:DeleteObject",
+            idempotent=True,  # deleting a missing object succeeds
             result_path=sfn.JsonPath.DISCARD,
         )
         return ResourceSteps(
