@@ -211,6 +211,13 @@ SDK: dict[str, IntegrationErrors] = {
         throttled_code="ThrottlingException",
         permanent="EventBridge.ResourceNotFoundException",
     ),
+    # https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html
+    "ssm": _sdk(
+        "Ssm",
+        transient=("Ssm.InternalServerErrorException", "Ssm.TooManyUpdatesException"),
+        throttled_code="ThrottlingException",
+        permanent="Ssm.ParameterNotFoundException",
+    ),
     "apigateway": _sdk(
         "ApiGateway",
         transient=("ApiGateway.TooManyRequestsException",),
