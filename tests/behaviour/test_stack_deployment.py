@@ -416,3 +416,150 @@ def test_a_change_set_that_never_completes_times_out_on_simulated_time(local_clo
     assert [pause.seconds for pause in waits] == [5] * 60
     # AND the change set it created is deleted
     assert f"deploy-{result.execution.name}" not in change_set_names(local_cloud, stack_name)
+
+
+# Throttling -------------------------------------------------------------------------------------
+# CloudFormation's Throttling is not in its SDK model: Step Functions raises the generic
+# CloudFormation.CloudFormationException with "Rate exceeded" in the Cause, the same class as the
+# ValidationError that says a stack does not exist. The faults below are that error (the library's
+# table, through TaskStep.transient_error), so these runs see what AWS would send.
+
+THROTTLED = "CloudFormation.CloudFormationException"
+
+
+def _throttle(local_cloud, state: str) -> None:
+    fault = local_cloud.inject_transient_fault(WORKFLOW, state, times=1)
+    assert (fault.error, fault.cause.startswith("Rate exceeded")) == (THROTTLED, True)
+
+
+def _waited_after_throttling(local_cloud, result, state: str) -> list[float]:
+    lowered = state[:1].lower() + state[1:]
+    return [
+        p.seconds for p in local_cloud.pauses(result.execution) if p.state == f"Wait then {lowered} again"
+    ]
+
+
+def test_a_throttled_look_up_of_a_missing_stack_is_made_again_not_taken_for_missing(
+    local_cloud, deployment, stack_name
+):
+    # GIVEN CloudFormation throttles the first look-up of a stack that exists
+    deployed(local_cloud, deployment, stack_name)
+    _throttle(local_cloud, "Look up the stack")
+    # WHEN the second release is deployed
+    result = local_cloud.run(WORKFLOW, request(deployment, stack_name, "service-queue-v2.yaml"))
+    # THEN the look-up is made again after a pause and the stack is updated, not created or given up on
+    assert result.status == "SUCCEEDED", local_cloud.trace(result.execution).render()
+    assert (result.output["changeSetType"], result.output["stackStatus"]) == ("UPDATE", "UPDATE_COMPLETE")
+    (pause,) = _waited_after_throttling(local_cloud, result, "Look up the stack")
+    assert 1 <= pause <= 3
+
+
+def test_a_throttled_look_up_of_a_new_stack_still_creates_it(local_cloud, deployment, stack_name):
+    # GIVEN CloudFormation throttles the look-up of a stack that does not exist yet
+    _throttle(local_cloud, "Look up the stack")
+    # WHEN it is deployed
+    result = local_cloud.run(WORKFLOW, request(deployment, stack_name))
+    # THEN the second look-up's real "does not exist" (the same generic class) leads to a CREATE
+    assert result.status == "SUCCEEDED", local_cloud.trace(result.execution).render()
+    assert (result.output["changeSetType"], result.output["stackStatus"]) == ("CREATE", "CREATE_COMPLETE")
+
+
+def test_a_throttled_execute_runs_the_approved_change_set_instead_of_deleting_it(
+    local_cloud, deployment, stack_name
+):
+    # GIVEN the first release is deployed and CloudFormation throttles the execute call
+    deployed(local_cloud, deployment, stack_name)
+    _throttle(local_cloud, "Execute the change set")
+    # WHEN the second release is deployed
+    result = local_cloud.run(WORKFLOW, request(deployment, stack_name, "service-queue-v2.yaml"))
+    # THEN the change set is executed on the next call, and the stack is updated
+    assert result.status == "SUCCEEDED", local_cloud.trace(result.execution).render()
+    assert result.output["stackStatus"] == "UPDATE_COMPLETE"
+    assert len(_waited_after_throttling(local_cloud, result, "Execute the change set")) == 1
+    assert "Delete the change set" not in local_cloud.trace(result.execution).render()
+
+
+def test_a_throttled_status_poll_keeps_following_the_stack(local_cloud, deployment, stack_name):
+    # GIVEN CloudFormation throttles a status check while it deploys
+    _throttle(local_cloud, "Check the stack")
+    # WHEN a stack is deployed
+    result = local_cloud.run(WORKFLOW, request(deployment, stack_name))
+    # THEN the check is made again and the run reports the deployed stack
+    assert result.status == "SUCCEEDED", local_cloud.trace(result.execution).render()
+    assert result.output["stackStatus"] == "CREATE_COMPLETE"
+    assert len(_waited_after_throttling(local_cloud, result, "Check the stack")) == 1
+
+
+def test_a_permanent_cloudformation_error_is_not_called_again(local_cloud, deployment, stack_name):
+    # GIVEN a ValidationError on the status check (the same generic class as throttling)
+    local_cloud.inject_permanent_fault(
+        WORKFLOW,
+        "Check the stack",
+        error=THROTTLED,
+        cause="Stack with id x does not exist "
+        "(Service: CloudFormation, Status Code: 400, Error Code: ValidationError)",
+    )
+    # WHEN a stack is deployed
+    result = local_cloud.run(WORKFLOW, request(deployment, stack_name))
+    local_cloud.clear_faults()
+    # THEN the run stops with that error at once
+    assert (result.status, result.error) == ("FAILED", THROTTLED)
+    assert _waited_after_throttling(local_cloud, result, "Check the stack") == []
+
+
+def test_the_failed_event_tail_reads_later_pages_for_the_first_failure(local_cloud, deployment, stack_name):
+    # GIVEN a rollback whose events span two pages (injected: moto never fails a deployment): the
+    # first holds the rollback's own events, the second the first failure, then an older deployment's
+    deployed(local_cloud, deployment, stack_name)
+    name = execution_name(WORKFLOW, "paged events")
+    token = f"deploy-{name}"
+    ours = [{**event, "ClientRequestToken": token} for event in FAILED_EVENTS]
+    rollback = [
+        {
+            "LogicalResourceId": f"Queue{n}",
+            "ResourceType": "AWS::SQS::Queue",
+            "ResourceStatus": "DELETE_FAILED" if n == 0 else "UPDATE_COMPLETE",
+            "ResourceStatusReason": "Resource cleanup failed" if n == 0 else "",
+            "Timestamp": f"2026-01-15T10:05:{n:02d}.000Z",
+            "ClientRequestToken": token,
+        }
+        for n in range(99, -1, -1)
+    ]
+    older = {
+        **FAILED_EVENTS[3],
+        "Timestamp": "2026-01-01T09:00:00.000Z",
+        "ClientRequestToken": "deploy-older",
+    }
+    local_cloud.inject_answer(
+        WORKFLOW,
+        "Check the stack",
+        {"Stacks": [{"StackName": stack_name, "StackStatus": "UPDATE_ROLLBACK_COMPLETE"}]},
+    )
+    local_cloud.inject_answer(
+        WORKFLOW, "Read the failed stack events", {"StackEvents": rollback, "NextToken": "page-2"}
+    )
+    local_cloud.inject_answer(
+        WORKFLOW, "Read more stack events", {"StackEvents": [*ours, older], "NextToken": "page-3"}
+    )
+
+    # WHEN the second release is deployed
+    arn = local_cloud.client("stepfunctions").start_execution(
+        stateMachineArn=local_cloud.state_machine_arn(WORKFLOW),
+        name=name,
+        input=json.dumps(request(deployment, stack_name, "service-queue-v2.yaml")),
+    )["executionArn"]
+    result = local_cloud.wait(arn)
+    local_cloud.clear_faults()
+
+    # THEN the cause starts with the first failure, found on page 2, and paging stopped once the
+    # events of this deployment ran out (page 3 was never asked for)
+    assert (result.status, result.error) == ("FAILED", "StackDeploymentFailed")
+    lines = result.cause.split("\n")
+    assert lines[1] == (
+        "2026-01-15T10:02:00.000Z AlertTopic (AWS::SNS::Topic) CREATE_FAILED: Resource handler returned "
+        "message: User is not authorized to perform: kms:GenerateDataKey (HandlerErrorCode: AccessDenied)"
+    )
+    assert lines[2].startswith("2026-01-15T10:02:30.000Z DeadLetterQueue (AWS::SQS::Queue) UPDATE_FAILED")
+    assert lines[3].startswith("2026-01-15T10:05:00.000Z Queue0 (AWS::SQS::Queue) DELETE_FAILED")
+    # (a second read of the answered page would have listed its failures twice)
+    assert len(lines) == 4

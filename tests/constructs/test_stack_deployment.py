@@ -290,19 +290,71 @@ def test_named_errors_end_the_failure_paths(states):
     assert states["Execute the change set"]["Catch"] == [
         {
             "ErrorEquals": ["States.ALL"],
-            "Next": "Delete the change set",
-            "Assign": {
-                "failure": {
-                    "error": "{% $states.errorOutput.Error %}",
-                    "cause": "{% $exists($states.errorOutput.Cause) ? $states.errorOutput.Cause : '' %}",
-                }
-            },
+            "Next": "Was the call to execute the change set throttled",
+            "Assign": {"callError": "{% $states.errorOutput %}", "throttles": "{% $throttles + 1 %}"},
         }
     ]
+    assert states["Was the call to execute the change set throttled"]["Choices"][-1] == {
+        "Condition": "{% true %}",
+        "Next": "Delete the change set",
+        "Assign": {
+            "failure": {
+                "error": "{% $callError.Error %}",
+                "cause": "{% $exists($callError.Cause) ? $callError.Cause : '' %}",
+            }
+        },
+    }
     # Cleaning up never hides the failure being reported.
-    assert states["Delete the change set"]["Catch"] == [
-        {"ErrorEquals": ["States.ALL"], "Next": "Stop the deployment"}
+    assert states["Was the call to delete the change set throttled"]["Choices"][-1] == {
+        "Condition": "{% true %}",
+        "Next": "Stop the deployment",
+    }
+
+
+CLOUDFORMATION_CALLS = (
+    "Look up the stack",
+    "Create the change set",
+    "Check the change set",
+    "Read more of the change set",
+    "Delete the change set",
+    "Delete the empty change set",
+    "Execute the change set",
+    "Check the stack",
+    "Read the failed stack events",
+    "Read more stack events",
+)
+
+
+@pytest.mark.parametrize("name", CLOUDFORMATION_CALLS)
+def test_every_cloudformation_call_is_made_again_when_throttled_and_only_then(states, name):
+    # CloudFormation's Throttling is the generic CloudFormationException, like a permanent
+    # ValidationError: no Retry can tell them apart, so the Catch routes on the Cause.
+    lowered = name[:1].lower() + name[1:]
+    task = states[name]
+    assert "Retry" not in task
+    assert task["Comment"].startswith("No retry: CloudFormation throttling")
+    assert task["Catch"][0]["Next"] == f"Was the call to {lowered} throttled"
+    assert task["Assign"]["throttles"] == 0  # a success resets the count
+    again = states[f"Was the call to {lowered} throttled"]["Choices"][0]
+    assert again == {
+        "Condition": "{% $callError.Error = 'CloudFormation.CloudFormationException' and "
+        "$contains($callError.Cause, /Rate exceeded|Throttl|SlowDown|TooManyRequests/) "
+        "and $throttles <= 8 %}",
+        "Next": f"Wait then {lowered} again",
+    }
+    wait = states[f"Wait then {lowered} again"]
+    assert wait["Next"] == name
+    assert wait["Seconds"] == "{% $round($random() * $min([$power(2, $throttles), 60])) + 1 %}"
+
+
+def test_the_failed_event_tail_is_paged_with_a_bound(states):
+    assert states["Read the failed stack events"]["Next"] == "Are there more events of this deployment"
+    assert states["Read more stack events"]["Arguments"]["NextToken"] == "{% $eventsToken %}"
+    more = states["Are there more events of this deployment"]
+    assert more["Choices"] == [
+        {"Condition": "{% $not($eventsRunOut) and $eventPages < 10 %}", "Next": "Read more stack events"}
     ]
+    assert more["Default"] == "Report the failed deployment"
 
 
 # The caller's own resources ---------------------------------------------------------------------

@@ -121,6 +121,7 @@ class ShowcaseStack(cdk.Stack):
                 "Body": sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.booking")),
             },
             iam_resources=[archive.arn_for_objects("*")],
+            idempotent=True,  # the same booking under the same key
             result_path=sfn.JsonPath.DISCARD,
         )
         read = tasks.aws_sdk_call(

@@ -26,7 +26,49 @@ def test_lambda_preset_retries_service_errors_and_the_handlers_transient_error()
 def test_sdk_preset_prefixes_errors_like_step_functions_does():
     assert sdk_error_prefix("sesv2") == "SesV2"
     assert sdk_error_prefix("cloudformation") == "CloudFormation"
-    assert RetryPolicy.sdk_transient("sesv2").errors[0] == "SesV2.ThrottlingException"
+    assert RetryPolicy.sdk_transient("sesv2").errors == ("SesV2.TooManyRequestsException",)
+
+
+def test_no_preset_lists_a_name_aws_does_not_raise_for_throttling():
+    # The suffixes copied across services before (ThrottlingException, ServiceUnavailableException...)
+    # never occur for CloudFormation, S3 or Sfn: a throttled call there is the generic class.
+    for service in ("cloudformation", "s3", "sfn"):
+        assert RetryPolicy.sdk_transient(service) is None
+    assert RetryPolicy.sdk_transient("s3", idempotent=True).errors == ("S3.S3Exception",)
+    assert RetryPolicy.sdk_transient("sfn", idempotent=True).errors == ("Sfn.SfnException",)
+    # A service that models its throttling is retried on that name only, read or write.
+    assert RetryPolicy.sdk_transient("dynamodb", idempotent=True).errors == (
+        "DynamoDb.ProvisionedThroughputExceededException",
+        "DynamoDb.RequestLimitExceededException",
+        "DynamoDb.ThrottlingException",
+        "DynamoDb.InternalServerErrorException",
+    )
+
+
+def test_optimized_presets_carry_the_exception_suffix_and_retry_refused_events():
+    assert RetryPolicy.throttling("DynamoDB").errors == (
+        "DynamoDB.ProvisionedThroughputExceededException",
+        "DynamoDB.RequestLimitExceededException",
+        "DynamoDB.ThrottlingException",
+        "DynamoDB.InternalServerErrorException",
+    )
+    assert "EventBridge.FailedEntry" in RetryPolicy.throttling("EventBridge").errors
+    assert RetryPolicy.throttling("SQS").errors == (
+        "SQS.RequestThrottledException",
+        "SQS.KmsThrottledException",
+    )
+
+
+@pytest.mark.parametrize("service", ["DynamoDB", "SNS", "SQS", "EventBridge", "StepFunctions"])
+def test_every_optimized_preset_retries_what_a_throttled_call_really_raises(service):
+    from workflow_constructs import aws_errors
+    from workflow_constructs.retry import _OPTIMIZED_SERVICES
+
+    entry = aws_errors.OPTIMIZED[_OPTIMIZED_SERVICES[service]]
+    policy = RetryPolicy.throttling(service)
+    assert entry.throttled in policy.errors
+    assert entry.permanent not in policy.errors
+    assert entry.generic is None or entry.generic not in policy.errors
 
 
 def test_task_timeout_preset_retries_fewer_times():

@@ -268,8 +268,44 @@ def test_change_set_name_never_exceeds_128_characters():
     ],
 )
 def test_a_missing_stack_is_told_apart_from_a_failed_lookup(cause, status):
-    errored = {"errorOutput": {"Error": "CloudFormation.CloudFormationException", "Cause": cause}}
-    assert evaluate(expr.stack_status_after_lookup_error(), states=errored) == status
+    caught = {"Error": "CloudFormation.CloudFormationException", "Cause": cause}
+    assert evaluate(expr.stack_status_after_lookup_error(), callError=caught) == status
+
+
+THROTTLED_CAUSE = "Rate exceeded (Service: CloudFormation, Status Code: 400, Error Code: Throttling)"
+
+
+def test_a_throttled_lookup_is_never_taken_for_a_missing_stack():
+    caught = {"Error": "CloudFormation.CloudFormationException", "Cause": THROTTLED_CAUSE}
+    assert evaluate(expr.stack_status_after_lookup_error(), callError=caught) == "LOOKUP_FAILED"
+    assert evaluate(expr.was_throttled(max_retries=8), callError=caught, throttles=1) is True
+
+
+@pytest.mark.parametrize(
+    ("error", "cause", "throttles", "again"),
+    [
+        ("CloudFormation.CloudFormationException", THROTTLED_CAUSE, 8, True),
+        ("CloudFormation.CloudFormationException", THROTTLED_CAUSE, 9, False),  # bounded
+        (
+            "CloudFormation.CloudFormationException",
+            "Stack with id x does not exist (Error Code: ValidationError)",
+            1,
+            False,
+        ),
+        ("CloudFormation.InvalidChangeSetStatusException", "Rate exceeded", 1, False),
+        ("States.Timeout", None, 1, False),
+    ],
+)
+def test_only_throttling_is_called_again(error, cause, throttles, again):
+    caught = {"Error": error, **({"Cause": cause} if cause else {})}
+    assert bool(evaluate(expr.was_throttled(max_retries=8), callError=caught, throttles=throttles)) is again
+
+
+def test_the_wait_after_throttling_is_jittered_and_capped():
+    waits = {evaluate(expr.throttled_wait_seconds(max_seconds=60), throttles=10) for _ in range(200)}
+    assert min(waits) >= 1
+    assert max(waits) <= 61
+    assert len(waits) > 10
 
 
 @pytest.mark.parametrize(
@@ -475,10 +511,24 @@ EVENTS = [
 ]
 
 
+def read_tail(*pages, count=10, token="deploy-x"):
+    """Page through ``pages`` as the workflow does; the failed events the cause would list."""
+    failed: list = []
+    for number, page in enumerate(pages):
+        failed = (
+            evaluate(
+                expr.failed_events_so_far(first_page=number == 0),
+                states={"result": {"StackEvents": page}},
+                changeSetName=token,
+                failedEvents=failed,
+            )
+            or []
+        )
+    return evaluate(expr.failure_events(count=count), failedEvents=failed) or [], failed
+
+
 def failure_events(events, *, count=10, token="deploy-x"):
-    return evaluate(
-        expr.failure_events(count=count), states={"result": {"StackEvents": events}}, changeSetName=token
-    )
+    return read_tail(events, count=count, token=token)[0]
 
 
 def test_only_this_deployments_failed_events_are_kept_oldest_first():
@@ -500,17 +550,47 @@ def test_only_this_deployments_failed_events_are_kept_oldest_first():
     ]
 
 
-def test_the_tail_keeps_the_most_recent_failures_up_to_the_count():
-    assert [event["logicalId"] for event in failure_events(EVENTS, count=1)] == ["Dlq"]
+def test_the_tail_keeps_the_first_failures_up_to_the_count():
+    assert [event["logicalId"] for event in failure_events(EVENTS, count=1)] == ["Queue"]
 
 
-def test_events_without_the_token_fall_back_to_the_most_recent_failures():
+def test_the_first_failure_on_a_later_page_leads_the_tail():
+    # GIVEN this deployment's events over two pages: the newest (a failed cleanup) first
+    newer = [_event(12, "Queue", "DELETE_FAILED", "cleanup"), _event(11, "Queue", "UPDATE_COMPLETE")]
+    tail, _ = read_tail(newer, EVENTS, count=2)
+    # THEN the first failures of the deployment lead, from the second page
+    assert [(event["timestamp"], event["reason"]) for event in tail] == [
+        ("2026-01-02T03:05:00.000Z", "Resource update cancelled"),
+        (
+            "2026-01-02T03:06:00.000Z",
+            "Resource handler returned message: Invalid value for MessageRetentionPeriod",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("page", "next_token", "run_out"),
+    [
+        (EVENTS[:2], "t", False),  # all ours, more to read
+        (EVENTS, "t", True),  # reached an older deployment's events
+        (EVENTS[:2], None, True),  # the last page
+    ],
+)
+def test_paging_stops_when_this_deployments_events_run_out(page, next_token, run_out):
+    result = {"StackEvents": page, **({"NextToken": next_token} if next_token else {})}
+    assert (
+        evaluate(expr.events_of_deployment_run_out(), states={"result": result}, changeSetName="deploy-x")
+        is run_out
+    )
+
+
+def test_events_without_the_token_fall_back_to_the_stacks_failures():
     # GIVEN events that carry no ClientRequestToken (as an emulator may give them)
     untagged = [{k: v for k, v in event.items() if k != "ClientRequestToken"} for event in EVENTS]
-    # THEN the most recent failed events are used
+    # THEN the stack's failed events on the page are used, first ones first
     assert [event["reason"] for event in failure_events(untagged, count=2)] == [
+        "an older deployment's failure",
         "Resource update cancelled",
-        "Resource handler returned message: Invalid value for MessageRetentionPeriod",
     ]
 
 
@@ -518,13 +598,17 @@ def test_no_failed_events_gives_an_empty_tail():
     assert failure_events(EVENTS[:2]) == []
 
 
-def test_failure_cause_states_the_status_then_one_line_per_failed_event():
-    cause = evaluate(
-        expr.deployment_failure_cause(),
+def _cause(failed, **stack):
+    return evaluate(
+        expr.deployment_failure_cause(count=10),
         request={"stackName": "svc-orders"},
-        stack={"StackStatus": "UPDATE_ROLLBACK_COMPLETE"},
-        failureEvents=failure_events(EVENTS),
+        stack=stack,
+        failedEvents=failed,
     )
+
+
+def test_failure_cause_states_the_status_then_one_line_per_failed_event():
+    cause = _cause(read_tail(EVENTS)[1], StackStatus="UPDATE_ROLLBACK_COMPLETE")
     assert cause == (
         "Stack svc-orders ended UPDATE_ROLLBACK_COMPLETE. Failed events, oldest first:\n"
         "2026-01-02T03:05:00.000Z Queue (AWS::SQS::Queue) UPDATE_FAILED: Resource update cancelled\n"
@@ -534,12 +618,7 @@ def test_failure_cause_states_the_status_then_one_line_per_failed_event():
 
 
 def test_failure_cause_without_events_still_gives_the_status_and_its_reason():
-    cause = evaluate(
-        expr.deployment_failure_cause(),
-        request={"stackName": "svc-orders"},
-        stack={"StackStatus": "ROLLBACK_COMPLETE", "StackStatusReason": "Stack creation time exceeded"},
-        failureEvents=[],
-    )
+    cause = _cause([], StackStatus="ROLLBACK_COMPLETE", StackStatusReason="Stack creation time exceeded")
     assert cause == (
         "Stack svc-orders ended ROLLBACK_COMPLETE (Stack creation time exceeded). No failed resource events "
         "were found; read the stack events in the CloudFormation console."
@@ -547,14 +626,8 @@ def test_failure_cause_without_events_still_gives_the_status_and_its_reason():
 
 
 def test_failure_cause_fits_the_step_functions_limit():
-    long_reason = [{**failure_events(EVENTS)[0], "reason": "x" * 40_000}]
-    cause = evaluate(
-        expr.deployment_failure_cause(),
-        request={"stackName": "svc-orders"},
-        stack={"StackStatus": "ROLLBACK_COMPLETE"},
-        failureEvents=long_reason,
-    )
-    assert len(cause) == expr.CAUSE_MAX_LENGTH
+    long_reason = [{**read_tail(EVENTS)[1][0], "ResourceStatusReason": "x" * 40_000}]
+    assert len(_cause(long_reason, StackStatus="ROLLBACK_COMPLETE")) == expr.CAUSE_MAX_LENGTH
 
 
 def test_optional_values_read_into_fields_fall_back_to_a_default():

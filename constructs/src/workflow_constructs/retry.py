@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from aws_cdk import Duration
 from aws_cdk import aws_stepfunctions as sfn
 
+from workflow_constructs import aws_errors
 from workflow_constructs.errors import InvalidPropsError
 
 DEFAULT_INTERVAL_SECONDS = 2
@@ -27,58 +28,22 @@ TRANSIENT_ERROR = "TransientError"
 """Error name a handler raises (class ``TransientError``) for a failure worth retrying."""
 
 # What the Lambda service raises when it, not the handler, failed: always safe to retry.
-LAMBDA_SERVICE_ERRORS = (
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-    "Lambda.ClientExecutionTimeoutException",
-)
+LAMBDA_SERVICE_ERRORS = aws_errors.OPTIMIZED["lambda"].transient
 
-# Error-name prefixes Step Functions uses for each service integration.
-_THROTTLING_ERRORS: dict[str, tuple[str, ...]] = {
-    "DynamoDB": (
-        "DynamoDB.ProvisionedThroughputExceededException",
-        "DynamoDB.ThrottlingException",
-        "DynamoDB.RequestLimitExceeded",
-        "DynamoDB.InternalServerErrorException",
-    ),
-    "SNS": ("SNS.ThrottledException", "SNS.KMSThrottlingException", "SNS.InternalErrorException"),
-    "SQS": ("SQS.RequestThrottled", "SQS.KmsThrottled", "SQS.ThrottlingException"),
-    "EventBridge": ("EventBridge.ThrottlingException", "EventBridge.InternalException"),
-    "StepFunctions": (
-        "StepFunctions.ThrottlingException",
-        "StepFunctions.ExecutionLimitExceededException",
-        "StepFunctions.AWSStepFunctionsException",
-    ),
-}
-_SDK_TRANSIENT_SUFFIXES = (
-    "ThrottlingException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "ServiceUnavailableException",
-    "InternalServerException",
-)
-# How Step Functions prefixes AWS SDK integration errors: the SDK's service id in PascalCase.
-_SDK_ERROR_PREFIX = {
-    "cloudformation": "CloudFormation",
-    "dynamodb": "DynamoDb",
-    "eventbridge": "EventBridge",
-    "iam": "Iam",
-    "s3": "S3",
-    "secretsmanager": "SecretsManager",
-    "sesv2": "SesV2",
-    "sfn": "Sfn",
-    "sns": "Sns",
-    "sqs": "Sqs",
-    "apigateway": "ApiGateway",
+# Optimized integrations by the name the presets take (the table keys them by resource ARN).
+_OPTIMIZED_SERVICES = {
+    "DynamoDB": "dynamodb",
+    "SNS": "sns",
+    "SQS": "sqs",
+    "EventBridge": "events",
+    "StepFunctions": "states",
 }
 
 
 def sdk_error_prefix(service: str) -> str:
     """The prefix Step Functions puts on errors of an AWS SDK integration (``sesv2`` -> ``SesV2``)."""
-    return _SDK_ERROR_PREFIX.get(service.lower(), service[:1].upper() + service[1:])
+    entry = aws_errors.for_sdk_service(service)
+    return entry.prefix if entry is not None else service[:1].upper() + service[1:]
 
 
 @dataclass(frozen=True)
@@ -154,18 +119,26 @@ class RetryPolicy:
 
         ``service`` is one of DynamoDB, SNS, SQS, EventBridge, StepFunctions.
         """
-        try:
-            return cls(errors=_THROTTLING_ERRORS[service])
-        except KeyError:
-            raise InvalidPropsError(
-                "service", f"must be one of {sorted(_THROTTLING_ERRORS)}", service
-            ) from None
+        if service not in _OPTIMIZED_SERVICES:
+            raise InvalidPropsError("service", f"must be one of {sorted(_OPTIMIZED_SERVICES)}", service)
+        return cls(errors=aws_errors.OPTIMIZED[_OPTIMIZED_SERVICES[service]].transient)
 
     @classmethod
-    def sdk_transient(cls, service: str) -> RetryPolicy:
-        """Throttling and unavailability of an AWS SDK integration (``aws-sdk:<service>:<action>``)."""
-        prefix = sdk_error_prefix(service)
-        return cls(errors=tuple(f"{prefix}.{suffix}" for suffix in _SDK_TRANSIENT_SUFFIXES))
+    def sdk_transient(cls, service: str, *, idempotent: bool = False) -> RetryPolicy | None:
+        """Throttling and internal errors of an AWS SDK integration (``aws-sdk:<service>:<action>``).
+
+        Where throttling arrives only as the service's generic class (CloudFormation, S3, Sfn, see
+        :mod:`workflow_constructs.aws_errors`), that class is retried only for an ``idempotent`` call:
+        it also carries permanent failures, and repeating an idempotent call that will fail again
+        costs time, never a second side effect. None when nothing can be retried safely.
+        """
+        entry = aws_errors.for_sdk_service(service)
+        if entry is None:
+            raise InvalidPropsError("service", f"must be one of {sorted(aws_errors.SDK)}", service)
+        errors = entry.transient
+        if idempotent and entry.throttling_is_generic and entry.generic is not None:
+            errors = (*errors, entry.generic)
+        return cls(errors=errors) if errors else None
 
     @classmethod
     def task_timeout(cls) -> RetryPolicy:

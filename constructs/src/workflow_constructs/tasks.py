@@ -70,6 +70,10 @@ def _build(
     return task
 
 
+_READ_ACTIONS = ("get", "describe", "list", "head")
+"""AWS API actions that change nothing, so repeating them is always safe."""
+
+
 def ddb_string(value: str) -> tasks.DynamoAttributeValue:
     """A DynamoDB string attribute from a literal or a ``JsonPath`` expression."""
     return tasks.DynamoAttributeValue.from_string(value)
@@ -364,18 +368,36 @@ def aws_sdk_call(
     iam_action: str | None = None,
     additional_iam_statements: Sequence[iam.PolicyStatement] | None = None,
     retry: Retry | None = None,
+    idempotent: bool | None = None,
     **props: Any,
 ) -> tasks.CallAwsService:
-    """Call any AWS API (``arn:aws:states:::aws-sdk:<service>:<action>``), scoped to ``iam_resources``."""
+    """Call any AWS API (``arn:aws:states:::aws-sdk:<service>:<action>``), scoped to ``iam_resources``.
+
+    Default retry: the transient errors the service models (:meth:`RetryPolicy.sdk_transient`),
+    plus its generic class when the call is ``idempotent`` (default: the action is a read,
+    ``get*``/``describe*``/``list*``/``head*``). A call that can be retried on nothing safely must
+    say what to do with ``retry=``.
+    """
     if not iam_resources or "*" in iam_resources:
         raise InvalidPropsError(
             "iam_resources", "must list the resources the call touches, not '*'", list(iam_resources)
+        )
+    if idempotent is None:
+        idempotent = action.startswith(_READ_ACTIONS)
+    preset = RetryPolicy.sdk_transient(service, idempotent=idempotent)
+    if retry is None and preset is None:
+        raise InvalidPropsError(
+            "retry",
+            f"must be given: {service} models no transient error and {action} is not idempotent, so "
+            "throttling arrives as the generic class with permanent failures (pass idempotent=True "
+            "if repeating the call is harmless, or retry=NoRetry(reason=...) and handle it)",
+            None,
         )
     return _build(
         tasks.CallAwsService,
         scope,
         name,
-        default_retry=(RetryPolicy.sdk_transient(service),),
+        default_retry=() if preset is None else (preset,),
         retry=retry,
         props={
             "service": service,

@@ -296,11 +296,12 @@ class LocalCloudHarness:
         *,
         times: int = 1,
         error: str | None = None,
-        cause: str = DEFAULT_CAUSE,
+        cause: str | None = None,
     ) -> Fault:
         """Make the next ``times`` attempts of a step fail with an error its Retry handles.
 
-        The error is read from the deployed definition (``TaskStep.transient_error``) unless given;
+        The error is what AWS raises when the step's integration throttles it (``TaskStep.transient_error``,
+        from the library's error table), with AWS's Cause, unless given;
         refuses a fault the step could not recover from (no Retry, or more failures than attempts).
         """
         step = self.step(workflow, state)
@@ -315,6 +316,8 @@ class LocalCloudHarness:
                 f"[{step}] retries [{chosen}] {allowed} time(s); {times} failure(s) would not "
                 f"be recovered from"
             )
+        if cause is None:
+            cause = (step.transient_cause if error is None else None) or DEFAULT_CAUSE
         return self._arm(Fault(workflow, state, chosen, cause, times))
 
     def inject_permanent_fault(

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from workflow_constructs import aws_errors
+from workflow_constructs.aws_errors import IntegrationErrors
 from workflow_constructs.definition import STATE_MACHINE_TYPE, iter_states, render_definition
 
 from workflow_tools.local_cloud.faults import TIMEOUT_ERROR
@@ -68,12 +70,21 @@ class TaskStep:
         return any(_matches(errors, error) for errors in self.catches)
 
     @property
-    def transient_error(self) -> str | None:
-        """An error this step retries, so a fault that fails a few attempts is recovered from.
+    def integration(self) -> IntegrationErrors | None:
+        """What AWS raises for this step's integration (the library's table), None when not tabled."""
+        return aws_errors.for_resource(self.resource)
 
-        The first concrete error the first Retry rule names; if it names only catch-alls, an error
-        of our own that they match. None when the step does not retry.
+    @property
+    def transient_error(self) -> str | None:
+        """The error AWS really raises when this step's call is throttled.
+
+        Drawn from the library's table for the step's integration (never from the step's own Retry,
+        so a Retry that misses the real name is found out). For an integration not in the table:
+        the first concrete error the first Retry rule names, or an error of our own that its
+        catch-alls match. None when such a step does not retry.
         """
+        if self.integration is not None:
+            return self.integration.throttled
         for retrier in self.retriers:
             for error in retrier.errors:
                 if error not in CATCH_ALL:
@@ -83,21 +94,37 @@ class TaskStep:
         return None
 
     @property
+    def transient_cause(self) -> str | None:
+        """The Cause AWS gives with :attr:`transient_error` (None: not tabled, use the default)."""
+        return None if self.integration is None else self.integration.throttled_cause
+
+    @property
     def permanent_error(self) -> str:
         """An error this step does not retry, caught by its Catch when it has one.
 
-        Prefers a concrete error a Catch names; otherwise an error of our own.
+        Prefers a concrete error a Catch names; then the table's permanent error of the step's
+        integration; otherwise an error of our own.
         """
+        entry = self.integration
         for errors in self.catches:
             for error in errors:
                 if error not in CATCH_ALL and self.retrier_for(error) is None:
                     return error
+        if entry is not None and self.retrier_for(entry.permanent) is None:
+            return entry.permanent
         return INJECTED_PERMANENT_ERROR
 
     def max_transient_failures(self, error: str) -> int:
-        """How many attempts may fail with ``error`` and the step still succeed."""
+        """How many attempts may fail with ``error`` and the step still succeed.
+
+        Its Retry's attempts when one matches. When none does but a Catch does, one: the workflow
+        may handle the failure itself (the stack deployment calls a throttled CloudFormation API
+        again from its Catch), and whether it recovered is for the run's end to show. Otherwise 0.
+        """
         retrier = self.retrier_for(error)
-        return 0 if retrier is None else retrier.max_attempts
+        if retrier is not None:
+            return retrier.max_attempts
+        return 1 if self.is_caught(error) else 0
 
 
 def _matches(errors: tuple[str, ...], error: str) -> bool:

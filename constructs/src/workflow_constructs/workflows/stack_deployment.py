@@ -42,6 +42,7 @@ from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
 from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
+from workflow_constructs.retry import NoRetry
 from workflow_constructs.workflow import Workflow
 from workflow_constructs.workflows import stack_deployment_expressions as expr
 from workflow_constructs.workflows.storage import ACCESS_LOGS_BY_POLICY, access_log_bucket
@@ -71,6 +72,9 @@ DEFAULT_CHANGE_SET_MAX_POLLS = 60  # 5 minutes at 5 s
 DEFAULT_STACK_POLL_INTERVAL = Duration.seconds(15)
 DEFAULT_STACK_MAX_POLLS = 240  # 1 hour at 15 s
 DEFAULT_FAILURE_EVENT_COUNT = 10
+DEFAULT_FAILURE_EVENT_PAGES = 10  # DescribeStackEvents pages (100 events each) read at most
+THROTTLED_CALL_MAX_RETRIES = 8  # then the throttled call fails like any other
+THROTTLED_CALL_MAX_WAIT_SECONDS = 60  # the longest wait before calling again: 1 minute
 DEFAULT_CAPABILITIES = ("CAPABILITY_IAM",)
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
 _TIMEOUT_MARGIN = Duration.minutes(30)  # retries, API latency and the steps between the loops
@@ -145,6 +149,7 @@ class StackDeployment(Construct):
         stack_poll_interval: Duration = DEFAULT_STACK_POLL_INTERVAL,
         stack_max_polls: int = DEFAULT_STACK_MAX_POLLS,
         failure_event_count: int = DEFAULT_FAILURE_EVENT_COUNT,
+        failure_event_pages: int = DEFAULT_FAILURE_EVENT_PAGES,
         sentry_dsn_secret: secretsmanager.ISecret | None = None,
     ) -> None:
         """Build the workflow.
@@ -165,7 +170,9 @@ class StackDeployment(Construct):
         :param change_set_max_polls: checks before ``ChangeSetTimedOut``. Default: 60.
         :param stack_poll_interval: between stack checks while it deploys. Default: 15 seconds.
         :param stack_max_polls: checks before ``StackDeploymentTimedOut``. Default: 240.
-        :param failure_event_count: failed events kept in the failure cause. Default: 10.
+        :param failure_event_count: failed events kept in the failure cause (the first ones of
+            the deployment). Default: 10.
+        :param failure_event_pages: DescribeStackEvents pages read at most for them. Default: 10.
         :param sentry_dsn_secret: accepted like every workflow construct's; this workflow runs no
             Lambda function, so nothing reports to Sentry.
         """
@@ -187,6 +194,7 @@ class StackDeployment(Construct):
                 "change_set_max_polls": (change_set_max_polls, 1, 1000),
                 "stack_max_polls": (stack_max_polls, 1, 10_000),
                 "failure_event_count": (failure_event_count, 1, 100),
+                "failure_event_pages": (failure_event_pages, 1, 100),
             },
         )
         self.stack_name_prefix = stack_name_prefix
@@ -198,6 +206,7 @@ class StackDeployment(Construct):
         self._stack_poll_interval = stack_poll_interval
         self._stack_max_polls = stack_max_polls
         self._failure_event_count = failure_event_count
+        self._failure_event_pages = failure_event_pages
 
         self.template_bucket = template_bucket or self._template_bucket()
         self.notification_topic = notification_topic or self._notification_topic()
@@ -325,8 +334,48 @@ class StackDeployment(Construct):
             iam_resources=[self._stack_arn_pattern()],
             additional_iam_statements=list(extra_statements),
             query_language=_JSONATA,
-            assign=assign,
+            assign={**(assign or {}), "throttles": 0},
             outputs=outputs,
+            retry=_THROTTLING_BY_CAUSE,
+        )
+
+    def _on_failure(
+        self,
+        task: sfn_tasks.CallAwsService,
+        target: sfn.IChainable,
+        *,
+        assign: dict[str, object] | None = None,
+        errors: Sequence[str] = ("States.ALL",),
+    ) -> None:
+        """A throttled ``task`` is called again after a jittered wait; any other failure goes to ``target``.
+
+        ``assign`` reads the failure from ``$callError`` (what the Catch caught).
+        """
+        name = task.node.id
+        lowered = name[:1].lower() + name[1:]
+        wait = sfn.Wait.jsonata(
+            self,
+            f"Wait then {lowered} again",
+            # A JSONata Wait takes its expression in Seconds; CDK renders SecondsPath for a path, so
+            # the expression goes in as a number token.
+            time=sfn.WaitTime.duration(
+                Duration.seconds(
+                    Token.as_number(
+                        _J(expr.throttled_wait_seconds(max_seconds=THROTTLED_CALL_MAX_WAIT_SECONDS))
+                    )
+                )
+            ),
+        )
+        wait.next(task)
+        throttled = sfn.Choice.jsonata(self, f"Was the call to {lowered} throttled")
+        throttled.when(
+            sfn.Condition.jsonata(_J(expr.was_throttled(max_retries=THROTTLED_CALL_MAX_RETRIES))), wait
+        )
+        throttled.when(sfn.Condition.jsonata(_J("true")), target, assign=assign)
+        task.add_catch(
+            throttled,
+            errors=list(errors),
+            assign={"callError": _J("$states.errorOutput"), "throttles": _J("$throttles + 1")},
         )
 
     def _definition(self) -> sfn.IChainable:
@@ -337,7 +386,7 @@ class StackDeployment(Construct):
             "Delete the change set", "deleteChangeSet", {"ChangeSetName": _J("$changeSetId")}
         )
         # Cleaning up is best effort: the reason for stopping stays the failure already recorded.
-        delete.add_catch(stop, errors=["States.ALL"])
+        self._on_failure(delete, stop)
         delete.next(stop)
 
         check = sfn.Pass.jsonata(
@@ -356,6 +405,8 @@ class StackDeployment(Construct):
                 "changeSetType": "UPDATE",
                 "changes": [],
                 "approvedBy": _J("null"),
+                "throttles": 0,
+                "failedEvents": [],
             },
         )
         valid = sfn.Choice.jsonata(self, "Is the request valid")
@@ -376,13 +427,15 @@ class StackDeployment(Construct):
             outputs=_J("{'stackStatus': $states.result.Stacks[0].StackStatus}"),
         )
         choose = sfn.Choice.jsonata(self, "Choose create or update")
-        lookup.add_catch(
+        # A throttled look-up is made again, never taken for a missing stack.
+        self._on_failure(
+            lookup,
             choose,
             errors=["States.TaskFailed"],
             assign={
                 "stack": {},
                 "stackStatus": _J(expr.stack_status_after_lookup_error()),
-                "failure": _caught_failure(),
+                "failure": _call_failure(),
             },
         )
         check.next(valid)
@@ -391,6 +444,8 @@ class StackDeployment(Construct):
         lookup.next(choose)
 
         create = self._create_change_set()
+        # The same ClientToken on the repeated call returns the change set the first one made.
+        self._on_failure(create, stop, assign={"failure": _call_failure()})
         choose.when(
             sfn.Condition.jsonata(_J(expr.is_creatable())), create, assign={"changeSetType": "CREATE"}
         )
@@ -424,7 +479,7 @@ class StackDeployment(Construct):
             "Delete the empty change set", "deleteChangeSet", {"ChangeSetName": _J("$changeSetId")}
         )
         # A FAILED change set left behind cannot be executed and does no harm: "no changes" stays a success.
-        delete_empty.add_catch(nothing, errors=["States.ALL"])
+        self._on_failure(delete_empty, nothing)
         delete_empty.next(nothing)
 
         approval_needed = sfn.Choice.jsonata(self, "Is approval required")
@@ -460,12 +515,13 @@ class StackDeployment(Construct):
         )
 
         execute = self._execute()
+        # Throttled: executed again (the ClientRequestToken makes a repeat harmless), the approval kept.
         # Refused (the change set went stale while it waited, say): it will never run, so it goes.
-        execute.add_catch(delete, errors=["States.ALL"], assign={"failure": _caught_failure()})
+        self._on_failure(execute, delete, assign={"failure": _call_failure()})
         # Any other failure between creating and executing it would leave an executable change set
         # that nobody approved: it goes too, and the run stops with that failure.
         for step in (describe, more):
-            step.add_catch(delete, errors=["States.ALL"], assign={"failure": _caught_failure()})
+            self._on_failure(step, delete, assign={"failure": _call_failure()})
         ask = self._ask_for_approval(on_failure=delete)
         approved = sfn.Choice.jsonata(self, "Was the deployment approved")
         ask.next(approved)
@@ -631,26 +687,19 @@ class StackDeployment(Construct):
         )
         settled = sfn.Choice.jsonata(self, "Has the stack settled")
         execute.next(wait).next(describe).next(settled)
+        # A throttled poll is made again: CloudFormation carries on deploying meanwhile.
+        self._on_failure(describe, stop, assign={"failure": _call_failure()})
 
         deployed = sfn.Succeed.jsonata(
             self, "Report the deployed stack", outputs=_J(expr.deployment_result(changes="$changes"))
-        )
-        events = self._cloudformation(
-            "Read the failed stack events",
-            "describeStackEvents",
-            {"StackName": _J("$stackId")},
-            assign={"failureEvents": _J(expr.failure_events(count=self._failure_event_count))},
-            outputs=_J("{'failedEvents': $failureEvents}"),
         )
         failed = sfn.Fail.jsonata(
             self,
             "Report the failed deployment",
             error=STACK_DEPLOYMENT_FAILED_ERROR,
-            cause=_J(expr.deployment_failure_cause()),
+            cause=_J(expr.deployment_failure_cause(count=self._failure_event_count)),
         )
-        # Without the events the cause still names the final status and its reason.
-        events.add_catch(failed, errors=["States.ALL"], assign={"failureEvents": []})
-        events.next(failed)
+        events = self._read_failed_events(failed)
 
         in_progress = expr.is_in_progress()
         settled.when(sfn.Condition.jsonata(_J(expr.is_settled_successfully())), deployed)
@@ -679,6 +728,46 @@ class StackDeployment(Construct):
             },
         )
         settled.otherwise(events)
+
+    def _read_failed_events(self, failed: sfn.IChainable) -> sfn.IChainable:
+        """Page through DescribeStackEvents (newest first) until this deployment's events run out.
+
+        At most ``failure_event_pages`` pages: on a large rollback the first failure, the real
+        cause, is pages behind the rollback's own events.
+        """
+
+        def page(name: str, *, first: bool) -> sfn_tasks.CallAwsService:
+            arguments: dict[str, object] = {"StackName": _J("$stackId")}
+            if not first:
+                arguments["NextToken"] = _J("$eventsToken")
+            return self._cloudformation(
+                name,
+                "describeStackEvents",
+                arguments,
+                assign={
+                    "failedEvents": _J(expr.failed_events_so_far(first_page=first)),
+                    "eventsToken": _J(expr.present_or("$states.result.NextToken", "null")),
+                    "eventsRunOut": _J(expr.events_of_deployment_run_out()),
+                    "eventPages": _J("1" if first else "$eventPages + 1"),
+                },
+                outputs=_J("{'events': $count($states.result.StackEvents)}"),
+            )
+
+        first = page("Read the failed stack events", first=True)
+        more = page("Read more stack events", first=False)
+        enough = sfn.Choice.jsonata(self, "Are there more events of this deployment")
+        first.next(enough)
+        more.next(enough)
+        enough.when(
+            sfn.Condition.jsonata(_J(f"$not($eventsRunOut) and $eventPages < {self._failure_event_pages}")),
+            more,
+        )
+        enough.otherwise(failed)
+        # Without the events the cause still names the final status and its reason; what the pages
+        # already read is kept.
+        self._on_failure(first, failed)
+        self._on_failure(more, failed)
+        return first
 
     def _grant_notification_key(self) -> None:
         # Publishing to a topic encrypted with a customer key needs that key; only these two actions.
@@ -728,11 +817,27 @@ class StackDeployment(Construct):
 
 
 def _caught_failure() -> dict[str, str]:
-    """The error a Catch caught, as the failure to stop with."""
+    """The error a Catch caught (``$states.errorOutput``), as the failure to stop with."""
     return {
         "error": _J("$states.errorOutput.Error"),
         "cause": _J(expr.present_or("$states.errorOutput.Cause", "''")),
     }
+
+
+def _call_failure() -> dict[str, str]:
+    """The error of a CloudFormation call that was not throttled (``$callError``), to stop with."""
+    return {
+        "error": _J("$callError.Error"),
+        "cause": _J(expr.present_or("$callError.Cause", "''")),
+    }
+
+
+# CloudFormation models no transient error: throttling comes as the generic class, shared with
+# permanent failures, so a Retry cannot tell them apart. Each call's Catch does (StackDeployment._on_failure).
+_THROTTLING_BY_CAUSE = NoRetry(
+    reason="CloudFormation throttling arrives as the generic CloudFormationException, like permanent "
+    "errors: the Catch tells them apart by the Cause and calls again after a jittered wait"
+)
 
 
 # Log events that count as business events: (event type, state name) by metric name.

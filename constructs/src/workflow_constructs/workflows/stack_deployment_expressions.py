@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 
+from workflow_constructs import aws_errors
+from workflow_constructs.aws_errors import THROTTLING_CAUSE_PATTERN
+
 # Step Functions allows at most this many characters in a Fail state's Cause.
 CAUSE_MAX_LENGTH = 32_768
 # CloudFormation's own limits.
@@ -34,6 +37,7 @@ UPDATABLE_STATUSES = (
 """A stack in one of these can take an UPDATE change set."""
 CREATABLE_STATUSES = ("DOES_NOT_EXIST", "REVIEW_IN_PROGRESS")
 """Take a CREATE change set: no stack yet, or one left by a change set that was never executed."""
+CLOUDFORMATION_GENERIC_ERROR = aws_errors.SDK["cloudformation"].generic or ""
 STACK_DOES_NOT_EXIST = "DOES_NOT_EXIST"
 LOOKUP_FAILED = "LOOKUP_FAILED"
 
@@ -177,11 +181,35 @@ def change_set_name() -> str:
 
 
 def stack_status_after_lookup_error() -> str:
-    """``DOES_NOT_EXIST`` when DescribeStacks failed because the stack is absent, else ``LOOKUP_FAILED``."""
+    """``DOES_NOT_EXIST`` when DescribeStacks failed because the stack is absent, else ``LOOKUP_FAILED``.
+
+    Only CloudFormation's ValidationError says a stack is absent, and it arrives as the generic
+    class (``CloudFormation.CloudFormationException``) like throttling does: both the class and the
+    words are checked, and a throttled look-up never reaches here (it is called again first).
+    """
     return _expression(
-        f"$contains($states.errorOutput.Cause, 'does not exist') ? {_quoted(STACK_DOES_NOT_EXIST)}"
-        f" : {_quoted(LOOKUP_FAILED)}"
+        f"$callError.Error = {_quoted(CLOUDFORMATION_GENERIC_ERROR)} and",
+        f"$contains($callError.Cause, 'does not exist') ? {_quoted(STACK_DOES_NOT_EXIST)}"
+        f" : {_quoted(LOOKUP_FAILED)}",
     )
+
+
+def was_throttled(*, max_retries: int) -> str:
+    """The call just caught was throttled and may be made again (``$throttles`` counts the tries).
+
+    CloudFormation's ``Throttling`` is not in its SDK model, so Step Functions raises the generic
+    class; only the Cause ("Rate exceeded ... Error Code: Throttling") tells it from a permanent
+    ValidationError. https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+    """
+    return _expression(
+        f"$callError.Error = {_quoted(CLOUDFORMATION_GENERIC_ERROR)} and",
+        f"$contains($callError.Cause, /{THROTTLING_CAUSE_PATTERN}/) and $throttles <= {max_retries}",
+    )
+
+
+def throttled_wait_seconds(*, max_seconds: int) -> str:
+    """Capped exponential backoff with full jitter, in whole seconds (at least 1)."""
+    return _expression(f"$round($random() * $min([$power(2, $throttles), {max_seconds}])) + 1")
 
 
 def is_creatable() -> str:
@@ -249,19 +277,41 @@ def is_in_progress() -> str:
     return _expression("$contains($stack.StackStatus, /_IN_PROGRESS$/)")
 
 
-def failure_events(*, count: int) -> str:
-    """The last ``count`` FAILED events of this deployment, oldest first, with their reasons.
+def failed_events_so_far(*, first_page: bool) -> str:
+    """The FAILED events of this deployment read so far (newest first), with this page's added.
 
     Events of this deployment carry the change set name as ``ClientRequestToken`` (ExecuteChangeSet
-    is called with it). When none does (an emulator that drops the token), the most recent failed
-    events of the stack are used: the failure being explained is the newest one either way.
+    is called with it). When no event of the first page does (an emulator that drops the token),
+    the stack's failed events on that page stand in.
+    """
+    events = "$states.result.StackEvents"
+    pool = f"($exists($ours) ? $ours : {events})" if first_page else "$ours"
+    previous = "[]" if first_page else "$failedEvents"
+    return _expression(
+        "(",
+        f"$ours := {events}[ClientRequestToken = $changeSetName];",
+        f"$append({previous}, [{pool}[$contains(ResourceStatus, '_FAILED')]])",
+        ")",
+    )
+
+
+def events_of_deployment_run_out() -> str:
+    """This page reached events older than this deployment (newest come first), or was the last."""
+    return _expression(
+        "$not($type($states.result.NextToken) = 'string') or",
+        "$count($states.result.StackEvents[$not(ClientRequestToken = $changeSetName)]) > 0",
+    )
+
+
+def failure_events(*, count: int) -> str:
+    """The first ``count`` FAILED events of this deployment, oldest first, with their reasons.
+
+    The first failures are the cause; the later ones (cancelled updates, rollback) follow from them.
     """
     return _expression(
         "(",
-        "$events := $states.result.StackEvents;",
-        "$ours := $events[ClientRequestToken = $changeSetName];",
-        "$failed := [($exists($ours) ? $ours : $events)[$contains(ResourceStatus, '_FAILED')]];",
-        f"[$reverse($filter($failed, function($e, $i) {{ $i < {count} }})).{{",
+        "$failed := $reverse($failedEvents);",
+        f"[$filter($failed, function($e, $i) {{ $i < {count} }}).{{",
         "'timestamp': Timestamp, 'logicalId': LogicalResourceId, 'resourceType': ResourceType,",
         "'status': ResourceStatus, 'reason': ResourceStatusReason",
         "}]",
@@ -269,9 +319,11 @@ def failure_events(*, count: int) -> str:
     )
 
 
-def deployment_failure_cause() -> str:
+def deployment_failure_cause(*, count: int) -> str:
     """The Cause of ``StackDeploymentFailed``: the final status and the failed events, one per line."""
     return _expression(
+        "(",
+        f"$failureEvents := {failure_events(count=count)};",
         "$substring(",
         "'Stack ' & $request.stackName & ' ended ' & $stack.StackStatus &",
         "($stack.StackStatusReason ? ' (' & $stack.StackStatusReason & ')' : '') & '.' &",
@@ -280,6 +332,7 @@ def deployment_failure_cause() -> str:
         "' (' & resourceType & ') ' & status & ($exists(reason) ? ': ' & reason : '')))",
         ": ' No failed resource events were found; read the stack events in the CloudFormation console.')",
         f", 0, {CAUSE_MAX_LENGTH})",
+        ")",
     )
 
 

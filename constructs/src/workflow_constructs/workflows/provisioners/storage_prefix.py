@@ -60,6 +60,8 @@ class StoragePrefix(ResourceType):
             },
             iam_resources=[objects],
             iam_action="s3:PutObject",
+            # The same key, empty body and metadata on every attempt: a repeat leaves the same object.
+            idempotent=True,
             result_path=sfn.JsonPath.DISCARD,
         )
 
@@ -72,6 +74,7 @@ class StoragePrefix(ResourceType):
                 parameters={"Bucket": bucket.bucket_name, "Key": sfn.JsonPath.string_at(f"{REMOVAL}.key")},
                 iam_resources=[objects],
                 iam_action="s3:DeleteObject",
+                idempotent=True,  # deleting a missing object succeeds
                 result_path=sfn.JsonPath.DISCARD,
             )
             # Deleting a missing object succeeds, so a repeated removal is harmless.
