@@ -161,7 +161,7 @@ def test_a_transient_fault_is_retried_and_the_execution_recovers(cloud):
     execution, result = _paid_order(cloud, _order())
 
     # THEN it succeeded on the third attempt, and both backoffs were skipped, not slept
-    assert fault.error == "Lambda.TooManyRequestsException"  # what a throttled invoke raises
+    assert fault.error == "Lambda.ServiceException"
     assert result.succeeded
     validate = cloud.trace(execution).runs[0]
     assert (validate.attempts, validate.retries) == (3, 2)
@@ -181,9 +181,7 @@ def test_a_transient_fault_on_a_service_integration_uses_its_own_error_names(clo
 
 
 def test_more_failures_than_the_retry_allows_are_refused(cloud):
-    with pytest.raises(
-        FaultError, match=r"retries \[Lambda.TooManyRequestsException\] 6 time\(s\); 7 failure"
-    ):
+    with pytest.raises(FaultError, match=r"retries \[Lambda.ServiceException\] 6 time\(s\); 7 failure"):
         cloud.inject_transient_fault(ORDERS, "Validate the order", times=7)
 
 
