@@ -248,7 +248,7 @@ def test_tables_are_recoverable_retained_and_keyed_as_the_handlers_expect(templa
     keys = {t["Properties"]["KeySchema"][0]["AttributeName"]: t for t in tables.values()}
     assert sorted(keys) == ["authorisationId", "id", "invoiceId"]
     for table in tables.values():
-        assert table["DeletionPolicy"] == "Retain"
+        assert table["DeletionPolicy"] == "RetainExceptOnCreate"
         replica = table["Properties"]["Replicas"][0]
         assert replica["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
         assert replica["DeletionProtectionEnabled"] is True
@@ -498,7 +498,7 @@ def test_the_app_leaves_the_regions_api_gateway_account_setting_alone(template):
 def test_opting_in_sets_the_api_gateway_account_role_and_keeps_it(http_billing):
     _, template = http_billing
     (account,) = template.find_resources("AWS::ApiGateway::Account").values()
-    assert account["DeletionPolicy"] == "Retain"
+    assert account["DeletionPolicy"] == "RetainExceptOnCreate"
     assert account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][1] == "Arn"
 
 
@@ -507,7 +507,7 @@ def test_the_billing_stack_takes_the_opt_in_from_context(value, created):
     from stacks.billing import BillingStack
 
     context = {} if value is None else {"billing:manageApiGatewayAccount": value}
-    app = cdk.App(context=context)
+    app = cdk.App(context={**context, "allowPlaceholderSenders": True})
     topic = sns.Topic(cdk.Stack(app, "Ops"), "Topic")
     stack = BillingStack(app, "Billing", operations_topic=topic)
     accounts = [c for c in stack.node.find_all() if isinstance(c, cdk.aws_apigateway.CfnAccount)]
@@ -517,7 +517,7 @@ def test_the_billing_stack_takes_the_opt_in_from_context(value, created):
 def test_the_billing_stack_rejects_an_opt_in_that_is_no_boolean():
     from stacks.billing import BillingStack
 
-    app = cdk.App(context={"billing:manageApiGatewayAccount": "yes"})
+    app = cdk.App(context={"billing:manageApiGatewayAccount": "yes", "allowPlaceholderSenders": True})
     topic = sns.Topic(cdk.Stack(app, "Ops"), "Topic")
     with pytest.raises(
         InvalidPropsError, match=r"^billing:manageApiGatewayAccount must be true or false. Received: \[yes\]$"

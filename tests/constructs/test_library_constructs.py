@@ -35,7 +35,7 @@ def test_workflow_logs_all_traces_and_names_its_log_group(showcase):
             "Properties": Match.object_like(
                 {"LogGroupName": "/aws/vendedlogs/states/showcase", "RetentionInDays": 90}
             ),
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
         },
     )
 
@@ -53,7 +53,7 @@ def test_every_log_group_is_encrypted_with_the_stacks_one_log_key(showcase):
     }
     template.has_resource(
         "AWS::KMS::Key",
-        {"Properties": Match.object_like({"EnableKeyRotation": True}), "DeletionPolicy": "Retain"},
+        {"Properties": Match.object_like({"EnableKeyRotation": True}), "DeletionPolicy": "RetainExceptOnCreate"},
     )
     # AND CloudWatch Logs of the stack's region may use it, for this account's log groups only
     statement = next(

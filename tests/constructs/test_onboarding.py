@@ -274,7 +274,7 @@ def test_stateful_resources_are_retained_encrypted_and_recoverable(app_template)
     tables = app_template.find_resources("AWS::DynamoDB::GlobalTable")
     assert len(tables) == 2
     for table in tables.values():
-        assert table["DeletionPolicy"] == "Retain"
+        assert table["DeletionPolicy"] == "RetainExceptOnCreate"
         assert table["Properties"]["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
         assert table["Properties"]["Replicas"][0]["PointInTimeRecoverySpecification"] == {
             "PointInTimeRecoveryEnabled": True
@@ -282,7 +282,7 @@ def test_stateful_resources_are_retained_encrypted_and_recoverable(app_template)
     app_template.has_resource(
         "AWS::S3::Bucket",
         {
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "Properties": Match.object_like(
                 {
                     "VersioningConfiguration": {"Status": "Enabled"},

@@ -193,7 +193,7 @@ def test_template_bucket_and_notification_topic_are_protected(template):
                     "RestrictPublicBuckets": True,
                 },
             },
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
         },
     )
     template.has_resource_properties(

@@ -227,7 +227,7 @@ def test_stateful_resources_are_retained_encrypted_and_recoverable(template):
     tables = template.find_resources("AWS::DynamoDB::GlobalTable")
     assert len(tables) == 3  # users (and ledger), idempotency, profiles
     for table in tables.values():
-        assert table["DeletionPolicy"] == "Retain"
+        assert table["DeletionPolicy"] == "RetainExceptOnCreate"
         assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True
         (replica,) = table["Properties"]["Replicas"]
         assert replica["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
@@ -496,7 +496,7 @@ def test_a_custom_type_plugs_in_with_one_registry_entry_and_passes_every_check(c
     template.has_resource(
         "AWS::S3::Bucket",
         {
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "Properties": Match.object_like(
                 {
                     "VersioningConfiguration": {"Status": "Enabled"},

@@ -7,7 +7,6 @@ import json
 import pytest
 from workflow_tools.local_cloud.steps import (
     INJECTED_PERMANENT_ERROR,
-    INJECTED_TRANSIENT_ERROR,
     task_steps,
     task_steps_of_templates,
 )
@@ -61,15 +60,19 @@ def test_every_task_state_is_listed_also_inside_a_map(steps):
     assert str(steps["Notify the person"]) == "billing/Notify each person / Notify the person"
 
 
-def test_a_transient_fault_uses_the_first_error_the_retry_names(steps):
-    # GIVEN a Lambda step retried on Lambda.ServiceException and TransientError, 6 times
+def test_an_untabled_step_takes_the_first_error_its_retry_names(steps):
+    # GIVEN a Lambda function called by its ARN (no integration in the error table), retried on
+    # Lambda.ServiceException and TransientError 6 times, and catching CardDeclined
     step = steps["Charge the card"]
 
-    # THEN its transient error is the first named, and six failures can still succeed
+    # THEN its transient error is the first named, and six failures can still succeed; an error
+    # only the Catch names gets the one failure the workflow handles itself
+    assert step.integration is None
     assert step.transient_error == "Lambda.ServiceException"
     assert step.max_transient_failures("Lambda.ServiceException") == 6
     assert step.max_transient_failures("States.Timeout") == 3
-    assert step.max_transient_failures("CardDeclined") == 0
+    assert step.max_transient_failures("CardDeclined") == 1
+    assert step.max_transient_failures("Lambda.Unknown") == 0
 
 
 def test_a_permanent_fault_prefers_an_error_only_the_catch_names(steps):
@@ -77,21 +80,38 @@ def test_a_permanent_fault_prefers_an_error_only_the_catch_names(steps):
     assert steps["Charge the card"].is_caught("CardDeclined")
 
 
-def test_catch_alls_get_errors_of_our_own(steps):
-    # GIVEN a callback step that retries and catches States.ALL
+def test_a_tabled_step_is_throttled_with_what_aws_raises_not_what_its_retry_names(steps):
+    # GIVEN a callback step through the Lambda integration that retries and catches States.ALL
     step = steps["Wait for the bank"]
 
-    # THEN the faults use the local cloud's own names, which States.ALL matches
+    # THEN its transient fault is the throttled invoke from the error table, which States.ALL
+    # retries (3 attempts, the ASL default); its permanent fault is the local cloud's own name
     assert step.is_callback
-    assert step.transient_error == INJECTED_TRANSIENT_ERROR
+    assert step.transient_error == "Lambda.TooManyRequestsException"
+    assert step.max_transient_failures(step.transient_error) == 3
     assert step.permanent_error == INJECTED_PERMANENT_ERROR
-    assert step.max_transient_failures(INJECTED_TRANSIENT_ERROR) == 3  # the ASL default
 
 
-def test_a_step_without_retry_has_no_transient_error(steps):
-    assert steps["Refund"].transient_error is None
-    assert steps["Refund"].permanent_error == INJECTED_PERMANENT_ERROR
-    assert not steps["Refund"].is_caught(INJECTED_PERMANENT_ERROR)
+def test_a_throttled_step_without_retry_or_catch_cannot_recover(steps):
+    # GIVEN a DynamoDB step with neither Retry nor Catch
+    step = steps["Refund"]
+
+    # THEN it is still throttled with DynamoDB's real name, and no failure of it can be recovered from
+    assert step.transient_error == "DynamoDB.ProvisionedThroughputExceededException"
+    assert step.max_transient_failures(step.transient_error) == 0
+    assert not step.is_caught(step.permanent_error)
+
+
+def test_an_untabled_step_without_retry_has_no_transient_error():
+    definition = {
+        "StartAt": "Run the job",
+        "States": {
+            "Run the job": {"Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync", "End": True}
+        },
+    }
+    (step,) = task_steps(definition, "jobs")
+    assert step.transient_error is None
+    assert step.permanent_error == INJECTED_PERMANENT_ERROR
 
 
 def test_task_failed_matches_everything_but_timeouts():

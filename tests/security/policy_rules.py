@@ -144,7 +144,7 @@ def _log_keys(resources: dict[str, Any]) -> dict[str, bool]:
 
 
 def data_protection_problems(template: dict[str, Any]) -> list[str]:
-    """Stateful resources unencrypted or not retained; tables without PITR; buckets without TLS-only;
+    """Stateful resources unencrypted, not retained, or kept by a rolled-back create; tables without PITR; buckets without TLS-only;
     log groups without a KMS key CloudWatch Logs may use."""
     problems = []
     resources = template.get("Resources", {})
@@ -156,7 +156,12 @@ def data_protection_problems(template: dict[str, Any]) -> list[str]:
     log_keys = _log_keys(resources)
     for logical_id, resource in resources.items():
         kind, properties = resource["Type"], resource.get("Properties", {})
-        if kind in STATEFUL_TYPES and resource.get("DeletionPolicy") != "Retain":
+        # RetainExceptOnCreate: kept on deletion, but removed when its own create rolls back, so a
+        # failed first deploy leaves no fixed-name resource behind to block the next one.
+        policy = resource.get("DeletionPolicy")
+        if kind in STATEFUL_TYPES and policy == "Retain":
+            problems.append(f"{logical_id} ({kind}): kept by a rolled-back create (use RetainExceptOnCreate)")
+        elif kind in STATEFUL_TYPES and policy != "RetainExceptOnCreate":
             problems.append(f"{logical_id} ({kind}): not retained when the stack is deleted")
         if kind in ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"):
             pitr = properties.get("PointInTimeRecoverySpecification") or _replica_pitr(properties)

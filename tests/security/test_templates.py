@@ -32,13 +32,18 @@ def test_rules_catch_what_they_claim_to():
                 },
             },
             "Table": {"Type": "AWS::DynamoDB::Table", "Properties": {}},
-            "Bucket": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Properties": {}},
-            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {}},
-            "Logs": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "Properties": {}},
-            "KeyLogsCannotUse": {"Type": "AWS::KMS::Key", "DeletionPolicy": "Retain", "Properties": {}},
-            "EncryptedLogs": {
+            "KeptOnFailedCreate": {
                 "Type": "AWS::Logs::LogGroup",
                 "DeletionPolicy": "Retain",
+                "Properties": {"KmsKeyId": {"Fn::GetAtt": ["LogKey", "Arn"]}},
+            },
+            "Bucket": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "RetainExceptOnCreate", "Properties": {}},
+            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {}},
+            "Logs": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "RetainExceptOnCreate", "Properties": {}},
+            "KeyLogsCannotUse": {"Type": "AWS::KMS::Key", "DeletionPolicy": "RetainExceptOnCreate", "Properties": {}},
+            "EncryptedLogs": {
+                "Type": "AWS::Logs::LogGroup",
+                "DeletionPolicy": "RetainExceptOnCreate",
                 "Properties": {"KmsKeyId": {"Fn::GetAtt": ["KeyLogsCannotUse", "Arn"]}},
             },
             "OpenTopicPolicy": {
@@ -76,6 +81,7 @@ def test_rules_catch_what_they_claim_to():
         "Table (AWS::DynamoDB::Table): not retained when the stack is deleted",
         "Table: point-in-time recovery is off",
         "Table: table is not encrypted with KMS",
+        "KeptOnFailedCreate (AWS::Logs::LogGroup): kept by a rolled-back create (use RetainExceptOnCreate)",
         "Bucket: bucket is not encrypted",
         "Bucket: bucket policy does not deny non-TLS requests",
         "Topic: topic is not encrypted with KMS",

@@ -21,6 +21,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 
 from constructs import Construct
 from workflow_constructs.errors import InvalidPropsError
+from workflow_constructs.retention import RETAINED
 
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 ALARMS_MAY_PUBLISH_SID = "AllowCloudWatchAlarmsOfThisAccountToPublish"
@@ -93,6 +94,7 @@ class AlarmTopic(sns.Topic):
             f"{id}Key",
             description=f"Encrypts the SNS topic [{display_name}]",
             enable_key_rotation=True,
+            removal_policy=RETAINED,
         )
         # CloudWatch alarms publish to the topic, so they must be able to use its key.
         key.grant_encrypt_decrypt(iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL))

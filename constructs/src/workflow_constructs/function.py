@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -20,6 +20,7 @@ from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.lambda_code import ASSET_EXCLUDES, lambda_code_root
 from workflow_constructs.log_encryption import log_encryption_key as stack_log_key
 from workflow_constructs.powertools import layer_arn, layer_parameter_name
+from workflow_constructs.retention import RETAINED
 
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The newest Python runtime this aws-cdk-lib offers; every function uses it."""
@@ -107,7 +108,7 @@ class PythonFunction(lambda_.Function):
             f"{id}Logs",
             retention=log_retention,
             encryption_key=log_encryption_key or stack_log_key(scope),
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=RETAINED,
         )
         role = iam.Role(
             scope,

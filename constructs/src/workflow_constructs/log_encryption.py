@@ -17,11 +17,12 @@ Example::
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
 from constructs import IConstruct
+from workflow_constructs.retention import RETAINED
 
 LOG_KEY_ID = "LogEncryptionKey"
 """The construct id of the stack's log key (a child of the stack)."""
@@ -44,7 +45,7 @@ def log_encryption_key(scope: IConstruct) -> kms.IKey:
         LOG_KEY_ID,
         description=f"Encrypts the CloudWatch Logs log groups of stack {stack.stack_name}",
         enable_key_rotation=True,
-        removal_policy=RemovalPolicy.RETAIN,
+        removal_policy=RETAINED,
     )
     key.add_to_resource_policy(
         iam.PolicyStatement(

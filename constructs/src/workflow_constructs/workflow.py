@@ -11,7 +11,6 @@ from aws_cdk import (
     Annotations,
     ArnFormat,
     Duration,
-    RemovalPolicy,
     Stack,
     Tags,
     Token,
@@ -29,6 +28,7 @@ from constructs import Construct
 from workflow_constructs.cfn_lint import REDUNDANT_ROLE_DEPENDENCY, ignore_cfn_lint
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.log_encryption import log_encryption_key as stack_log_key
+from workflow_constructs.retention import RETAINED
 
 DEFAULT_TIMEOUT = Duration.hours(1)
 DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
@@ -128,7 +128,7 @@ class Workflow(Construct):
             log_group_name=f"{LOG_GROUP_PREFIX}{workflow_name}",
             retention=log_retention,
             encryption_key=log_encryption_key or stack_log_key(self),
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=RETAINED,
         )
         self.state_machine = sfn.StateMachine(
             self,

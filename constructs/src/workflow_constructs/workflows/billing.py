@@ -29,7 +29,7 @@ import re
 from enum import Enum
 from typing import Any
 
-from aws_cdk import Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, ArnFormat, Duration, Stack, Token, Validations
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
@@ -50,6 +50,7 @@ from workflow_constructs.checkov_skips import skip_checkov
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import DEFAULT_LOG_RETENTION, PythonFunction
 from workflow_constructs.log_encryption import log_encryption_key
+from workflow_constructs.retention import RETAINED
 from workflow_constructs.workflow import Workflow
 from workflow_constructs.workflows.senders import check_sender
 
@@ -255,7 +256,7 @@ class BillingWorkflow(Construct):
                 "ProviderSecretKey",
                 description=f"{self.workflow_name}: encrypts the payment provider secret",
                 enable_key_rotation=True,
-                removal_policy=RemovalPolicy.RETAIN,
+                removal_policy=RETAINED,
             ),
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 secret_string_template="{}",  # noqa: S106  (an empty JSON object, not a password)
@@ -263,7 +264,7 @@ class BillingWorkflow(Construct):
                 password_length=64,
                 exclude_punctuation=True,
             ),
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=RETAINED,
         )
         Validations.of(secret).acknowledge(
             Acknowledgment(
@@ -793,7 +794,7 @@ class BillingWorkflow(Construct):
             "WebhookAccessLogs",
             retention=log_retention,
             encryption_key=log_encryption_key(self),
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=RETAINED,
         )
         api = apigateway.RestApi(
             self,
@@ -804,7 +805,7 @@ class BillingWorkflow(Construct):
             # Access and execution logging need the account's API Gateway logging role; the region has
             # one such setting for every API, so taking it over is opt-in.
             cloud_watch_role=manage_api_gateway_account,
-            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN if manage_api_gateway_account else None,
+            cloud_watch_role_removal_policy=RETAINED if manage_api_gateway_account else None,
             deploy_options=apigateway.StageOptions(
                 stage_name=WEBHOOK_STAGE,
                 tracing_enabled=True,
@@ -883,7 +884,7 @@ def _table(
         encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
         time_to_live_attribute=time_to_live_attribute,
         deletion_protection=True,
-        removal_policy=RemovalPolicy.RETAIN,
+        removal_policy=RETAINED,
     )
 
 

@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Acknowledgment, Arn, ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Arn, ArnFormat, Duration, Stack, Token, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -51,6 +51,7 @@ from workflow_constructs import tasks
 from workflow_constructs.cfn_lint import RESOURCE_TYPE_NOT_IN_EVERY_REGION, ignore_cfn_lint
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
+from workflow_constructs.retention import RETAINED
 from workflow_constructs.workflow import Workflow
 from workflow_constructs.workflows.senders import check_sender
 from workflow_constructs.workflows.storage import access_log_bucket
@@ -229,7 +230,7 @@ class OnboardingWorkflow(Construct):
             versioned=True,
             server_access_logs_bucket=self.access_log_bucket,
             server_access_logs_prefix="tenant-bucket/",
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=RETAINED,
         )
 
         if sender_identity is None:
@@ -945,7 +946,7 @@ def _table(scope: Construct, id: str, partition_key: str) -> dynamodb.TableV2:
         point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
             point_in_time_recovery_enabled=True
         ),
-        removal_policy=RemovalPolicy.RETAIN,
+        removal_policy=RETAINED,
     )
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, Stack, Token, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -42,6 +42,7 @@ from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
 from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
+from workflow_constructs.retention import RETAINED
 from workflow_constructs.retry import NoRetry
 from workflow_constructs.workflow import Workflow
 from workflow_constructs.workflows import stack_deployment_expressions as expr
@@ -242,7 +243,7 @@ class StackDeployment(Construct):
             enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             versioned=True,
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=RETAINED,
             server_access_logs_bucket=access_log_bucket(self, "TemplateBucketAccessLogs"),
             server_access_logs_prefix="templates/",
         )
@@ -253,6 +254,7 @@ class StackDeployment(Construct):
             "NotificationKey",
             description="Encrypts the stack-deployment notification topic",
             enable_key_rotation=True,
+            removal_policy=RETAINED,
         )
         return sns.Topic(
             self,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, Validations
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
 from workflow_constructs.checkov_skips import skip_checkov
+from workflow_constructs.retention import RETAINED
 
 ACCESS_LOGS_BY_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 ACCESS_LOG_RETENTION = Duration.days(365)
@@ -56,6 +57,6 @@ def _bucket(scope: Construct, id: str, **props: Any) -> s3.Bucket:
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
         object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
         versioned=True,
-        removal_policy=RemovalPolicy.RETAIN,
+        removal_policy=RETAINED,
         **props,
     )

@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Token
+from aws_cdk import Duration, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
@@ -40,6 +40,7 @@ from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.nag import acknowledge_wildcard_resource
+from workflow_constructs.retention import RETAINED
 from workflow_constructs.workflow import Workflow
 from workflow_constructs.workflows.provisioners import (
     ProvisioningContext,
@@ -795,5 +796,5 @@ def _table(
         ),
         encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
         deletion_protection=True,
-        removal_policy=RemovalPolicy.RETAIN,
+        removal_policy=RETAINED,
     )

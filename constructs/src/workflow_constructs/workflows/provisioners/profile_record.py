@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_stepfunctions as sfn
 
 from constructs import Construct
 from workflow_constructs import tasks
+from workflow_constructs.retention import RETAINED
 from workflow_constructs.workflows.provisioners.base import (
     PROVISIONED,
     REMOVAL,
@@ -51,7 +51,7 @@ class ProfileRecord(ResourceType):
             ),
             encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
             deletion_protection=True,
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=RETAINED,
         )
         key = {
             "tenantId": tasks.ddb_string(sfn.JsonPath.string_at(TENANT_ID)),
