@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,6 +29,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # and ~220 MB of Node memory (docs/performance.md); `make synth` and `cdk synth` still run it.
 # It must be set before aws_cdk starts its Node process; `CDK_VALIDATION=true pytest` turns it on.
 os.environ.setdefault("CDK_VALIDATION", "false")
+
+# Property tests check results, never speed (speed lives in `make bench`): hypothesis's per-example
+# deadline would only turn a loaded 2-core machine into a flaky failure.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 # The reliability report: counts printed at the end of the run (``--reliability-readme``).
 pytest_plugins = ("tests.reliability.plugin",)

@@ -74,7 +74,7 @@ def test_a_topic_whose_policy_only_denies_refuses_the_alarm(local_cloud, tmp_pat
     # GIVEN a topic built as the operations topic was before (enforce_ssl only: a Deny-only policy)
     app = cdk.App(outdir=str(tmp_path), context={"aws:cdk:version-reporting": False})
     stack = cdk.Stack(app, "DenyOnlyTopic")
-    sns.Topic(stack, "OperationsTopic", enforce_ssl=True)
+    sns.Topic(stack, "DenyOnly", enforce_ssl=True)
     local_cloud.load(app.synth().directory, prewarm=False)
     (topic,) = [
         t["TopicArn"]

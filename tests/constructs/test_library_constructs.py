@@ -53,7 +53,10 @@ def test_every_log_group_is_encrypted_with_the_stacks_one_log_key(showcase):
     }
     template.has_resource(
         "AWS::KMS::Key",
-        {"Properties": Match.object_like({"EnableKeyRotation": True}), "DeletionPolicy": "RetainExceptOnCreate"},
+        {
+            "Properties": Match.object_like({"EnableKeyRotation": True}),
+            "DeletionPolicy": "RetainExceptOnCreate",
+        },
     )
     # AND CloudWatch Logs of the stack's region may use it, for this account's log groups only
     statement = next(

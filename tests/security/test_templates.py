@@ -39,8 +39,16 @@ def test_rules_catch_what_they_claim_to():
             },
             "Bucket": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "RetainExceptOnCreate", "Properties": {}},
             "Topic": {"Type": "AWS::SNS::Topic", "Properties": {}},
-            "Logs": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "RetainExceptOnCreate", "Properties": {}},
-            "KeyLogsCannotUse": {"Type": "AWS::KMS::Key", "DeletionPolicy": "RetainExceptOnCreate", "Properties": {}},
+            "Logs": {
+                "Type": "AWS::Logs::LogGroup",
+                "DeletionPolicy": "RetainExceptOnCreate",
+                "Properties": {},
+            },
+            "KeyLogsCannotUse": {
+                "Type": "AWS::KMS::Key",
+                "DeletionPolicy": "RetainExceptOnCreate",
+                "Properties": {},
+            },
             "EncryptedLogs": {
                 "Type": "AWS::Logs::LogGroup",
                 "DeletionPolicy": "RetainExceptOnCreate",
