@@ -80,6 +80,14 @@ class UserProvisioningStack(Stack):
         )
         if self.user_provisioning.access_grants_table is not None:
             self.user_provisioning.access_grants_table.grant_read_data(self.session_broker)
+        if self.user_provisioning.access_scope_role is not None:
+            # The trust policy names the broker; its own policy says so too, so neither side alone
+            # decides (and an SCP or boundary on the broker shows in one place).
+            iam.Grant.add_to_principal(
+                grantee=self.session_broker,
+                actions=["sts:AssumeRole", "sts:TagSession"],
+                resource_arns=[self.user_provisioning.access_scope_role.role_arn],
+            )
         self.bulk_user_provisioning = BulkUserProvisioningWorkflow(
             self,
             "BulkUserProvisioning",

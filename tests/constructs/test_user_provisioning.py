@@ -254,6 +254,21 @@ def test_a_principal_allowed_assume_role_on_everything_is_not_trusted_by_the_acc
         "ForAllValues:StringEquals": {"aws:TagKeys": ["tenant", "user", "access"]},
     }
     assert ":root" not in json.dumps(trust)
+    # AND the broker's own policy allows exactly that role, and reading the grants
+    broker_policy = [
+        p
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if p["Properties"]["Roles"][0]["Ref"].startswith("UserSessionBroker")
+    ]
+    (document,) = [p["Properties"]["PolicyDocument"]["Statement"] for p in broker_policy]
+    assume = [s for s in document if s["Action"] == ["sts:AssumeRole", "sts:TagSession"]]
+    assert [s["Resource"]["Fn::GetAtt"][0] for s in assume] == [
+        next(
+            k
+            for k in template.find_resources("AWS::IAM::Role")
+            if k.startswith("UserProvisioningAccessScopeSharedRole")
+        )
+    ]
 
 
 def test_the_shared_role_reaches_only_the_prefix_its_session_tags_name(template):
