@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_stepfunctions as sfn
 
@@ -25,6 +24,7 @@ from workflow_constructs.workflows.provisioners.base import (
     ProvisioningContext,
     ResourceSteps,
     ResourceType,
+    record_table,
 )
 
 
@@ -41,17 +41,11 @@ class ProfileRecord(ResourceType):
     }
 
     def build(self, scope: Construct, context: ProvisioningContext) -> ResourceSteps:
-        table = dynamodb.TableV2(
+        table = record_table(
             scope,
             "ProfilesTable",
-            partition_key=dynamodb.Attribute(name="tenantId", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="userId", type=dynamodb.AttributeType.STRING),
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
-            deletion_protection=True,
-            removal_policy=RemovalPolicy.RETAIN,
+            partition_key="tenantId",
+            sort_key="userId",
         )
         key = {
             "tenantId": tasks.ddb_string(sfn.JsonPath.string_at(TENANT_ID)),
