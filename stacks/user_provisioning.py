@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
@@ -50,6 +51,11 @@ class UserProvisioningStack(Stack):
     Alarms and failure notices (with the per-resource report) go to ``operations_topic``. Users'
     folders go into ``tenant_bucket`` (customer onboarding's, where each tenant has ``tenants/<id>/``);
     without one the workflow creates its own.
+
+    ``session_broker``: the role of the sign-in service, the only principal allowed to open users'
+    access-scope sessions (it reads a user's grant, then assumes the shared role with the grant's
+    session tags). Default: a new role for a Lambda function (``session_broker`` attribute); run your
+    sign-in function as that role, or pass your own.
     """
 
     def __init__(
@@ -60,17 +66,35 @@ class UserProvisioningStack(Stack):
         operations_topic: sns.ITopic,
         tenant_bucket: s3.IBucket | None = None,
         sentry_dsn_secret: secretsmanager.ISecret | None = None,
+        session_broker: iam.IRole | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self.session_broker = session_broker or iam.Role(
+            self,
+            "UserSessionBroker",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="The sign-in service: the only principal that may open users' access-scope sessions",
+        )
         self.user_provisioning = UserProvisioningWorkflow(
             self,
             "UserProvisioning",
             workflow_name=USER_PROVISIONING_WORKFLOW,
+            access_scope_trusted_principal_arn=self.session_broker.role_arn,
             tenant_bucket=tenant_bucket,
             alarm_topic=operations_topic,
             sentry_dsn_secret=sentry_dsn_secret,
         )
+        if self.user_provisioning.access_grants_table is not None:
+            self.user_provisioning.access_grants_table.grant_read_data(self.session_broker)
+        if self.user_provisioning.access_scope_role is not None:
+            # The trust policy names the broker; its own policy says so too, so neither side alone
+            # decides (and an SCP or boundary on the broker shows in one place).
+            iam.Grant.add_to_principal(
+                grantee=self.session_broker,
+                actions=["sts:AssumeRole", "sts:TagSession"],
+                resource_arns=[self.user_provisioning.access_scope_role.role_arn],
+            )
         self.user_deprovisioning = UserDeprovisioningWorkflow(
             self,
             "UserDeprovisioning",

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
-from shared.aws_errors import TRANSIENT_ERROR_CODES, error_code, transient_aws_errors
-from shared.errors import TransientError
+from shared.aws_errors import error_code, transient_aws_errors
+from shared.s3_versions import DELETE_BATCH, delete_versions
 
 TENANT_PREFIX_ROOT = "tenants/"
 TENANT_MARKER = "tenant.json"
 """The object that makes a tenant's prefix exist: the tenant's configuration, readable by its apps."""
-DELETE_BATCH = 1000  # the most keys one DeleteObjects call accepts
 
 
 class TenantRollbackIncompleteError(Exception):
@@ -132,12 +131,4 @@ def roll_back_tenant(*, tenant_id: str, stores: TenantStores, dynamodb: Any, s3:
 
 
 def _delete(s3: Any, bucket: str, objects: list[dict[str, str]]) -> int:
-    response = s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
-    errors = response.get("Errors", [])
-    if errors:
-        failed = ", ".join(f"{e['Key']} ({e.get('Code')})" for e in errors[:10])
-        message = f"could not delete {len(errors)} object(s): {failed}"
-        if all(e.get("Code") in TRANSIENT_ERROR_CODES for e in errors):
-            raise TransientError(message)
-        raise TenantRollbackIncompleteError(message)
-    return len(objects)
+    return delete_versions(s3, bucket=bucket, objects=objects, incomplete=TenantRollbackIncompleteError)

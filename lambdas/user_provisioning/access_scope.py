@@ -1,208 +1,120 @@
-"""``access-scope``: an IAM role a user's sessions assume, limited to that user's storage prefix.
+"""``access-scope``: a user's grant to open sessions of the workflow's one shared, tag-scoped role.
 
-Every role lives under one path and name prefix (``ACCESS_SCOPE_ROLE_PATH``/``ACCESS_SCOPE_ROLE_PREFIX``)
-that the function's own IAM policy is scoped to, and carries the workflow's permissions boundary, so
-nothing this function creates can ever reach beyond the tenant bucket.
+There is no role per user. The construct creates one role per workflow whose policy reaches only
+``tenants/${aws:PrincipalTag/tenant}/users/${aws:PrincipalTag/user}/`` of the tenant bucket, and whose
+trust policy lets only the named broker principal (the sign-in service) assume it, and only with the
+session tags ``tenant``, ``user`` and ``access``. What this function provisions is the *grant*: an
+item in the grants table (``ACCESS_GRANTS_TABLE``) that says which user may have which access. The
+broker reads the grant and assumes the role with the grant's tags; a principal that is not the
+broker cannot assume the role at all, whatever its own policies allow.
+
+Why: one role per user meets IAM's quota of 1,000 roles per account (5,000 at most) long before
+10,000 users, and IAM's control plane throttles a bulk import; a DynamoDB item costs neither.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-from shared.aws_errors import error_code, transient_aws_errors
-from shared.errors import TransientError
+from shared.aws_errors import transient_aws_errors
 
-from user_provisioning.errors import ResourceConflictError
-from user_provisioning.resource_request import (
-    ALREADY_GONE,
-    KEPT,
-    OWNER_TAG,
-    REMOVED,
-    TENANT_TAG,
-    USER_TAG,
-    ResourceRequest,
-    dispatch,
-)
+from user_provisioning.records import CREATOR_ATTRIBUTE, remove_if_created_by
+from user_provisioning.resource_request import ResourceRequest, dispatch
 
-POLICY_NAME = "user-storage-access"
-READ_ACTIONS = ("s3:GetObject",)
-WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject")
-MAX_SESSION_SECONDS = 60 * 60  # 1 hour
+TENANT_SESSION_TAG = "tenant"
+USER_SESSION_TAG = "user"
+ACCESS_SESSION_TAG = "access"
+SESSION_TAG_KEYS = (TENANT_SESSION_TAG, USER_SESSION_TAG, ACCESS_SESSION_TAG)
+"""The session tags the shared role's trust policy requires, and the only ones it accepts."""
+ACCESS_LEVELS = ("read-write", "read-only")
 
 
 @dataclass(frozen=True)
 class AccessScopeSettings:
-    """Where roles go and what they may be given; set by the construct as environment variables."""
+    """Where grants are kept and which role they open; set by the construct as environment variables."""
 
     workflow_name: str
-    role_path: str
-    role_prefix: str
-    boundary_arn: str
-    trusted_principal_arn: str
-    bucket_arn: str
-    user_storage_root: str
-    """Format string of a user's prefix in the bucket: ``tenants/{tenant_id}/users/{user_id}/``."""
+    grants_table: str
+    role_arn: str
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> AccessScopeSettings:
         return cls(
             workflow_name=environ["WORKFLOW_NAME"],
-            role_path=environ["ACCESS_SCOPE_ROLE_PATH"],
-            role_prefix=environ["ACCESS_SCOPE_ROLE_PREFIX"],
-            boundary_arn=environ["ACCESS_SCOPE_BOUNDARY_ARN"],
-            trusted_principal_arn=environ["ACCESS_SCOPE_TRUSTED_PRINCIPAL_ARN"],
-            bucket_arn=environ["TENANT_BUCKET_ARN"],
-            user_storage_root=environ["USER_STORAGE_ROOT"],
+            grants_table=environ["ACCESS_GRANTS_TABLE"],
+            role_arn=environ["ACCESS_SCOPE_ROLE_ARN"],
         )
 
 
-def role_name(settings: AccessScopeSettings, request: ResourceRequest) -> str:
-    """A deterministic role name of at most 64 characters: the prefix and a digest of whose scope it is.
-
-    IAM role names are unique per account, across paths and regions; the path (which names the
-    workflow and region) is part of the digest so two deployments never share a role.
-    """
-    identity = "|".join((settings.role_path, request.tenant_id, request.user_id, request.name))
-    return settings.role_prefix + hashlib.sha256(identity.encode()).hexdigest()[:32]
+def grant_key(request: ResourceRequest) -> dict[str, Any]:
+    """The grant's key: the tenant, then ``<user>#<scope>`` (user ids never contain ``#``)."""
+    return {"tenantId": {"S": request.tenant_id}, "scope": {"S": f"{request.user_id}#{request.name}"}}
 
 
-def trust_policy(settings: AccessScopeSettings) -> dict[str, Any]:
+def session_tags(request: ResourceRequest) -> dict[str, str]:
+    """The tags the broker passes to AssumeRole for this grant: they confine the session to the user."""
+    access = request.config.get("access") or ACCESS_LEVELS[0]
     return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": settings.trusted_principal_arn},
-                "Action": "sts:AssumeRole",
-            }
-        ],
+        TENANT_SESSION_TAG: request.tenant_id,
+        USER_SESSION_TAG: request.user_id,
+        ACCESS_SESSION_TAG: access,
     }
 
 
-def storage_policy(settings: AccessScopeSettings, request: ResourceRequest) -> dict[str, Any]:
-    """Access to the user's own prefix only; ``access: read-only`` leaves out writing and deleting."""
-    root = settings.user_storage_root.format(tenant_id=request.tenant_id, user_id=request.user_id)
-    actions = READ_ACTIONS if request.config.get("access") == "read-only" else READ_ACTIONS + WRITE_ACTIONS
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "ListOwnPrefix",
-                "Effect": "Allow",
-                "Action": "s3:ListBucket",
-                "Resource": settings.bucket_arn,
-                "Condition": {"StringLike": {"s3:prefix": [f"{root}*"]}},
-            },
-            {
-                "Sid": "UseOwnObjects",
-                "Effect": "Allow",
-                "Action": list(actions),
-                "Resource": f"{settings.bucket_arn}/{root}*",
-            },
-        ],
-    }
-
-
-def handle(event: Mapping[str, Any], *, iam: Any, settings: AccessScopeSettings) -> dict[str, Any]:
+def handle(event: Mapping[str, Any], *, dynamodb: Any, settings: AccessScopeSettings) -> dict[str, Any]:
     """Provision or deprovision one access scope, as ``event["action"]`` says."""
     return dispatch(
         event,
-        ensure=lambda request: ensure(request, iam=iam, settings=settings),
-        remove=lambda request: remove(request, iam=iam, settings=settings),
+        ensure=lambda request: ensure(request, dynamodb=dynamodb, settings=settings),
+        remove=lambda request: remove(request, dynamodb=dynamodb, settings=settings),
     )
 
 
-def ensure(request: ResourceRequest, *, iam: Any, settings: AccessScopeSettings) -> dict[str, Any]:
-    """Create the role unless it exists, then (re)write its policy. Safe to repeat."""
-    name = role_name(settings, request)
-    role = _get_role(iam, name)
-    if role is None:
-        tags = request.ownership_tags(settings.workflow_name)
-        try:
-            with transient_aws_errors("create the access scope role"):
-                role = iam.create_role(
-                    RoleName=name,
-                    Path=settings.role_path,
-                    AssumeRolePolicyDocument=json.dumps(trust_policy(settings)),
-                    PermissionsBoundary=settings.boundary_arn,
-                    MaxSessionDuration=MAX_SESSION_SECONDS,
-                    Description=f"Access scope [{request.name}] of user {request.user_id}"[:1000],
-                    Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
-                )["Role"]
-        except ClientError as error:
-            if error_code(error) != "EntityAlreadyExists":
-                raise
-            role = _get_role(iam, name)  # created concurrently: check it is this user's
-            if role is None:
-                raise TransientError(f"role [{name}] reported existing but cannot be read yet") from error
-    _check_belongs_to(role, request)
-    try:
-        with transient_aws_errors("write the access scope policy"):
-            iam.put_role_policy(
-                RoleName=name,
-                PolicyName=POLICY_NAME,
-                PolicyDocument=json.dumps(storage_policy(settings, request)),
-            )
-    except ClientError as error:
-        if error_code(error) == "NoSuchEntity":  # IAM is eventually consistent right after CreateRole
-            raise TransientError(f"role [{name}] not visible to PutRolePolicy yet") from error
-        raise
-    return {"resourceId": role["Arn"], "roleName": name}
+def ensure(request: ResourceRequest, *, dynamodb: Any, settings: AccessScopeSettings) -> dict[str, Any]:
+    """Write the grant (its access level follows the request); the first run to write it is its creator.
 
-
-def remove(request: ResourceRequest, *, iam: Any, settings: AccessScopeSettings) -> dict[str, Any]:
-    """Delete the role and its inline policies, only when this run created it."""
-    name = role_name(settings, request)
-    role = _get_role(iam, name)
-    if role is None:
-        return {"outcome": ALREADY_GONE, "roleName": name}
-    if _tags(role).get(OWNER_TAG) != request.run_id:
-        return {"outcome": KEPT, "roleName": name, "resourceId": role["Arn"]}
-    with transient_aws_errors("remove the access scope role"):
-        for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
-            for policy in page["PolicyNames"]:
-                with _already_gone_is_fine():
-                    iam.delete_role_policy(RoleName=name, PolicyName=policy)
-        with _already_gone_is_fine():
-            iam.delete_role(RoleName=name)
-    return {"outcome": REMOVED, "roleName": name, "resourceId": role["Arn"]}
-
-
-def _get_role(iam: Any, name: str) -> dict[str, Any] | None:
-    try:
-        with transient_aws_errors("look up the access scope role"):
-            return dict(iam.get_role(RoleName=name)["Role"])
-    except ClientError as error:
-        if error_code(error) == "NoSuchEntity":
-            return None
-        raise
-
-
-def _tags(role: Mapping[str, Any]) -> dict[str, str]:
-    return {tag["Key"]: tag["Value"] for tag in role.get("Tags") or []}
-
-
-def _check_belongs_to(role: Mapping[str, Any], request: ResourceRequest) -> None:
-    tags = _tags(role)
-    if tags.get(TENANT_TAG) != request.tenant_id or tags.get(USER_TAG) != request.user_id:
-        raise ResourceConflictError(
-            f"role [{role.get('RoleName')}] exists for tenant [{tags.get(TENANT_TAG)}] user "
-            f"[{tags.get(USER_TAG)}], not for tenant [{request.tenant_id}] user [{request.user_id}]"
+    One conditional-free update: repeating it, or two runs racing, ends in the same item.
+    """
+    tags = session_tags(request)
+    with transient_aws_errors("write the access scope grant"):
+        dynamodb.update_item(
+            TableName=settings.grants_table,
+            Key=grant_key(request),
+            UpdateExpression=(
+                "SET userId = :user, scopeName = :name, #access = :access, roleArn = :role, "
+                f"workflow = :workflow, {CREATOR_ATTRIBUTE} = if_not_exists({CREATOR_ATTRIBUTE}, :run)"
+            ),
+            ExpressionAttributeNames={"#access": "access"},
+            ExpressionAttributeValues={
+                ":user": {"S": request.user_id},
+                ":name": {"S": request.name},
+                ":access": {"S": tags[ACCESS_SESSION_TAG]},
+                ":role": {"S": settings.role_arn},
+                ":workflow": {"S": settings.workflow_name},
+                ":run": {"S": request.run_id},
+            },
         )
+    return {
+        "resourceId": _resource_id(settings, request),
+        "roleArn": settings.role_arn,
+        "sessionTags": tags,
+    }
 
 
-@contextmanager
-def _already_gone_is_fine() -> Iterator[None]:
-    """A removal racing another removal: what is gone is gone."""
-    try:
-        yield
-    except ClientError as error:
-        if error_code(error) != "NoSuchEntity":
-            raise
+def remove(request: ResourceRequest, *, dynamodb: Any, settings: AccessScopeSettings) -> dict[str, Any]:
+    """Delete the grant, only when this run created it. The shared role stays: it is everyone's."""
+    outcome = remove_if_created_by(
+        dynamodb,
+        table=settings.grants_table,
+        key=grant_key(request),
+        request=request,
+        what="access scope grant",
+    )
+    return {"outcome": outcome, "resourceId": _resource_id(settings, request)}
+
+
+def _resource_id(settings: AccessScopeSettings, request: ResourceRequest) -> str:
+    return f"{settings.grants_table}/{request.tenant_id}/{request.user_id}/{request.name}"

@@ -11,7 +11,7 @@ import boto3
 from shared.idempotency import idempotent_handler
 from shared.observability import handler, metrics
 
-from user_provisioning import access_scope, api_key, deprovisioning, report, request
+from user_provisioning import access_scope, api_key, deprovisioning, report, request, storage_prefix
 
 # One provision or removal per resource per run: a repeated invocation returns the first answer.
 RESOURCE_IDEMPOTENCY_KEY = "[runId, action, resource.key]"
@@ -66,16 +66,28 @@ def summarize_deprovisioning(event: dict[str, Any], context: Any) -> dict[str, A
 @handler
 @idempotent_handler(event_key_jmespath=RESOURCE_IDEMPOTENCY_KEY)
 def access_scope_resource(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Provisioner of ``access-scope``: an IAM role limited to the user's storage prefix."""
+    """Provisioner of ``access-scope``: the user's grant to the shared, tag-scoped role."""
     return access_scope.handle(
-        event, iam=_client("iam"), settings=access_scope.AccessScopeSettings.from_environment()
+        event, dynamodb=_client("dynamodb"), settings=access_scope.AccessScopeSettings.from_environment()
     )
 
 
 @handler
 @idempotent_handler(event_key_jmespath=RESOURCE_IDEMPOTENCY_KEY)
 def api_key_resource(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Provisioner of ``api-key``: a generated key kept in Secrets Manager."""
+    """Provisioner of ``api-key``: a generated key, kept only as its hash, delivered once encrypted."""
     return api_key.handle(
-        event, secretsmanager=_client("secretsmanager"), settings=api_key.ApiKeySettings.from_environment()
+        event,
+        dynamodb=_client("dynamodb"),
+        kms=_client("kms"),
+        settings=api_key.ApiKeySettings.from_environment(),
+    )
+
+
+@handler
+@idempotent_handler(event_key_jmespath=RESOURCE_IDEMPOTENCY_KEY)
+def storage_prefix_resource(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Remover of ``storage-prefix``: every object version and delete marker under the folder."""
+    return storage_prefix.handle(
+        event, s3=_client("s3"), settings=storage_prefix.StoragePrefixSettings.from_environment()
     )

@@ -101,6 +101,9 @@ def _entry(result: Mapping[str, Any], removal: Mapping[str, Any] | None) -> dict
     details = result.get("details") or {}
     if details.get("resourceId"):
         entry["resourceId"] = details["resourceId"]
+    if details.get("delivery"):
+        # What a provisioner hands its user once (an API key, encrypted for the delivery key).
+        entry["delivery"] = details["delivery"]
     if entry["status"] == FAILED:
         entry["error"] = result.get("error") or "unknown error"
         entry["cause"] = _short(result.get("cause"))

@@ -353,24 +353,39 @@ def test_a_failure_after_the_email_was_sent_rolls_back_but_a_re_run_sends_no_sec
 
 
 def _admin_user_resources(cloud: LocalCloudHarness, customer_id: str) -> dict[str, Any]:
-    """What user provisioning made for the customer's first admin: roles, API key, ledger entries."""
+    """What user provisioning made for the customer's first admin: access-scope grants, API keys."""
     user_id = f"{customer_id}-admin"
-    iam = cloud.client("iam")
-    roles = [
-        role["RoleName"]
-        for role in iam.list_roles(PathPrefix="/user-provisioning/")["Roles"]
-        if {
-            t["Key"]: t["Value"] for t in iam.get_role(RoleName=role["RoleName"])["Role"].get("Tags", [])
-        }.get("user-id")
-        == user_id
+    summaries = cloud.client("cloudformation").list_stack_resources(StackName="UserProvisioning")
+
+    def table(prefix: str) -> str:
+        (name,) = [
+            r["PhysicalResourceId"]
+            for r in summaries["StackResourceSummaries"]
+            if r["LogicalResourceId"].startswith(prefix) and r["ResourceType"] == "AWS::DynamoDB::GlobalTable"
+        ]
+        return str(name)
+
+    def tenant_items(table_name: str) -> list[dict[str, Any]]:
+        return list(
+            cloud.client("dynamodb").query(
+                TableName=table_name,
+                KeyConditionExpression="tenantId = :t",
+                ExpressionAttributeValues={":t": {"S": customer_id}},
+                ConsistentRead=True,
+            )["Items"]
+        )
+
+    grants = [
+        item["scope"]["S"]
+        for item in tenant_items(table("UserProvisioningAccessScopeGrantsTable"))
+        if item["scope"]["S"].startswith(f"{user_id}#")
     ]
-    secrets = [
-        secret["Name"]
-        for secret in cloud.client("secretsmanager").list_secrets()["SecretList"]
-        if secret["Name"].startswith(f"user-provisioning/api-keys/{customer_id}/{user_id}/")
-        and not secret.get("DeletedDate")
+    api_keys = [
+        item["keyName"]["S"]
+        for item in tenant_items(table("UserProvisioningApiKeyApiKeysTable"))
+        if item["userId"]["S"] == user_id
     ]
-    return {"roles": roles, "secrets": secrets}
+    return {"grants": grants, "api_keys": api_keys}
 
 
 def test_a_failed_onboarding_removes_the_first_admin_user_it_provisioned(
@@ -385,11 +400,11 @@ def test_a_failed_onboarding_removes_the_first_admin_user_it_provisioned(
     # WHEN onboarding runs
     result = local_cloud.run(WORKFLOW, request, reason="customer signed up")
 
-    # THEN the rollback removed the admin user's role and API key through user-deprovisioning
+    # THEN the rollback revoked the admin user's access scope and API key through user-deprovisioning
     assert result.status == "FAILED", local_cloud.trace(result.execution).render()
     entered = _states_entered(local_cloud, result.execution)
     assert entered.index("Remove the first admin user") < entered.index("Roll back the tenant resources")
-    assert _admin_user_resources(local_cloud, customer_id) == {"roles": [], "secrets": []}
+    assert _admin_user_resources(local_cloud, customer_id) == {"grants": [], "api_keys": []}
     (notice,) = operations_inbox(request["correlationId"])
     assert notice["adminUserRemoval"]["status"] == "DEPROVISIONED"
     assert {r["type"] for r in notice["adminUserRemoval"]["resources"]} == {
@@ -403,10 +418,10 @@ def test_a_failed_onboarding_removes_the_first_admin_user_it_provisioned(
     local_cloud.clear_faults()
     retried = local_cloud.run(WORKFLOW, request, reason="retry failed onboarding")
 
-    # THEN the admin user is provisioned again: one role, one key
+    # THEN the admin user is provisioned again: one grant, one key
     assert retried.status == "SUCCEEDED", local_cloud.trace(retried.execution).render()
     found = _admin_user_resources(local_cloud, customer_id)
-    assert (len(found["roles"]), len(found["secrets"])) == (1, 1)
+    assert (len(found["grants"]), len(found["api_keys"])) == (1, 1)
 
 
 # Invalid input and duplicates ------------------------------------------------------------------

@@ -1,12 +1,13 @@
 """user-provisioning on the local cloud: every resource or nothing, retries, convergence, validation.
 
 Each test provisions its own user, so tests share the session's local cloud without interfering. The
-assertions look at the emulated resources themselves (S3 objects, DynamoDB items, IAM roles, secrets),
-not only at what the execution says.
+assertions look at the emulated resources themselves (S3 objects and their versions, DynamoDB items,
+access grants, API key records), not only at what the execution says.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -40,19 +41,19 @@ class Provisioned:
 
     storage_prefix: dict[str, Any] | None
     profile: dict[str, Any] | None
-    roles: list[dict[str, Any]]
+    grants: list[dict[str, Any]]
     api_key: dict[str, Any] | None
     user: dict[str, Any] | None
     ledger: list[dict[str, Any]]
 
     @property
     def nothing(self) -> bool:
-        return not (self.storage_prefix or self.profile or self.roles or self.api_key or self.ledger)
+        return not (self.storage_prefix or self.profile or self.grants or self.api_key or self.ledger)
 
     @property
     def everything(self) -> bool:
-        """One of each resource of ``EVERY_TYPE`` (one role: never a duplicate)."""
-        return bool(self.storage_prefix and self.profile and self.api_key) and len(self.roles) == 1
+        """One of each resource of ``EVERY_TYPE`` (one grant: never a duplicate)."""
+        return bool(self.storage_prefix and self.profile and self.api_key) and len(self.grants) == 1
 
 
 class Resources:
@@ -77,6 +78,14 @@ class Resources:
         self.profiles_table = one(
             STACK, "UserProvisioningProfileRecordProfilesTable", "AWS::DynamoDB::GlobalTable"
         )
+        self.grants_table = one(STACK, "UserProvisioningAccessScopeGrantsTable", "AWS::DynamoDB::GlobalTable")
+        self.api_keys_table = one(STACK, "UserProvisioningApiKeyApiKeysTable", "AWS::DynamoDB::GlobalTable")
+        (self.shared_role,) = [
+            r["PhysicalResourceId"]
+            for r in cloudformation.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
+            if r["LogicalResourceId"].startswith("UserProvisioningAccessScopeSharedRole")
+            and r["ResourceType"] == "AWS::IAM::Role"
+        ]
         self.bulk_bucket = one(STACK, "BulkUserProvisioningBulkBucketStorageBulkBucket", "AWS::S3::Bucket")
         # The app puts users' folders into the tenant bucket customer onboarding creates.
         self.tenant_bucket = one("CustomerOnboarding", "OnboardingTenantBucket", "AWS::S3::Bucket")
@@ -100,22 +109,27 @@ class Resources:
         )["Items"]
         user = next((item for item in items if item["sk"]["S"] == "USER"), None)
         ledger = [item for item in items if item["sk"]["S"].startswith("RESOURCE#")]
-        iam = self.cloud.client("iam")
-        roles = []
-        for role in iam.list_roles(PathPrefix=f"/{WORKFLOW}/")["Roles"]:
-            tags = {
-                t["Key"]: t["Value"] for t in iam.get_role(RoleName=role["RoleName"])["Role"].get("Tags", [])
-            }
-            if tags.get("tenant-id") == TENANT and tags.get("user-id") == user_id:
-                roles.append({**role, "Tags": tags})
-        try:
-            api_key = self.cloud.client("secretsmanager").describe_secret(
-                SecretId=f"{WORKFLOW}/api-keys/{TENANT}/{user_id}/default"
-            )
-            api_key = None if api_key.get("DeletedDate") else api_key
-        except ClientError:
-            api_key = None
-        return Provisioned(marker, profile, roles, api_key, user, ledger)
+        grants = [
+            item
+            for item in dynamodb.query(
+                TableName=self.grants_table,
+                KeyConditionExpression="tenantId = :t AND begins_with(#scope, :u)",
+                ExpressionAttributeNames={"#scope": "scope"},
+                ExpressionAttributeValues={":t": {"S": TENANT}, ":u": {"S": f"{user_id}#"}},
+            )["Items"]
+        ]
+        api_key = dynamodb.get_item(
+            TableName=self.api_keys_table,
+            Key={"tenantId": {"S": TENANT}, "keyName": {"S": f"{user_id}#default"}},
+        ).get("Item")
+        return Provisioned(marker, profile, grants, api_key, user, ledger)
+
+    def versions(self, user_id: str) -> list[dict[str, Any]]:
+        """Every object version and delete marker under the user's storage (what could be restored)."""
+        listing = self.cloud.client("s3").list_object_versions(
+            Bucket=self.tenant_bucket, Prefix=f"tenants/{TENANT}/users/{user_id}/"
+        )
+        return [*listing.get("Versions", []), *listing.get("DeleteMarkers", [])]
 
 
 @pytest.fixture(scope="module")
@@ -191,10 +205,10 @@ def test_every_resource_is_provisioned_and_the_user_becomes_active(local_cloud, 
     }
     assert found.profile["timeZone"] == {"S": "Europe/London"}
     assert found.profile["provisionedBy"] == {"S": run}
-    (role,) = found.roles
-    assert role["Tags"]["provisioned-by"] == run
-    assert role["Path"].startswith(f"/{WORKFLOW}/")
-    assert {t["Key"]: t["Value"] for t in found.api_key["Tags"]}["provisioned-by"] == run
+    (grant,) = found.grants
+    assert grant["provisionedBy"] == {"S": run}
+    assert grant["access"] == {"S": "read-only"}
+    assert found.api_key["provisionedBy"] == {"S": run}
     # AND the user is ACTIVE, its lock released, and the ledger names this run for each resource
     assert found.user["status"] == {"S": "ACTIVE"}
     assert "lockExpiresAt" not in found.user
@@ -243,11 +257,11 @@ def test_a_permanent_failure_removes_everything_this_run_created(local_cloud, re
         event["stateEnteredEventDetails"]["name"]
         for event in local_cloud.history(result.execution)
         if event["type"] == "TaskStateEntered"
-        and event["stateEnteredEventDetails"]["name"].startswith("Remove the")
+        and event["stateEnteredEventDetails"]["name"].startswith(("Remove the", "Revoke the"))
     ]
     assert removals == [
         "Remove the API key",
-        "Remove the access scope role",
+        "Revoke the access scope",
         "Remove the profile record",
         "Remove the storage prefix",
     ]
@@ -257,7 +271,7 @@ def test_transient_faults_are_retried_until_the_steps_succeed(local_cloud, resou
     # GIVEN steps that fail a few times, each with an error its Retry handles
     delivered_before = len(local_cloud.delivered_faults())
     local_cloud.inject_transient_fault(WORKFLOW, "Create the storage prefix", times=2)
-    local_cloud.inject_transient_fault(WORKFLOW, "Create the access scope role", times=1)
+    local_cloud.inject_transient_fault(WORKFLOW, "Grant the access scope", times=1)
     local_cloud.inject_transient_fault(WORKFLOW, "Claim the resource in the ledger", times=1)
 
     # WHEN a user is provisioned
@@ -268,9 +282,9 @@ def test_transient_faults_are_retried_until_the_steps_succeed(local_cloud, resou
     retried = sorted(p.state for p in local_cloud.pauses(result.execution) if p.kind == "retry")
     assert retried == [
         "Claim the resource in the ledger",
-        "Create the access scope role",
         "Create the storage prefix",
         "Create the storage prefix",
+        "Grant the access scope",
     ]
     assert len(local_cloud.delivered_faults()) - delivered_before == 4
     assert resources.of("u-flaky").everything
@@ -303,13 +317,13 @@ def test_an_unknown_type_is_rejected_before_anything_exists(local_cloud, resourc
 def test_a_rerun_after_a_partial_failure_converges(local_cloud, resources):
     # GIVEN a run in which the API key fails and the access scope cannot be removed again
     local_cloud.inject_permanent_fault(WORKFLOW, "Create the API key")
-    local_cloud.inject_permanent_fault(WORKFLOW, "Remove the access scope role")
+    local_cloud.inject_permanent_fault(WORKFLOW, "Revoke the access scope")
     first = local_cloud.run(WORKFLOW, request("u-rerun"), reason="partial failure")
     assert first.error == "ProvisioningFailed", local_cloud.trace(first.execution).render()
     assert "Remove by hand or re-run: access-scope [default]" in first.cause
     after_first = resources.of("u-rerun")
     assert report_of(after_first)["access-scope#default"]["rollback"] == "REMOVAL_FAILED"
-    assert len(after_first.roles) == 1  # left behind, and still in the ledger
+    assert len(after_first.grants) == 1  # left behind, and still in the ledger
     assert [e["sk"]["S"] for e in after_first.ledger] == ["RESOURCE#access-scope#default"]
 
     # WHEN the cause is fixed and the same request runs again
@@ -329,7 +343,7 @@ def test_a_rerun_after_a_partial_failure_converges(local_cloud, resources):
     third = local_cloud.run(WORKFLOW, request("u-rerun"), reason="re-run again")
     assert third.status == "SUCCEEDED"
     assert not any(r["createdByThisRun"] for r in third.output["resources"])
-    assert resources.of("u-rerun").api_key["ARN"] == found.api_key["ARN"]
+    assert resources.of("u-rerun").api_key["keyHash"] == found.api_key["keyHash"]
 
 
 def test_a_user_is_provisioned_by_one_run_at_a_time(local_cloud, resources):
@@ -358,3 +372,59 @@ def test_no_resources_makes_the_user_active_at_once(local_cloud, resources):
     assert result.status == "SUCCEEDED", local_cloud.trace(result.execution).render()
     assert result.output["resources"] == []
     assert resources.of("u-empty").user["status"] == {"S": "ACTIVE"}
+
+
+def test_a_rolled_back_users_folder_leaves_no_version_to_recover(local_cloud, resources):
+    # GIVEN a run whose API key fails after the user's folder was created
+    local_cloud.inject_permanent_fault(WORKFLOW, "Create the API key")
+
+    # WHEN it rolls back
+    result = local_cloud.run(
+        WORKFLOW,
+        request("u-versions", [{"type": "storage-prefix", "config": {"name": "home"}}, {"type": "api-key"}]),
+        reason="folder rolled back",
+    )
+
+    # THEN not only is the folder gone from listings: no version or delete marker of it is left in
+    # the versioned bucket, so nothing of the user can be restored (or is billed)
+    assert result.error == "ProvisioningFailed", local_cloud.trace(result.execution).render()
+    assert report_of(resources.of("u-versions"))["storage-prefix#home"]["rollback"] == "REMOVED"
+    assert resources.versions("u-versions") == []
+
+
+def test_an_api_key_is_not_readable_in_plaintext_anywhere_and_still_verifies(local_cloud, resources):
+    from user_provisioning import api_key
+
+    # WHEN a user is given an API key
+    result = local_cloud.run(WORKFLOW, request("u-apikey", [{"type": "api-key"}]), reason="api key")
+    assert result.status == "SUCCEEDED", local_cloud.trace(result.execution).render()
+
+    # THEN the output carries it once, encrypted for the delivery key and bound to this user
+    (delivery,) = [r["delivery"] for r in result.output["resources"]]
+    assert delivery["encryptionContext"] == {
+        "tenant-id": TENANT,
+        "user-id": "u-apikey",
+        "key-name": "default",
+    }
+    key = (
+        local_cloud.client("kms")
+        .decrypt(
+            CiphertextBlob=base64.b64decode(delivery["ciphertext"]),
+            EncryptionContext=delivery["encryptionContext"],
+        )["Plaintext"]
+        .decode()
+    )
+    # AND only its hash is stored: no secret holds it, and neither the record, the ledger, the
+    # execution's history nor its output contains it
+    record = resources.of("u-apikey").api_key
+    assert record["keyHash"] == {"S": api_key.key_hash(key)}
+    secrets = local_cloud.client("secretsmanager").list_secrets()["SecretList"]
+    assert not [s for s in secrets if s["Name"].startswith(f"{WORKFLOW}/api-keys/")]
+    stored = json.dumps(
+        [record, resources.of("u-apikey").ledger, local_cloud.history(result.execution)], default=str
+    )
+    assert key not in stored
+    assert key not in json.dumps(result.output)
+    # AND the key verifies as this user's, through the index an authorizer reads
+    owner = api_key.verify(key, dynamodb=local_cloud.client("dynamodb"), table=resources.api_keys_table)
+    assert owner == api_key.KeyOwner(TENANT, "u-apikey", "default")

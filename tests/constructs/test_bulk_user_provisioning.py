@@ -87,7 +87,9 @@ def test_each_role_gets_its_resources_and_an_unknown_role_fails_only_its_row(def
 )
 def test_bad_props_are_rejected_when_the_construct_is_built(props, message):
     stack = cdk.Stack()
-    users = UserProvisioningWorkflow(stack, "Users")
+    users = UserProvisioningWorkflow(
+        stack, "Users", access_scope_trusted_principal_arn="arn:aws:iam::123456789012:role/sign-in"
+    )
     with pytest.raises(InvalidPropsError, match=message):
         BulkUserProvisioningWorkflow(
             stack, "Bulk", user_provisioning=users, **{"role_resources": ROLE_RESOURCES, **props}

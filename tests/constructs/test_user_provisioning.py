@@ -28,6 +28,7 @@ from workflow_constructs.workflows.provisioners.base import PROVISIONED, RESOURC
 from workflow_constructs.workflows.user_provisioning import UserProvisioningWorkflow
 
 BUILT_IN_TYPES = ("storage-prefix", "profile-record", "access-scope", "api-key")
+BROKER = "arn:aws:iam::123456789012:role/sign-in"
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +211,9 @@ def test_one_run_at_a_time_per_user(definition):
 
 def test_the_validator_gets_the_registry_and_the_lock_lasts_the_timeout(template):
     expected = json.dumps(
-        {t.type_name: t.spec() for t in default_resource_types()}, separators=(",", ":"), sort_keys=True
+        {t.type_name: t.spec() for t in default_resource_types(access_scope_trusted_principal_arn=BROKER)},
+        separators=(",", ":"),
+        sort_keys=True,
     )
     template.has_resource_properties(
         "AWS::Lambda::Function",
@@ -225,7 +228,7 @@ def test_the_validator_gets_the_registry_and_the_lock_lasts_the_timeout(template
 
 def test_stateful_resources_are_retained_encrypted_and_recoverable(template):
     tables = template.find_resources("AWS::DynamoDB::GlobalTable")
-    assert len(tables) == 3  # users (and ledger), idempotency, profiles
+    assert len(tables) == 5  # users (and ledger), idempotency, profiles, access grants, API keys
     for table in tables.values():
         assert table["DeletionPolicy"] == "RetainExceptOnCreate"
         assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True
@@ -254,43 +257,70 @@ def test_no_policy_grants_everything_or_a_whole_service(synthesized_app):
                 assert {a.split(":")[0] for a in actions} <= {"xray", "logs"}, (logical_id, actions)
 
 
-def test_access_scope_roles_can_only_be_created_under_the_prefix_with_the_boundary(template):
-    roles = {
-        "Fn::Join": [
-            "",
-            [
-                "arn:",
-                {"Ref": "AWS::Partition"},
-                ":iam::",
-                {"Ref": "AWS::AccountId"},
-                ":role/user-provisioning/",
-                {"Ref": "AWS::Region"},
-                "/user-scope-*",
-            ],
-        ]
+def _shared_role(template):
+    (role,) = [
+        r
+        for r in template.find_resources("AWS::IAM::Role").values()
+        if r["Properties"].get("Path") == "/user-provisioning/"
+    ]
+    return role
+
+
+def test_a_principal_allowed_assume_role_on_everything_is_not_trusted_by_the_access_scope_role(template):
+    # GIVEN the one role of every user's access scope
+    trust = _shared_role(template)["Properties"]["AssumeRolePolicyDocument"]
+
+    # THEN it trusts the sign-in service's role alone (no account root: a developer or CI role allowed
+    # sts:AssumeRole on * is not named), and only with the tenant, user and access session tags
+    (statement,) = trust["Statement"]
+    (broker, attribute) = statement["Principal"]["AWS"]["Fn::GetAtt"]
+    assert (broker.startswith("UserSessionBroker"), attribute) == (True, "Arn")
+    assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:TagSession"]
+    assert statement["Condition"] == {
+        "StringLike": {"aws:RequestTag/tenant": "?*", "aws:RequestTag/user": "?*"},
+        "StringEquals": {"aws:RequestTag/access": ["read-write", "read-only"]},
+        "ForAllValues:StringEquals": {"aws:TagKeys": ["tenant", "user", "access"]},
     }
-    template.has_resource_properties(
-        "AWS::IAM::Policy",
-        {
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [
-                        {
-                            "Sid": "CreateBoundedRoles",
-                            "Effect": "Allow",
-                            "Action": ["iam:CreateRole", "iam:PutRolePolicy"],
-                            "Resource": roles,
-                            "Condition": {
-                                "StringEquals": {
-                                    "iam:PermissionsBoundary": {"Ref": Match.string_like_regexp("Boundary")}
-                                }
-                            },
-                        }
-                    ]
-                )
-            }
-        },
-    )
+    assert ":root" not in json.dumps(trust)
+    # AND the broker's own policy allows exactly that role, and reading the grants
+    broker_policy = [
+        p
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if p["Properties"]["Roles"][0]["Ref"].startswith("UserSessionBroker")
+    ]
+    (document,) = [p["Properties"]["PolicyDocument"]["Statement"] for p in broker_policy]
+    assume = [s for s in document if s["Action"] == ["sts:AssumeRole", "sts:TagSession"]]
+    assert [s["Resource"]["Fn::GetAtt"][0] for s in assume] == [
+        next(
+            k
+            for k in template.find_resources("AWS::IAM::Role")
+            if k.startswith("UserProvisioningAccessScopeSharedRole")
+        )
+    ]
+
+
+def test_the_shared_role_reaches_only_the_prefix_its_session_tags_name(template):
+    policies = [
+        p
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if any(r["Ref"].startswith("UserProvisioningAccessScopeSharedRole") for r in p["Properties"]["Roles"])
+    ]
+    (policy,) = policies
+    statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    own = "/tenants/${aws:PrincipalTag/tenant}/users/${aws:PrincipalTag/user}/*"
+    assert statements["ReadOwnObjects"]["Action"] == "s3:GetObject"
+    assert statements["ReadOwnObjects"]["Resource"]["Fn::Join"][1][-1] == own
+    assert statements["WriteOwnObjectsWhenReadWrite"]["Condition"] == {
+        "StringEquals": {"aws:PrincipalTag/access": "read-write"}
+    }
+    assert statements["ListOwnPrefix"]["Condition"] == {
+        "StringLike": {"s3:prefix": ["tenants/${aws:PrincipalTag/tenant}/users/${aws:PrincipalTag/user}/*"]}
+    }
+    # No function of the workflow can create, change or delete IAM roles any more.
+    for other in template.find_resources("AWS::IAM::Policy").values():
+        for statement in other["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            assert not [a for a in actions if a.startswith("iam:")], statement
 
 
 def test_the_dashboard_charts_the_business_metrics(synthesized_app):
@@ -375,7 +405,14 @@ class _Huge(_NoPattern):
 )
 def test_bad_props_are_rejected_when_the_construct_is_built(props, message):
     with pytest.raises(InvalidPropsError, match=message):
-        UserProvisioningWorkflow(cdk.Stack(), "UserProvisioning", **props)
+        UserProvisioningWorkflow(
+            cdk.Stack(), "UserProvisioning", **{"access_scope_trusted_principal_arn": BROKER, **props}
+        )
+
+
+def test_the_default_registry_needs_the_access_scope_broker_named():
+    with pytest.raises(InvalidPropsError, match=r"^access_scope_trusted_principal_arn must name the one"):
+        UserProvisioningWorkflow(cdk.Stack(), "UserProvisioning")
 
 
 @pytest.mark.parametrize(
@@ -388,9 +425,20 @@ def test_bad_props_are_rejected_when_the_construct_is_built(props, message):
         (lambda: ConfigField(required=True, default="x"), r"^default cannot be set on a required field"),
         (lambda: ConfigField(pattern="(unclosed"), r"^pattern must be a regular expression"),
         (
-            lambda: AccessScope(role_name_prefix="way/too/long/" * 3),
-            r"^role_name_prefix must be 1-32 characters",
+            lambda: AccessScope(),
+            r"^trusted_principal_arn must name the one principal allowed to open users' access-scope "
+            r"sessions .*there is no default. Received: \[None\]$",
         ),
+        (
+            lambda: AccessScope(trusted_principal_arn="arn:aws:iam::123456789012:root"),
+            r"^trusted_principal_arn must name a role or user, never an account root",
+        ),
+        (
+            lambda: AccessScope(trusted_principal_arn=f"arn:aws:iam::{cdk.Aws.ACCOUNT_ID}:root"),
+            r"^trusted_principal_arn must name a role or user, never an account root",
+        ),
+        (lambda: AccessScope(trusted_principal_arn="123456789012"), r"never an account root"),
+        (lambda: AccessScope(trusted_principal_arn="sign-in"), r"must be the ARN of an IAM role or user"),
     ],
 )
 def test_bad_resource_type_options_are_rejected(build, message):
@@ -399,7 +447,12 @@ def test_bad_resource_type_options_are_rejected(build, message):
 
 
 def test_the_built_in_registry_has_the_four_types():
-    assert [type(t) for t in default_resource_types()] == [StoragePrefix, ProfileRecord, AccessScope, ApiKey]
+    assert [type(t) for t in default_resource_types(access_scope_trusted_principal_arn=BROKER)] == [
+        StoragePrefix,
+        ProfileRecord,
+        AccessScope,
+        ApiKey,
+    ]
 
 
 # A team's own resource type (the example in docs/user-provisioning.md) ---------------------------
@@ -464,7 +517,7 @@ def custom_app(tmp_path_factory):
         stack,
         "Users",
         workflow_name="users-with-settings",
-        resource_types=[*default_resource_types(), UserSettings()],
+        resource_types=[*default_resource_types(access_scope_trusted_principal_arn=BROKER), UserSettings()],
         max_concurrency=2,
         event_bus=events.EventBus(stack, "Bus"),
     )

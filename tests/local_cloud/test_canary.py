@@ -126,3 +126,106 @@ def test_iam_mode_fails_closed_on_a_condition_it_cannot_evaluate():
     principal = "arn:aws:iam::123456789012:user/x"
     assert _decide([allow], principal) == "implicit deny"
     assert _decide([_ANSWER_ANYTHING, deny], principal) == "explicit deny"
+
+
+# sts-assume-role-trust: the trust policy AssumeRole evaluates ----------------------------------------
+
+BROKER_SESSION = "arn:aws:sts::123456789012:assumed-role/sign-in/session-1"
+TENANT_ROLE_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:role/services/sign-in"},
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Condition": {
+                "StringLike": {"aws:RequestTag/tenant": "?*", "aws:RequestTag/user": "?*"},
+                "StringEquals": {"aws:RequestTag/access": ["read-write", "read-only"]},
+                "ForAllValues:StringEquals": {"aws:TagKeys": ["tenant", "user", "access"]},
+            },
+        }
+    ],
+}
+TAGS = {"tenant": "acme", "user": "u-1", "access": "read-only"}
+
+
+def _call(caller=BROKER_SESSION, tags=None, account="123456789012", **context):
+    return patches.AssumeRoleCall(
+        caller_arn=caller,
+        caller_account=account,
+        role_arn="arn:aws:iam::123456789012:role/user-provisioning/scopes",
+        session_tags=dict(TAGS if tags is None else tags),
+        context=context,
+    )
+
+
+def test_the_named_broker_with_the_required_session_tags_may_assume_the_role():
+    assert patches.trust_policy_decision(TENANT_ROLE_TRUST, _call()) is None
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        "arn:aws:iam::123456789012:user/developer",  # a developer allowed sts:AssumeRole on *
+        "arn:aws:sts::123456789012:assumed-role/ci-deploy/build-42",  # a CI role allowed the same
+        "arn:aws:sts::123456789012:assumed-role/scopes/acme-u-1",  # a tenant session, re-assuming
+        "arn:aws:sts::210987654321:assumed-role/sign-in/session-1",  # a role of that name elsewhere
+    ],
+)
+def test_a_principal_the_trust_policy_does_not_name_is_refused_assume_role(caller):
+    assert patches.trust_policy_decision(TENANT_ROLE_TRUST, _call(caller=caller)) == "sts:AssumeRole"
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        {},  # an untagged session would match no prefix, but is refused outright
+        {"user": "u-1", "access": "read-only"},  # no tenant
+        {"tenant": "", "user": "u-1", "access": "read-only"},  # an empty tenant
+        {**TAGS, "access": "admin"},  # an access level the role does not know
+        {**TAGS, "department": "finance"},  # a tag the role does not accept
+    ],
+)
+def test_a_broker_session_without_exactly_the_tenant_user_and_access_tags_is_refused(tags):
+    assert patches.trust_policy_decision(TENANT_ROLE_TRUST, _call(tags=tags)) is not None
+
+
+def test_an_account_principal_trusts_every_principal_of_the_account_and_no_other():
+    # The default this issue removes: what any developer or CI role could assume.
+    account_trust = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ]
+    }
+    developer = _call(caller="arn:aws:iam::123456789012:user/developer", tags={})
+    outsider = _call(caller="arn:aws:iam::210987654321:user/developer", tags={}, account="210987654321")
+    assert patches.trust_policy_decision(account_trust, developer) is None
+    assert patches.trust_policy_decision(account_trust, outsider) == "sts:AssumeRole"
+    # Tags need sts:TagSession, which this policy does not allow.
+    assert (
+        patches.trust_policy_decision(account_trust, _call(caller=developer.caller_arn)) == "sts:TagSession"
+    )
+
+
+def test_an_explicit_deny_in_the_trust_policy_wins_and_unknown_operators_fail_closed():
+    deny = {
+        "Statement": [
+            *TENANT_ROLE_TRUST["Statement"],
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sts:*",
+                "Condition": {"StringNotEquals": {"sts:ExternalId": "expected"}},
+            },
+        ]
+    }
+    assert patches.trust_policy_decision(deny, _call()) == "sts:AssumeRole"
+    assert patches.trust_policy_decision(deny, _call(**{"sts:externalid": "expected"})) is None
+    unknown = {
+        "Statement": [{**TENANT_ROLE_TRUST["Statement"][0], "Condition": {"NumericMagic": {"x": "1"}}}]
+    }
+    assert patches.trust_policy_decision(unknown, _call()) == "sts:AssumeRole"

@@ -41,7 +41,13 @@ class ConsumerStack(cdk.Stack):
         )
         OnboardingWorkflow(self, "Onboarding", sender_address="welcome@consumer-app.com", alarm_topic=topic)
         StackDeployment(self, "Deployments", stack_name_prefix="consumer-", alarm_topic=topic)
-        UserProvisioningWorkflow(self, "UserProvisioning", workflow_name="consumer-users", alarm_topic=topic)
+        UserProvisioningWorkflow(
+            self,
+            "UserProvisioning",
+            workflow_name="consumer-users",
+            access_scope_trusted_principal_arn=f"arn:aws:iam::{self.account}:role/sign-in",
+            alarm_topic=topic,
+        )
 
 
 if __name__ == "__main__":

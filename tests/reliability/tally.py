@@ -11,6 +11,10 @@ categories; the verdict's three lists are what the measurement found:
   bad input not answered by the workflow's named error, a genuine callback refused after a forged one);
 - ``doubled``: something done twice after a duplicate (a second charge, email, invoice, resource).
 
+Category ``denied`` counts access attempts a principal must not get through (a cross-tenant
+AssumeRole, a forged answer from the wrong principal): each is tried, must be refused, and may leave
+no side effect (no session, no record).
+
 The test then asserts the verdict is clean, so a failing run shows its non-zero counts too.
 ``conftest.py`` prints the totals at the end of the run and, with ``--reliability-readme``,
 writes them into the README between :data:`README_START` and :data:`README_END`.
@@ -29,7 +33,7 @@ CATEGORIES = {
     "faults": "Faults injected",
     "duplicates": "Duplicates replayed",
     "forged": "Forged callbacks tried",
-    "denied access attempts": "Denied access attempts",
+    "denied": "Denied access attempts",
 }
 """Category key -> the row label in the report, in report order."""
 

@@ -144,8 +144,8 @@ def _log_keys(resources: dict[str, Any]) -> dict[str, bool]:
 
 
 def data_protection_problems(template: dict[str, Any]) -> list[str]:
-    """Stateful resources unencrypted, not retained, or kept by a rolled-back create; tables without PITR; buckets without TLS-only;
-    log groups without a KMS key CloudWatch Logs may use."""
+    """Stateful resources unencrypted, not retained, or kept by a rolled-back create; tables without
+    PITR; buckets without TLS-only; log groups without a KMS key CloudWatch Logs may use."""
     problems = []
     resources = template.get("Resources", {})
     tls_only_buckets = {

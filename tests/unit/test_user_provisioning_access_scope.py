@@ -1,8 +1,6 @@
-"""The access-scope provisioner against moto's IAM (lambdas/user_provisioning/access_scope.py)."""
+"""The access-scope provisioner against moto's DynamoDB (lambdas/user_provisioning/access_scope.py)."""
 
 from __future__ import annotations
-
-import json
 
 import boto3
 import pytest
@@ -10,10 +8,13 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from shared.errors import TransientError
 from user_provisioning import access_scope
-from user_provisioning.errors import ResourceConflictError
 
 RUN = "arn:aws:states:eu-west-1:123456789012:execution:user-provisioning:run-1"
 OTHER_RUN = "arn:aws:states:eu-west-1:123456789012:execution:user-provisioning:run-0"
+ROLE = "arn:aws:iam::123456789012:role/user-provisioning/UserScopes"
+SETTINGS = access_scope.AccessScopeSettings.from_environment(
+    {"WORKFLOW_NAME": "user-provisioning", "ACCESS_GRANTS_TABLE": "grants", "ACCESS_SCOPE_ROLE_ARN": ROLE}
+)
 
 
 def event(action="provision", run=RUN, tenant="acme", user="u-1", name="default", access="read-write"):
@@ -34,152 +35,107 @@ def event(action="provision", run=RUN, tenant="acme", user="u-1", name="default"
 
 
 @pytest.fixture
-def iam():
+def dynamodb():
     with mock_aws():
-        yield boto3.client("iam", region_name="eu-west-1")
+        client = boto3.client("dynamodb", region_name="eu-west-1")
+        client.create_table(
+            TableName="grants",
+            KeySchema=[
+                {"AttributeName": "tenantId", "KeyType": "HASH"},
+                {"AttributeName": "scope", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "tenantId", "AttributeType": "S"},
+                {"AttributeName": "scope", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield client
 
 
-@pytest.fixture
-def settings(iam):
-    boundary = iam.create_policy(
-        PolicyName="boundary",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
-            }
-        ),
-    )["Policy"]["Arn"]
-    return access_scope.AccessScopeSettings.from_environment(
-        {
-            "WORKFLOW_NAME": "user-provisioning",
-            "ACCESS_SCOPE_ROLE_PATH": "/user-provisioning/eu-west-1/",
-            "ACCESS_SCOPE_ROLE_PREFIX": "user-scope-",
-            "ACCESS_SCOPE_BOUNDARY_ARN": boundary,
-            "ACCESS_SCOPE_TRUSTED_PRINCIPAL_ARN": "arn:aws:iam::123456789012:root",
-            "TENANT_BUCKET_ARN": "arn:aws:s3:::tenant-bucket",
-            "USER_STORAGE_ROOT": "tenants/{tenant_id}/users/{user_id}/",
-        }
+def grant(dynamodb, tenant="acme", scope="u-1#default"):
+    return dynamodb.get_item(TableName="grants", Key={"tenantId": {"S": tenant}, "scope": {"S": scope}}).get(
+        "Item"
     )
 
 
-def test_provision_creates_a_bounded_tagged_role_confined_to_the_users_prefix(iam, settings):
+def test_provision_records_a_grant_and_answers_how_to_open_the_users_session(dynamodb):
     # WHEN an access scope is provisioned
-    result = access_scope.handle(event(), iam=iam, settings=settings)
+    result = access_scope.handle(event(), dynamodb=dynamodb, settings=SETTINGS)
 
-    # THEN a role exists under the workflow's path, with the boundary, the ownership tags ...
-    role = iam.get_role(RoleName=result["roleName"])["Role"]
-    assert result["resourceId"] == role["Arn"]
-    assert role["Path"] == "/user-provisioning/eu-west-1/"
-    assert result["roleName"].startswith("user-scope-")
-    assert len(result["roleName"]) == len("user-scope-") + 32
-    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == settings.boundary_arn
-    assert {t["Key"]: t["Value"] for t in role["Tags"]} == {
-        "tenant-id": "acme",
-        "user-id": "u-1",
-        "provisioned-by": RUN,
+    # THEN the grant names the user, the access level, the shared role and the run that created it
+    item = grant(dynamodb)
+    assert {k: v["S"] for k, v in item.items()} == {
+        "tenantId": "acme",
+        "scope": "u-1#default",
+        "userId": "u-1",
+        "scopeName": "default",
+        "access": "read-write",
+        "roleArn": ROLE,
         "workflow": "user-provisioning",
+        "provisionedBy": RUN,
     }
-    # ... and a policy that reaches only this user's prefix, read and write
-    policy = iam.get_role_policy(RoleName=result["roleName"], PolicyName="user-storage-access")[
-        "PolicyDocument"
-    ]
-    statements = {s["Sid"]: s for s in policy["Statement"]}
-    assert statements["UseOwnObjects"]["Resource"] == "arn:aws:s3:::tenant-bucket/tenants/acme/users/u-1/*"
-    assert statements["UseOwnObjects"]["Action"] == ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    assert statements["ListOwnPrefix"]["Condition"] == {
-        "StringLike": {"s3:prefix": ["tenants/acme/users/u-1/*"]}
+    # AND the answer says which role and which session tags confine a session to this user
+    assert result == {
+        "resourceId": "grants/acme/u-1/default",
+        "roleArn": ROLE,
+        "sessionTags": {"tenant": "acme", "user": "u-1", "access": "read-write"},
     }
 
 
-def test_read_only_scope_cannot_write(iam, settings):
-    result = access_scope.handle(event(access="read-only"), iam=iam, settings=settings)
-    policy = iam.get_role_policy(RoleName=result["roleName"], PolicyName="user-storage-access")[
-        "PolicyDocument"
-    ]
-    assert {s["Sid"]: s for s in policy["Statement"]}["UseOwnObjects"]["Action"] == ["s3:GetObject"]
+def test_provisioning_again_follows_the_access_level_and_keeps_the_creator(dynamodb):
+    access_scope.handle(event(), dynamodb=dynamodb, settings=SETTINGS)
+
+    again = access_scope.handle(
+        event(run=OTHER_RUN, access="read-only"), dynamodb=dynamodb, settings=SETTINGS
+    )
+
+    assert again["sessionTags"]["access"] == "read-only"
+    assert grant(dynamodb)["access"] == {"S": "read-only"}
+    assert grant(dynamodb)["provisionedBy"] == {"S": RUN}
+    assert dynamodb.scan(TableName="grants")["Count"] == 1
 
 
-def test_provisioning_twice_is_the_same_as_once(iam, settings):
-    first = access_scope.handle(event(), iam=iam, settings=settings)
-    # A later run provisions the same scope: it adopts the role and leaves its creator tag alone.
-    second = access_scope.handle(event(run=OTHER_RUN), iam=iam, settings=settings)
-    assert first == second
-    assert len(iam.list_roles(PathPrefix="/user-provisioning/")["Roles"]) == 1
-    tags = {t["Key"]: t["Value"] for t in iam.get_role(RoleName=first["roleName"])["Role"]["Tags"]}
-    assert tags["provisioned-by"] == RUN
+def test_grants_differ_per_tenant_user_and_scope(dynamodb):
+    for tenant in ("acme", "globex"):
+        for user in ("u-1", "u-2"):
+            for name in ("default", "reports"):
+                access_scope.handle(
+                    event(tenant=tenant, user=user, name=name), dynamodb=dynamodb, settings=SETTINGS
+                )
+    assert dynamodb.scan(TableName="grants")["Count"] == 8
 
 
-def test_names_differ_per_user_and_scope_and_stay_within_iam_limits(settings):
-    from user_provisioning.resource_request import ResourceRequest
+def test_deprovision_removes_the_grant_this_run_created(dynamodb):
+    access_scope.handle(event(), dynamodb=dynamodb, settings=SETTINGS)
 
-    names = {
-        access_scope.role_name(settings, ResourceRequest.from_event(event(tenant=t, user=u, name=n)))
-        for t in ("acme", "globex")
-        for u in ("u-1", "u-2")
-        for n in ("default", "reports")
-    }
-    assert len(names) == 8
-    assert all(len(name) <= 64 for name in names)
+    removed = access_scope.handle(event(action="deprovision"), dynamodb=dynamodb, settings=SETTINGS)
 
-
-def test_a_role_of_another_user_under_the_same_name_is_a_conflict(iam, settings):
-    # GIVEN the role name taken by a role tagged for someone else
-    result = access_scope.handle(event(), iam=iam, settings=settings)
-    iam.tag_role(RoleName=result["roleName"], Tags=[{"Key": "user-id", "Value": "someone-else"}])
-
-    # WHEN provisioning the scope THEN it refuses rather than hand over that role
-    with pytest.raises(ResourceConflictError, match=r"exists for tenant \[acme\] user \[someone-else\]"):
-        access_scope.handle(event(), iam=iam, settings=settings)
-
-
-def test_deprovision_removes_the_role_this_run_created(iam, settings):
-    created = access_scope.handle(event(), iam=iam, settings=settings)
-
-    removed = access_scope.handle(event(action="deprovision"), iam=iam, settings=settings)
-
-    assert removed["outcome"] == "REMOVED"
-    with pytest.raises(ClientError, match="NoSuchEntity"):
-        iam.get_role(RoleName=created["roleName"])
-    # Repeating the removal finds nothing to do
-    again = access_scope.handle(event(action="deprovision"), iam=iam, settings=settings)
+    assert removed == {"outcome": "REMOVED", "resourceId": "grants/acme/u-1/default"}
+    assert grant(dynamodb) is None
+    again = access_scope.handle(event(action="deprovision"), dynamodb=dynamodb, settings=SETTINGS)
     assert again["outcome"] == "ALREADY_GONE"
 
 
-def test_deprovision_keeps_a_role_another_run_created(iam, settings):
-    created = access_scope.handle(event(run=OTHER_RUN), iam=iam, settings=settings)
+def test_deprovision_keeps_a_grant_another_run_created(dynamodb):
+    access_scope.handle(event(run=OTHER_RUN), dynamodb=dynamodb, settings=SETTINGS)
 
-    result = access_scope.handle(event(action="deprovision"), iam=iam, settings=settings)
+    result = access_scope.handle(event(action="deprovision"), dynamodb=dynamodb, settings=SETTINGS)
 
     assert result["outcome"] == "KEPT"
-    assert iam.get_role(RoleName=created["roleName"])["Role"]["Arn"] == created["resourceId"]
+    assert grant(dynamodb)["provisionedBy"] == {"S": OTHER_RUN}
 
 
-class ThrottledIam:
-    """IAM that is throttled on every call."""
+class ThrottledDynamoDb:
+    """DynamoDB that is throttled on every call."""
 
-    def get_role(self, **_):
-        raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "GetRole")
-
-
-def test_throttling_is_a_transient_error_the_workflow_retries(settings):
-    with pytest.raises(TransientError, match="Throttling"):
-        access_scope.handle(event(), iam=ThrottledIam(), settings=settings)
+    def update_item(self, **_):
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+            "UpdateItem",
+        )
 
 
-class EventuallyConsistentIam:
-    """CreateRole succeeds, but PutRolePolicy cannot see the new role yet."""
-
-    def __init__(self, real):
-        self.real = real
-
-    def __getattr__(self, name):
-        return getattr(self.real, name)
-
-    def put_role_policy(self, **_):
-        raise ClientError({"Error": {"Code": "NoSuchEntity", "Message": "not found"}}, "PutRolePolicy")
-
-
-def test_a_role_not_yet_visible_after_creation_is_retried(iam, settings):
-    with pytest.raises(TransientError, match="not visible"):
-        access_scope.handle(event(), iam=EventuallyConsistentIam(iam), settings=settings)
+def test_throttling_is_a_transient_error_the_workflow_retries():
+    with pytest.raises(TransientError, match="ProvisionedThroughputExceededException"):
+        access_scope.handle(event(), dynamodb=ThrottledDynamoDb(), settings=SETTINGS)

@@ -1,19 +1,19 @@
-"""The api-key provisioner against moto's Secrets Manager (lambdas/user_provisioning/api_key.py)."""
+"""The api-key provisioner against moto's DynamoDB and KMS (lambdas/user_provisioning/api_key.py)."""
 
 from __future__ import annotations
+
+import base64
+import json
 
 import boto3
 import pytest
 from moto import mock_aws
 from user_provisioning import api_key
-from user_provisioning.errors import ResourceConflictError
+from user_provisioning.resource_request import ResourceRequest
 
 RUN = "arn:aws:states:eu-west-1:123456789012:execution:user-provisioning:run-1"
 OTHER_RUN = "arn:aws:states:eu-west-1:123456789012:execution:user-provisioning:run-0"
-SETTINGS = api_key.ApiKeySettings.from_environment(
-    {"WORKFLOW_NAME": "user-provisioning", "API_KEY_SECRET_PREFIX": "user-provisioning/api-keys/"}
-)
-SECRET_NAME = "user-provisioning/api-keys/acme/u-1/default"
+RECORD_KEY = {"tenantId": {"S": "acme"}, "keyName": {"S": "u-1#default"}}
 
 
 def event(action="provision", run=RUN, user="u-1"):
@@ -33,77 +33,146 @@ def event(action="provision", run=RUN, user="u-1"):
     }
 
 
+def create_api_keys_table(dynamodb, name="api-keys"):
+    """The table the construct creates: tenant and ``<user>#<name>``, with the ``byHash`` index."""
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[
+            {"AttributeName": "tenantId", "KeyType": "HASH"},
+            {"AttributeName": "keyName", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "tenantId", "AttributeType": "S"},
+            {"AttributeName": "keyName", "AttributeType": "S"},
+            {"AttributeName": "keyHash", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "byHash",
+                "KeySchema": [{"AttributeName": "keyHash", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
 @pytest.fixture
-def secretsmanager():
+def clients():
     with mock_aws():
-        yield boto3.client("secretsmanager", region_name="eu-west-1")
+        dynamodb = boto3.client("dynamodb", region_name="eu-west-1")
+        kms = boto3.client("kms", region_name="eu-west-1")
+        create_api_keys_table(dynamodb)
+        settings = api_key.ApiKeySettings.from_environment(
+            {
+                "WORKFLOW_NAME": "user-provisioning",
+                "API_KEY_TABLE": "api-keys",
+                "API_KEY_DELIVERY_KEY_ID": kms.create_key()["KeyMetadata"]["Arn"],
+            }
+        )
+        yield dynamodb, kms, settings
 
 
-def test_provision_stores_a_fresh_key_and_returns_only_its_arn(secretsmanager):
+def delivered_key(kms, answer) -> str:
+    """What whoever hands the key to the user does: decrypt the delivery with its context."""
+    delivery = answer["delivery"]
+    return kms.decrypt(
+        CiphertextBlob=base64.b64decode(delivery["ciphertext"]),
+        EncryptionContext=delivery["encryptionContext"],
+    )["Plaintext"].decode()
+
+
+def test_an_api_key_is_not_readable_from_storage_only_its_hash_is_kept_and_verification_works(clients):
+    dynamodb, kms, settings = clients
+
     # WHEN a key is provisioned
-    result = api_key.handle(event(), secretsmanager=secretsmanager, settings=SETTINGS)
+    answer = api_key.handle(event(), dynamodb=dynamodb, kms=kms, settings=settings)
 
-    # THEN the secret holds a generated key, tagged with its owner and creator, and the answer holds no key
-    secret = secretsmanager.describe_secret(SecretId=SECRET_NAME)
-    assert result == {"resourceId": secret["ARN"], "secretName": SECRET_NAME}
-    value = secretsmanager.get_secret_value(SecretId=SECRET_NAME)["SecretString"]
-    assert value.startswith("upk_")
-    assert len(value) > 40
-    assert value not in str(result)
-    assert {t["Key"]: t["Value"] for t in secret["Tags"]} == {
-        "tenant-id": "acme",
-        "user-id": "u-1",
-        "provisioned-by": RUN,
-        "workflow": "user-provisioning",
-    }
+    # THEN the key reaches its user once, encrypted for the delivery key and bound to the user
+    key = delivered_key(kms, answer)
+    assert key.startswith("upk_")
+    assert len(key) > 40
+    assert answer["delivered"] is True
+    assert key not in json.dumps(answer)
+    # AND the record keeps its SHA-256 and a short hint, never the key: a table reader holds nothing usable
+    (record,) = dynamodb.scan(TableName="api-keys")["Items"]
+    assert record["keyHash"] == {"S": api_key.key_hash(key)}
+    assert record["keyHint"]["S"] == key[:8]
+    assert key not in json.dumps(record)
+    # AND nothing is a Secrets Manager secret any more
+    assert boto3.client("secretsmanager", region_name="eu-west-1").list_secrets()["SecretList"] == []
+    # AND the presented key verifies as this user's, and nothing else does
+    assert api_key.verify(key, dynamodb=dynamodb, table="api-keys") == api_key.KeyOwner(
+        "acme", "u-1", "default"
+    )
+    assert (
+        api_key.verify(key[:-1] + ("A" if key[-1] != "A" else "B"), dynamodb=dynamodb, table="api-keys")
+        is None
+    )
+    assert api_key.verify(record["keyHash"]["S"], dynamodb=dynamodb, table="api-keys") is None
 
 
-def test_provisioning_again_keeps_the_key(secretsmanager):
-    first = api_key.handle(event(), secretsmanager=secretsmanager, settings=SETTINGS)
-    value = secretsmanager.get_secret_value(SecretId=SECRET_NAME)["SecretString"]
+def test_the_delivery_cannot_be_opened_as_another_users_key(clients):
+    dynamodb, kms, settings = clients
+    answer = api_key.handle(event(), dynamodb=dynamodb, kms=kms, settings=settings)
 
-    second = api_key.handle(event(run=OTHER_RUN), secretsmanager=secretsmanager, settings=SETTINGS)
+    with pytest.raises(kms.exceptions.InvalidCiphertextException):
+        kms.decrypt(
+            CiphertextBlob=base64.b64decode(answer["delivery"]["ciphertext"]),
+            EncryptionContext={**answer["delivery"]["encryptionContext"], "user-id": "u-2"},
+        )
 
-    assert second == first
-    assert secretsmanager.get_secret_value(SecretId=SECRET_NAME)["SecretString"] == value
+
+def test_provisioning_again_keeps_the_key_and_never_shows_it_twice(clients):
+    dynamodb, kms, settings = clients
+    first = api_key.handle(event(), dynamodb=dynamodb, kms=kms, settings=settings)
+    key = delivered_key(kms, first)
+
+    second = api_key.handle(event(run=OTHER_RUN), dynamodb=dynamodb, kms=kms, settings=settings)
+
+    assert second == {"resourceId": first["resourceId"], "delivered": False}
+    assert api_key.verify(key, dynamodb=dynamodb, table="api-keys") is not None
+    assert dynamodb.scan(TableName="api-keys")["Count"] == 1
 
 
-def test_deprovision_deletes_at_once_so_a_rerun_can_create_the_name_again(secretsmanager):
-    api_key.handle(event(), secretsmanager=secretsmanager, settings=SETTINGS)
+def test_deprovision_revokes_the_key_so_a_rerun_can_create_a_new_one(clients):
+    dynamodb, kms, settings = clients
+    key = delivered_key(kms, api_key.handle(event(), dynamodb=dynamodb, kms=kms, settings=settings))
 
-    removed = api_key.handle(event(action="deprovision"), secretsmanager=secretsmanager, settings=SETTINGS)
+    removed = api_key.handle(event(action="deprovision"), dynamodb=dynamodb, kms=kms, settings=settings)
 
     assert removed["outcome"] == "REMOVED"
-    assert secretsmanager.list_secrets()["SecretList"] == []
-    # A new run creates the key again under the same name
-    again = api_key.handle(event(run=OTHER_RUN), secretsmanager=secretsmanager, settings=SETTINGS)
-    assert again["secretName"] == SECRET_NAME
-    gone = api_key.handle(
-        event(action="deprovision", run="arn:aws:states:::execution:x:other"),
-        secretsmanager=secretsmanager,
-        settings=SETTINGS,
+    assert api_key.verify(key, dynamodb=dynamodb, table="api-keys") is None
+    again = api_key.handle(event(run=OTHER_RUN), dynamodb=dynamodb, kms=kms, settings=settings)
+    assert again["delivered"] is True
+    kept = api_key.handle(event(action="deprovision"), dynamodb=dynamodb, kms=kms, settings=settings)
+    assert kept["outcome"] == "KEPT"
+
+
+def test_deprovision_of_a_missing_key_finds_it_already_gone(clients):
+    dynamodb, kms, settings = clients
+    result = api_key.handle(event(action="deprovision"), dynamodb=dynamodb, kms=kms, settings=settings)
+    assert result == {"outcome": "ALREADY_GONE", "resourceId": "api-keys/acme/u-1/default"}
+
+
+def test_a_key_created_concurrently_is_not_overwritten(clients):
+    dynamodb, kms, settings = clients
+    # GIVEN another run stored the user's key between this run's look-up and its write
+    dynamodb.put_item(
+        TableName="api-keys",
+        Item={**RECORD_KEY, "keyHash": {"S": "theirs"}, "provisionedBy": {"S": OTHER_RUN}},
     )
-    assert gone["outcome"] == "KEPT"
 
+    class LateLookup:
+        def __getattr__(self, name):
+            return getattr(dynamodb, name)
 
-def test_deprovision_of_a_missing_key_finds_it_already_gone(secretsmanager):
-    result = api_key.handle(event(action="deprovision"), secretsmanager=secretsmanager, settings=SETTINGS)
-    assert result == {"outcome": "ALREADY_GONE", "secretName": SECRET_NAME}
+        def get_item(self, **_):
+            return {}
 
-
-def test_a_key_scheduled_for_deletion_needs_a_person(secretsmanager):
-    # GIVEN the user's key deleted by someone with a recovery window
-    api_key.handle(event(), secretsmanager=secretsmanager, settings=SETTINGS)
-    secretsmanager.delete_secret(SecretId=SECRET_NAME, RecoveryWindowInDays=7)
-
-    # WHEN provisioning it THEN the run does not quietly restore a revoked key
-    with pytest.raises(ResourceConflictError, match="scheduled for deletion"):
-        api_key.handle(event(), secretsmanager=secretsmanager, settings=SETTINGS)
-
-
-def test_a_secret_of_another_user_under_the_name_is_a_conflict(secretsmanager):
-    secretsmanager.create_secret(
-        Name=SECRET_NAME, SecretString="theirs", Tags=[{"Key": "user-id", "Value": "u-9"}]
+    # WHEN this run writes THEN the other run's key stays, and this run delivers nothing
+    result = api_key.ensure(
+        ResourceRequest.from_event(event()), dynamodb=LateLookup(), kms=kms, settings=settings
     )
-    with pytest.raises(ResourceConflictError, match="not tagged for this tenant and user"):
-        api_key.handle(event(), secretsmanager=secretsmanager, settings=SETTINGS)
+    assert result["delivered"] is False
+    assert dynamodb.get_item(TableName="api-keys", Key=RECORD_KEY)["Item"]["keyHash"] == {"S": "theirs"}

@@ -11,6 +11,8 @@ from moto import mock_aws
 from user_provisioning.errors import ProvisioningRequestInvalid
 from workflow_constructs.workflows.provisioners import default_resource_types
 
+from tests.unit.test_user_provisioning_api_key import create_api_keys_table
+
 RUN = "arn:aws:states:eu-west-1:123456789012:execution:user-provisioning:run-1"
 
 
@@ -34,11 +36,18 @@ def lambda_environment(monkeypatch):
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "user-provisioning",
         "POWERTOOLS_METRICS_NAMESPACE": "user-provisioning",
-        "RESOURCE_TYPES": json.dumps({t.type_name: t.spec() for t in default_resource_types()}),
+        "RESOURCE_TYPES": json.dumps(
+            {
+                t.type_name: t.spec()
+                for t in default_resource_types(
+                    access_scope_trusted_principal_arn="arn:aws:iam::123456789012:role/sign-in"
+                )
+            }
+        ),
         "LOCK_SECONDS": "3600",
         "WORKFLOW_NAME": "user-provisioning",
         "IDEMPOTENCY_TABLE": "idempotency",
-        "API_KEY_SECRET_PREFIX": "user-provisioning/api-keys/",
+        "API_KEY_TABLE": "api-keys",
     }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
@@ -48,6 +57,8 @@ def lambda_environment(monkeypatch):
             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
+        create_api_keys_table(boto3.client("dynamodb"))
+        monkeypatch.setenv("API_KEY_DELIVERY_KEY_ID", boto3.client("kms").create_key()["KeyMetadata"]["Arn"])
         from shared.idempotency import persistence_layer
         from user_provisioning import handler
 
@@ -95,15 +106,17 @@ def test_a_repeated_invocation_returns_the_first_answer_without_acting_again(lam
         },
     }
     first = lambda_environment.api_key_resource(event, LambdaContext())
-    secrets = boto3.client("secretsmanager")
-    secrets.delete_secret(SecretId=first["resourceId"], ForceDeleteWithoutRecovery=True)
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.delete_item(
+        TableName="api-keys", Key={"tenantId": {"S": "acme"}, "keyName": {"S": "u-1#default"}}
+    )
 
     # WHEN the same invocation is delivered again (a Step Functions retry of a step that succeeded)
     second = lambda_environment.api_key_resource(event, LambdaContext(aws_request_id="request-2"))
 
     # THEN it answers from the idempotency record and does not create a second key
     assert second == first
-    assert secrets.list_secrets()["SecretList"] == []
+    assert dynamodb.scan(TableName="api-keys")["Items"] == []
     # ... while the removal, a different action, does run
     removal = lambda_environment.api_key_resource({**event, "action": "deprovision"}, LambdaContext())
     assert removal["outcome"] == "ALREADY_GONE"

@@ -161,3 +161,25 @@ def test_right_after_provisioning_a_failure_is_reported_but_not_yet_counted():
         "rolling back."
     )
     assert metrics.values == {}
+
+
+def test_a_one_time_delivery_reaches_the_report_and_nothing_else_of_the_details_does():
+    # GIVEN an API key provisioned with its encrypted delivery, and other details the report omits
+    delivery = {"ciphertext": "AQID", "kmsKeyId": "arn:aws:kms:eu-west-1:1:key/k", "encryptionContext": {}}
+    event = {
+        "tenantId": "acme",
+        "user": USER,
+        "resources": [
+            {
+                "resource": KEY,
+                "status": "PROVISIONED",
+                "createdByThisRun": True,
+                "details": {"resourceId": "keys/acme/u-1/default", "delivered": True, "delivery": delivery},
+            }
+        ],
+    }
+
+    # WHEN summarized THEN the entry hands the delivery on, to the output of the run
+    (entry,) = summarize(event, metrics=RecordedMetrics())["resources"]
+    assert entry["delivery"] == delivery
+    assert "delivered" not in entry

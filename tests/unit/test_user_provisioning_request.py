@@ -12,7 +12,16 @@ from workflow_constructs.workflows.provisioners import default_resource_types
 
 NOW = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
 # The document the construct writes into RESOURCE_TYPES, from the real registry.
-TYPES = load_type_specs(json.dumps({t.type_name: t.spec() for t in default_resource_types()}))
+TYPES = load_type_specs(
+    json.dumps(
+        {
+            t.type_name: t.spec()
+            for t in default_resource_types(
+                access_scope_trusted_principal_arn="arn:aws:iam::123456789012:role/sign-in"
+            )
+        }
+    )
+)
 
 
 def request(**overrides):

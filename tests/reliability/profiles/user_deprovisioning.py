@@ -100,7 +100,7 @@ class UserDeprovisioning(UserProvisioning):
         left = {
             "folders": len(after["folders"]),
             "profile": int(after["profile"]),
-            "roles": len(after["roles"]),
+            "grants": len(after["grants"]),
             "api_keys": after["api_keys"],
         }
         if run.result.status == "SUCCEEDED":
@@ -109,7 +109,7 @@ class UserDeprovisioning(UserProvisioning):
         else:
             # What is left is exactly what the ledger still lists, so a re-run removes it.
             listed = {key.removeprefix("RESOURCE#").split("#")[0] for key in after["ledger"]}
-            kinds = {"folders": "storage-prefix", "profile": "profile-record", "roles": "access-scope"}
+            kinds = {"folders": "storage-prefix", "profile": "profile-record", "grants": "access-scope"}
             kinds["api_keys"] = "api-key"
             unlisted = [name for name, count in left.items() if count and kinds[name] not in listed]
             if unlisted:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from botocore.exceptions import ClientError
-
 from tests.reliability.profiles.base import (
     Outcome,
     Request,
@@ -18,8 +16,6 @@ from tests.reliability.profiles.base import (
 from tests.reliability.tally import Verdict
 
 FINAL_STATUSES = ("ACTIVE", "PROVISIONING_FAILED")
-RESOURCES_WORKFLOW = "user-provisioning"
-"""Names the IAM path of access-scope roles and the API keys' secret prefix (also for deprovisioning)."""
 
 
 class UserProvisioning(WorkflowProfile):
@@ -41,7 +37,7 @@ class UserProvisioning(WorkflowProfile):
         Scenario(
             "the access scope cannot be created",
             expect=Outcome("FAILED", "ProvisioningFailed"),
-            faults=(("Create the access scope role", None),),
+            faults=(("Grant the access scope", None),),
         ),
         Scenario("the same user again", setup=run_happy_path_first),
         Scenario(
@@ -67,7 +63,7 @@ class UserProvisioning(WorkflowProfile):
             "Release the resource from the ledger",
             "Remove the storage prefix",
             "Remove the profile record",
-            "Remove the access scope role",
+            "Revoke the access scope",
             "Remove the API key",
         )
     }
@@ -125,29 +121,27 @@ class UserProvisioning(WorkflowProfile):
         bucket = self._physical("CustomerOnboarding", "OnboardingTenantBucket", "AWS::S3::Bucket")
         items = self.deployment.query(users, "pk", f"TENANT#{tenant}#USER#{user}")
         record = next((item for item in items if item["sk"] == "USER"), {})
-        iam = self.harness.client("iam")
-        roles = [
-            role["RoleName"]
-            for role in iam.list_roles(PathPrefix=f"/{RESOURCES_WORKFLOW}/")["Roles"]
-            if {
-                t["Key"]: t["Value"] for t in iam.get_role(RoleName=role["RoleName"])["Role"].get("Tags", [])
-            }.items()
-            >= {("tenant-id", tenant), ("user-id", user)}
-        ]
-        try:
-            secret = self.harness.client("secretsmanager").describe_secret(
-                SecretId=f"{RESOURCES_WORKFLOW}/api-keys/{tenant}/{user}/default"
-            )
-            api_keys = 0 if secret.get("DeletedDate") else 1
-        except ClientError:
-            api_keys = 0
+        grants_table = self._physical(
+            self.stack, "UserProvisioningAccessScopeGrantsTable", "AWS::DynamoDB::GlobalTable"
+        )
+        keys_table = self._physical(
+            self.stack, "UserProvisioningApiKeyApiKeysTable", "AWS::DynamoDB::GlobalTable"
+        )
+        grants = sorted(
+            item["scope"]
+            for item in self.deployment.query(grants_table, "tenantId", tenant)
+            if item["scope"].startswith(f"{user}#")
+        )
+        api_keys = len(
+            [item for item in self.deployment.query(keys_table, "tenantId", tenant) if item["userId"] == user]
+        )
         profile = self.deployment.item(profiles, {"tenantId": tenant, "userId": user})
         return {
             "status": record.get("status"),
             "ledger": sorted(item["sk"] for item in items if item["sk"].startswith("RESOURCE#")),
             "folders": self.deployment.object_keys(bucket, f"tenants/{tenant}/users/{user}/"),
             "profile": bool(profile),
-            "roles": roles,
+            "grants": grants,
             "api_keys": api_keys,
         }
 
@@ -170,18 +164,18 @@ class UserProvisioning(WorkflowProfile):
         before, after = run.observed_before, run.observed_after
         if after is None:
             return verdict
-        if len(after["roles"]) > 1:
-            verdict.doubled.append(f"{len(after['roles'])} access-scope roles for one user")
+        if len(after["grants"]) > 1:
+            verdict.doubled.append(f"{len(after['grants'])} access-scope grants for one user")
         if after["status"] not in (*FINAL_STATUSES, None):
             verdict.lost.append(f"the user is left {after['status']}")
         wanted = len(run.request["resources"])
         if run.result.status == "SUCCEEDED":
-            resources = (len(after["folders"]), after["profile"], len(after["roles"]), after["api_keys"])
+            resources = (len(after["folders"]), after["profile"], len(after["grants"]), after["api_keys"])
             if after["status"] != "ACTIVE" or resources != (1, True, 1, 1) or len(after["ledger"]) != wanted:
                 verdict.lost.append(f"succeeded with {after}")
         elif run.result.error == "ProvisioningFailed" or after["status"] == "PROVISIONING_FAILED":
             # What an earlier run created stays (adopted, never removed); nothing of this run does.
-            kept = {key: after[key] for key in ("folders", "profile", "roles", "api_keys", "ledger")}
+            kept = {key: after[key] for key in ("folders", "profile", "grants", "api_keys", "ledger")}
             had = {key: before[key] for key in kept}
             if kept != had:
                 verdict.side_effects.append(f"the failed run left {kept} (before it: {had})")

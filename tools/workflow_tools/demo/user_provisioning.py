@@ -36,7 +36,7 @@ SCENARIOS = [
     ),
     Scenario(
         workflow=WORKFLOW,
-        title="The API key fails: the folder, profile and role this run created are removed again",
+        title="The API key fails: the folder, profile and access grant this run created are removed again",
         sample="api-key-fails.json",
         reason="api key fails",
         expect_status="FAILED",

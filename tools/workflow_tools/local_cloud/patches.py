@@ -2257,6 +2257,307 @@ def _verify_payload_limits() -> None:
     _require(not payload_too_large("x" * MAX_PAYLOAD_BYTES), "sfn-payload-limits", "limit off by one")
 
 
+# 23. STS AssumeRole evaluates the role's trust policy ---------------------------------------------
+#
+# moto's AssumeRole hands out credentials for any role to anyone ("the role does not need to exist").
+# AWS refuses unless the role's trust policy allows the caller sts:AssumeRole, and, when the request
+# carries session tags, sts:TagSession, each with its conditions; an explicit Deny wins.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required
+# Only the trust policy (the role's resource policy) is evaluated here; identity policies are not.
+
+ASSUME_ROLE = "sts:AssumeRole"
+TAG_SESSION = "sts:TagSession"
+SESSION_TAGS_ATTRIBUTE = "_local_cloud_session_tags"
+"""Where a patched AssumeRole keeps a session's tags on moto's ``AssumedRole`` (``aws:PrincipalTag``)."""
+
+_STRING_OPERATORS: dict[str, Callable[[str, str], bool]] = {
+    "stringequals": lambda actual, wanted: actual == wanted,
+    "stringequalsignorecase": lambda actual, wanted: actual.lower() == wanted.lower(),
+    "stringlike": lambda actual, wanted: _like(actual, wanted),
+    "arnequals": lambda actual, wanted: actual == wanted,
+    "arnlike": lambda actual, wanted: _like(actual, wanted),
+    "bool": lambda actual, wanted: actual.lower() == wanted.lower(),
+}
+_NEGATED_OPERATORS = {
+    "stringnotequals": "stringequals",
+    "stringnotequalsignorecase": "stringequalsignorecase",
+    "stringnotlike": "stringlike",
+    "arnnotequals": "arnequals",
+    "arnnotlike": "arnlike",
+}
+
+
+@dataclass(frozen=True)
+class AssumeRoleCall:
+    """What a trust policy is evaluated against: who asks, for which role, with which request."""
+
+    caller_arn: str
+    """``arn:aws:iam::<account>:user/<name>``, ``arn:aws:sts::<account>:assumed-role/<role>/<session>``."""
+    caller_account: str
+    role_arn: str
+    session_tags: dict[str, str]
+    context: dict[str, Any]
+    """Further condition keys (lowercase): ``aws:principaltag/<key>``, ``sts:externalid``, ..."""
+
+
+def _like(actual: str, pattern: str) -> bool:
+    """IAM's ``*``/``?`` wildcards (case-sensitive, unlike fnmatch on some platforms)."""
+    expression = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(expression, actual, flags=re.DOTALL) is not None
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _role_of_session(arn: str) -> tuple[str, str] | None:
+    """``(account, role name)`` of an assumed-role session ARN."""
+    match = re.fullmatch(r"arn:aws[a-z-]*:sts::(\d{12}):assumed-role/([^/]+)/.+", arn)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def _principal_names(entry: str, call: AssumeRoleCall) -> bool:
+    """Whether one ``AWS`` principal entry of a policy covers the caller."""
+    if entry == "*":
+        return True
+    account = re.fullmatch(r"(\d{12})|arn:aws[a-z-]*:iam::(\d{12}):root", entry)
+    if account:  # the account: every principal in it (their own policies decide further)
+        return call.caller_account == (account.group(1) or account.group(2))
+    role = re.fullmatch(r"arn:aws[a-z-]*:iam::(\d{12}):role/(?:.*/)?([^/]+)", entry)
+    if role:  # a role: its sessions
+        return _role_of_session(call.caller_arn) == (role.group(1), role.group(2))
+    return entry == call.caller_arn
+
+
+def _principal_matches(principal: Any, call: AssumeRoleCall) -> bool:
+    if principal == "*":
+        return True
+    if not isinstance(principal, dict):
+        return False
+    # Service and Federated principals are never the caller of an API request made with credentials.
+    return any(_principal_names(entry, call) for entry in _as_list(principal.get("AWS", [])))
+
+
+def _action_matches(statement: dict[str, Any], action: str) -> bool:
+    if "NotAction" in statement:
+        return not any(_like(action.lower(), a.lower()) for a in _as_list(statement["NotAction"]))
+    return any(_like(action.lower(), a.lower()) for a in _as_list(statement.get("Action", [])))
+
+
+def _context_values(call: AssumeRoleCall, key: str) -> list[str] | None:
+    """The request's values of condition key ``key`` (``None``: the key is absent)."""
+    key = key.lower()
+    tags = {k.lower(): v for k, v in call.session_tags.items()}
+    if key.startswith("aws:requesttag/"):
+        tag = key.removeprefix("aws:requesttag/")
+        return [tags[tag]] if tag in tags else None
+    if key == "aws:tagkeys":
+        return list(call.session_tags) or None
+    if key == "aws:principalarn":
+        session = _role_of_session(call.caller_arn)
+        return [f"arn:aws:iam::{session[0]}:role/{session[1]}" if session else call.caller_arn]
+    if key == "aws:principalaccount":
+        return [call.caller_account]
+    value = call.context.get(key)
+    if value is None:
+        return None
+    return [str(v) for v in _as_list(value)]
+
+
+def _condition_holds(operator: str, key: str, wanted: Any, call: AssumeRoleCall) -> bool:
+    """One operator on one key, as IAM evaluates it (unknown operators never hold: fail closed)."""
+    operator = operator.lower()
+    qualifier, _, operator = operator.rpartition(":")
+    if_exists = operator.endswith("ifexists")
+    operator = operator.removesuffix("ifexists")
+    actual = _context_values(call, key)
+    wanted_values = [str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(wanted)]
+    if operator == "null":
+        return (actual is None) == (wanted_values[0].lower() == "true")
+    negated = operator in _NEGATED_OPERATORS
+    compare = _STRING_OPERATORS.get(_NEGATED_OPERATORS.get(operator, operator))
+    if compare is None:
+        return False
+    if actual is None:
+        return if_exists or negated or qualifier == "forallvalues"
+
+    def matches(value: str) -> bool:
+        hit = any(compare(value, w) for w in wanted_values)
+        return not hit if negated else hit
+
+    if qualifier == "forallvalues":
+        return all(matches(value) for value in actual)
+    return any(matches(value) for value in actual)
+
+
+def _conditions_hold(conditions: dict[str, Any], call: AssumeRoleCall) -> bool:
+    return all(
+        _condition_holds(operator, key, wanted, call)
+        for operator, keys in conditions.items()
+        for key, wanted in keys.items()
+    )
+
+
+def trust_policy_decision(policy: dict[str, Any], call: AssumeRoleCall) -> str | None:
+    """The action the trust policy refuses the call (``sts:AssumeRole`` or ``sts:TagSession``), or
+    ``None`` when it allows it. TagSession is needed only when the call carries session tags."""
+    actions = [ASSUME_ROLE, TAG_SESSION] if call.session_tags else [ASSUME_ROLE]
+    statements = _as_list(policy.get("Statement", []))
+    for action in actions:
+        applying = [
+            statement
+            for statement in statements
+            if _action_matches(statement, action)
+            and (
+                not _principal_matches(statement["NotPrincipal"], call)
+                if "NotPrincipal" in statement
+                else _principal_matches(statement.get("Principal"), call)
+            )
+            and _conditions_hold(statement.get("Condition", {}), call)
+        ]
+        denied = any(statement.get("Effect") == "Deny" for statement in applying)
+        if denied or not any(statement.get("Effect") == "Allow" for statement in applying):
+            return action
+    return None
+
+
+def _trust_policy_of(role_arn: str) -> dict[str, Any] | None:
+    """The trust policy of the role ``role_arn`` names (by account and name), or ``None`` if no such role."""
+    from moto.iam.models import iam_backends
+
+    match = re.fullmatch(r"arn:(aws[a-z-]*):iam::(\d{12}):role/(?:.*/)?([^/]+)", role_arn or "")
+    if not match:
+        return None
+    partition, account, name = match.groups()
+    try:
+        role = iam_backends[account][partition].get_role(name)
+    except Exception:  # moto's NotFoundException, or an account it has never seen
+        return None
+    document = role.assume_role_policy_document
+    return dict(json.loads(document) if isinstance(document, str) else document)
+
+
+def _principal_tags(caller_arn: str, caller_account: str, partition: str) -> dict[str, str]:
+    """``aws:PrincipalTag`` of the caller: a session's tags, or an IAM user's tags."""
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+
+    for assumed in sts_backends[caller_account][partition].assumed_roles:
+        if assumed.arn == caller_arn:
+            return dict(getattr(assumed, SESSION_TAGS_ATTRIBUTE, {}))
+    user = re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:user/(?:.*/)?([^/]+)", caller_arn)
+    if user:
+        with contextlib.suppress(Exception):
+            found: Any = iam_backends[caller_account][partition].get_user(user.group(1))
+            tags = found.tags.values() if isinstance(found.tags, dict) else found.tags or []
+            return {tag["Key"]: tag["Value"] for tag in tags}
+    return {}
+
+
+def _check_assume_role() -> None:
+    from moto.iam.models import Role
+    from moto.sts.models import AssumedRole, STSBackend
+    from moto.sts.responses import TokenResponse
+
+    _require_parameters("sts-assume-role-trust", TokenResponse.assume_role, ("self",))
+    _require_parameters(
+        "sts-assume-role-trust", STSBackend.get_caller_identity, ("self", "access_key_id", "region")
+    )
+    _require(
+        "assumed_roles" in inspect.getsource(STSBackend.assume_role),
+        "sts-assume-role-trust",
+        "STSBackend.assume_role no longer records sessions in assumed_roles",
+    )
+    _require(
+        "assume_role_policy_document" in inspect.getsource(Role.__init__),
+        "sts-assume-role-trust",
+        "moto's IAM Role no longer keeps assume_role_policy_document",
+    )
+    _require(hasattr(AssumedRole, "arn"), "sts-assume-role-trust", "AssumedRole has no arn")
+
+
+def _apply_assume_role() -> None:
+    from moto.core.exceptions import AccessDeniedError
+    from moto.sts.responses import TokenResponse
+
+    original = TokenResponse.assume_role
+    if getattr(original, "_local_cloud", False):
+        return
+
+    def assume_role(self: Any) -> Any:
+        role_arn = str(self._get_param("RoleArn") or "")
+        tags = {tag["Key"]: tag["Value"] for tag in self._get_param("Tags") or []}
+        _, caller_arn, caller_account = self.backend.get_caller_identity(self.get_access_key(), self.region)
+        call = AssumeRoleCall(
+            caller_arn=caller_arn,
+            caller_account=caller_account,
+            role_arn=role_arn,
+            session_tags=tags,
+            context={
+                "sts:externalid": self._get_param("ExternalId"),
+                "sts:rolesessionname": self._get_param("RoleSessionName"),
+                "sts:transitivetagkeys": self._get_param("TransitiveTagKeys"),
+                **{
+                    f"aws:principaltag/{key.lower()}": value
+                    for key, value in _principal_tags(caller_arn, caller_account, self.partition).items()
+                },
+            },
+        )
+        policy = _trust_policy_of(role_arn)
+        refused = ASSUME_ROLE if policy is None else trust_policy_decision(policy, call)
+        if refused is not None:
+            # AWS's wording: "User: <caller> is not authorized to perform: <action> on resource: <role>".
+            raise AccessDeniedError(caller_arn, f"{refused} on resource: {role_arn}")
+        result = original(self)
+        # The session's tags become its aws:PrincipalTag (what a tag-scoped policy reads).
+        session = result.result.get("Credentials") if isinstance(result.result, dict) else None
+        if session is not None:
+            setattr(session, SESSION_TAGS_ATTRIBUTE, tags)
+        return result
+
+    _mark(assume_role, original)
+    _replace(TokenResponse, "assume_role", assume_role)
+
+
+def _verify_assume_role() -> None:
+    from moto.sts.responses import TokenResponse
+
+    _require_replaced("sts-assume-role-trust", TokenResponse.assume_role)
+    trusted = "arn:aws:iam::123456789012:role/broker"
+    policy = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": trusted},
+                "Action": [ASSUME_ROLE, TAG_SESSION],
+                "Condition": {"StringLike": {"aws:RequestTag/tenant": "?*"}},
+            }
+        ]
+    }
+
+    def call(caller: str, tags: dict[str, str]) -> AssumeRoleCall:
+        return AssumeRoleCall(caller, "123456789012", "arn:aws:iam::123456789012:role/scope", tags, {})
+
+    broker = "arn:aws:sts::123456789012:assumed-role/broker/s"
+    _require(
+        trust_policy_decision(policy, call(broker, {"tenant": "acme"})) is None,
+        "sts-assume-role-trust",
+        "the named principal with the required tag is refused",
+    )
+    _require(
+        trust_policy_decision(policy, call(broker, {})) == ASSUME_ROLE,
+        "sts-assume-role-trust",
+        "a missing required tag is allowed",
+    )
+    _require(
+        trust_policy_decision(policy, call("arn:aws:iam::123456789012:user/dev", {"tenant": "acme"}))
+        == ASSUME_ROLE,
+        "sts-assume-role-trust",
+        "a principal the trust policy does not name is allowed",
+    )
+
+
 # IAM evaluation mode: requests signed by IAM users and assumed-role sessions are authorised -------
 #
 # moto can check signatures and policies (``INITIAL_NO_AUTH_ACTION_COUNT``), but only for every request at
@@ -2268,7 +2569,7 @@ def _verify_payload_limits() -> None:
 # Evaluation logic: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 
 IAM_CONTEXT_KEYS = ("aws:principalarn", "aws:principalaccount")
-_STRING_OPERATORS: dict[str, tuple[bool, bool]] = {  # operator -> (negated, wildcards)
+_IAM_STRING_OPERATORS: dict[str, tuple[bool, bool]] = {  # operator -> (negated, wildcards)
     "StringEquals": (False, False),
     "StringNotEquals": (True, False),
     "StringLike": (False, True),
@@ -2293,13 +2594,13 @@ def _listed(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value or [])
 
 
-def _condition_holds(conditions: dict[str, Any], context: dict[str, str]) -> bool:
+def _iam_condition_holds(conditions: dict[str, Any], context: dict[str, str]) -> bool:
     for operator, tests in conditions.items():
-        if operator not in _STRING_OPERATORS:
+        if operator not in _IAM_STRING_OPERATORS:
             raise UnsupportedConditionError(
                 f"condition operator {operator} is not evaluated by the local cloud"
             )
-        negated, wildcards = _STRING_OPERATORS[operator]
+        negated, wildcards = _IAM_STRING_OPERATORS[operator]
         for key, expected in tests.items():
             if key.lower() not in IAM_CONTEXT_KEYS:
                 raise UnsupportedConditionError(f"condition key {key} is not evaluated by the local cloud")
@@ -2328,7 +2629,7 @@ def _statement_applies(
     elif not any(_iam_match(p, resource) for p in _listed(statement.get("Resource"))):
         return False
     try:
-        return _condition_holds(statement.get("Condition") or {}, context)
+        return _iam_condition_holds(statement.get("Condition") or {}, context)
     except UnsupportedConditionError:
         # Fail closed: an Allow the local cloud cannot check does not allow, such a Deny denies.
         return statement.get("Effect") == "Deny"
@@ -2391,42 +2692,6 @@ def _sfn_resource(response: Any) -> str:
     return "*"
 
 
-def _trust_allows(access_key: Any, role_arn: str, principal: str) -> bool:
-    """The role's trust policy names the caller, its account or ``*`` for ``sts:AssumeRole``."""
-    from moto.iam.models import iam_backends
-
-    account = principal.split(":")[4]
-    try:
-        role = iam_backends[account][principal.split(":")[1]].get_role_by_arn(role_arn)
-    except Exception:
-        return False
-    document = json.loads(role.assume_role_policy_document)
-    names = {
-        principal,
-        str(access_key.arn),
-        f"arn:{principal.split(':')[1]}:iam::{account}:root",
-        account,
-        "*",
-    }
-    allowed = False
-    statements = document.get("Statement", [])
-    for statement in [statements] if isinstance(statements, dict) else statements:
-        trusted = statement.get("Principal", {})
-        trusted_names = set(_listed(trusted if isinstance(trusted, str) else trusted.get("AWS")))
-        if not trusted_names & names or not any(
-            _iam_match(p, "sts:AssumeRole", ignore_case=True) for p in _listed(statement.get("Action"))
-        ):
-            continue
-        try:
-            holds = _condition_holds(statement.get("Condition") or {}, {"aws:principalarn": principal})
-        except UnsupportedConditionError:
-            holds = statement.get("Effect") == "Deny"
-        if holds and statement.get("Effect") == "Deny":
-            return False
-        allowed = allowed or holds
-    return allowed
-
-
 def _check_iam_evaluation() -> None:
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.iam.access_control import IAMRequestBase, create_access_key
@@ -2484,12 +2749,19 @@ def _apply_iam_evaluation() -> None:
         context = {"aws:principalarn": principal, "aws:principalaccount": principal.split(":")[4]}
         documents = [_policy_document(p) for p in access_key.collect_policies()]
         decision = evaluate_iam(documents, action, resource, context)
-        if (
-            decision == "allowed"
-            and action == "sts:AssumeRole"
-            and not _trust_allows(access_key, resource, principal)
-        ):
-            decision = "implicit deny"
+        if decision == "allowed" and action == ASSUME_ROLE:
+            # The role's trust policy decides too, as patch "sts-assume-role-trust" evaluates it
+            # (session tags and all), so the two patches agree on every AssumeRole.
+            policy = _trust_policy_of(resource)
+            call = AssumeRoleCall(
+                caller_arn=str(access_key.arn),
+                caller_account=principal.split(":")[4],
+                role_arn=resource,
+                session_tags={tag["Key"]: tag["Value"] for tag in self._get_param("Tags") or []},
+                context={},
+            )
+            if policy is None or trust_policy_decision(policy, call) is not None:
+                decision = "implicit deny"
         _state.setdefault("iam_decisions", []).append(
             {"principal": principal, "action": action, "resource": resource, "decision": decision}
         )
@@ -2699,6 +2971,13 @@ PATCHES: tuple[Patch, ...] = (
         _verify_payload_limits,
     ),
     Patch(
+        "sts-assume-role-trust",
+        "moto's AssumeRole ignores the role's trust policy; AWS refuses a principal it does not allow.",
+        _check_assume_role,
+        _apply_assume_role,
+        _verify_assume_role,
+    ),
+    Patch(
         "cfn-extra-resources",
         "moto's CloudFormation skips SES templates and identities, DynamoDB global tables (CDK TableV2) and "
         "Secrets Manager secrets.",
@@ -2816,7 +3095,7 @@ def inventory() -> dict[str, dict[str, Any]]:
     ``secretsmanager:secrets`` (name: ARN, not those deleted), ``apigateway:api-keys`` (id: name),
     ``cloudformation:stacks`` (name: status, not deleted ones), ``cloudformation:change-sets``
     (``stack/change set``: ``status/execution status``), ``stepfunctions:executions`` (state machine:
-    executions started).
+    executions started), ``sts:sessions`` (assumed-role session ARN: the role it opened).
     """
     from moto.apigateway.models import apigateway_backends
     from moto.cloudformation.models import cloudformation_backends
@@ -2827,6 +3106,7 @@ def inventory() -> dict[str, dict[str, Any]]:
     from moto.sns.models import sns_backends
     from moto.sqs.models import sqs_backends
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+    from moto.sts.models import sts_backends
 
     def backends(backend_dict: Any) -> list[Any]:
         # Only the accounts and regions in use: indexing a BackendDict would create the others.
@@ -2897,6 +3177,11 @@ def inventory() -> dict[str, dict[str, Any]]:
         machine.name: len(machine.executions)
         for backend in backends(stepfunctions_parser_backends)
         for machine in list(backend.state_machines)
+    }
+    found["sts:sessions"] = {
+        session.arn: session.role_arn
+        for backend in backends(sts_backends)
+        for session in list(backend.assumed_roles)
     }
     return found
 

@@ -29,6 +29,8 @@ from aws_cdk import Duration, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
@@ -48,6 +50,7 @@ from workflow_constructs.workflows.provisioners import (
     ResourceType,
     default_resource_types,
 )
+from workflow_constructs.workflows.provisioners.access_scope import check_trusted_principal
 from workflow_constructs.workflows.storage import secure_bucket
 
 DEFAULT_WORKFLOW_NAME = "user-provisioning"
@@ -104,15 +107,21 @@ class UserProvisioningWorkflow(Construct):
 
     Attributes: ``workflow`` (:class:`Workflow`), ``state_machine``, ``users_table`` (each user's status
     and report, and the ledger of what each run created), ``idempotency_table``, ``tenant_bucket``,
-    ``profiles_table`` (when ``profile-record`` is registered), ``functions`` (every Lambda function, by
+    ``profiles_table`` (when ``profile-record`` is registered), ``access_grants_table`` and
+    ``access_scope_role`` (``access-scope``: grant the broker read on the table), ``api_keys_table``
+    and ``api_key_delivery_key`` (``api-key``: an authorizer reads the table's ``byHash`` index; whoever
+    delivers keys is granted ``kms:Decrypt``), ``functions`` (every Lambda function, by
     role), ``resource_steps`` (each type's states and resources, by type name).
 
     Props (all keyword-only):
 
-    - ``workflow_name``: state machine name, metrics namespace, IAM path of access-scope roles.
+    - ``workflow_name``: state machine name, metrics namespace, IAM path of the access-scope role.
       Default ``user-provisioning``.
-    - ``resource_types``: the registry. Default: ``default_resource_types()`` (storage-prefix,
+    - ``resource_types``: the registry. Default: ``default_resource_types(...)`` (storage-prefix,
       profile-record, access-scope, api-key).
+    - ``access_scope_trusted_principal_arn``: with the default registry, required: the one principal
+      allowed to open users' access-scope sessions (your sign-in service's role), never an account
+      root. Ignored when ``resource_types`` is given (name it on your ``AccessScope``).
     - ``max_concurrency``: resources provisioned at once, 1-40. Default 5.
     - ``tenant_bucket``: where ``storage-prefix`` folders live and ``access-scope`` roles reach. Default:
       a new versioned, encrypted, SSL-only bucket with access logging, retained on stack deletion.
@@ -124,7 +133,12 @@ class UserProvisioningWorkflow(Construct):
 
     Example::
 
-        UserProvisioningWorkflow(self, "UserProvisioning", alarm_topic=operations_topic)
+        UserProvisioningWorkflow(
+            self,
+            "UserProvisioning",
+            access_scope_trusted_principal_arn=sign_in_role.role_arn,
+            alarm_topic=operations_topic,
+        )
     """
 
     def __init__(
@@ -134,6 +148,7 @@ class UserProvisioningWorkflow(Construct):
         *,
         workflow_name: str = DEFAULT_WORKFLOW_NAME,
         resource_types: Sequence[ResourceType] | None = None,
+        access_scope_trusted_principal_arn: str | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         tenant_bucket: s3.IBucket | None = None,
         event_bus: events.IEventBus | None = None,
@@ -143,7 +158,12 @@ class UserProvisioningWorkflow(Construct):
         timeout: Duration = DEFAULT_TIMEOUT,
     ) -> None:
         super().__init__(scope, id)
-        types = list(default_resource_types() if resource_types is None else resource_types)
+        if resource_types is None:
+            check_trusted_principal("access_scope_trusted_principal_arn", access_scope_trusted_principal_arn)
+            resource_types = default_resource_types(
+                access_scope_trusted_principal_arn=access_scope_trusted_principal_arn
+            )
+        types = list(resource_types)
         _check_props(types, max_concurrency, event_source, timeout)
         resource_types_document = json.dumps(
             {resource_type.type_name: resource_type.spec() for resource_type in types},
@@ -179,14 +199,11 @@ class UserProvisioningWorkflow(Construct):
             )
             for resource_type in types
         }
-        self.profiles_table: dynamodb.ITableV2 | None = next(
-            (
-                steps.tables["profiles"]
-                for steps in self.resource_steps.values()
-                if "profiles" in steps.tables
-            ),
-            None,
-        )
+        self.profiles_table: dynamodb.ITableV2 | None = self._created("tables", "profiles")
+        self.access_grants_table: dynamodb.ITableV2 | None = self._created("tables", "access-grants")
+        self.api_keys_table: dynamodb.ITableV2 | None = self._created("tables", "api-keys")
+        self.access_scope_role: iam.IRole | None = self._created("roles", "access-scope")
+        self.api_key_delivery_key: kms.IKey | None = self._created("keys", "api-key-delivery")
 
         self.validate_function = PythonFunction(
             self,
@@ -246,6 +263,17 @@ class UserProvisioningWorkflow(Construct):
         for steps in self.resource_steps.values():
             for resource, reason in steps.state_machine_wildcards.items():
                 acknowledge_wildcard_resource(self.state_machine.role, resource, reason=reason)
+
+    def _created(self, kind: str, name: str) -> Any:
+        """What a resource type exposed under ``kind`` (``tables``, ``roles``, ``keys``) and ``name``."""
+        return next(
+            (
+                getattr(steps, kind)[name]
+                for steps in self.resource_steps.values()
+                if name in getattr(steps, kind)
+            ),
+            None,
+        )
 
     # The state machine ---------------------------------------------------------------------------
 

@@ -19,9 +19,18 @@ from workflow_constructs.workflows.provisioners.profile_record import ProfileRec
 from workflow_constructs.workflows.provisioners.storage_prefix import StoragePrefix
 
 
-def default_resource_types() -> list[ResourceType]:
-    """The built-in types, each with its default options."""
-    return [StoragePrefix(), ProfileRecord(), AccessScope(), ApiKey()]
+def default_resource_types(*, access_scope_trusted_principal_arn: str | None = None) -> list[ResourceType]:
+    """The built-in types, each with its default options.
+
+    ``access_scope_trusted_principal_arn`` (required): the one principal allowed to open users'
+    access-scope sessions (see :class:`AccessScope`); there is no default.
+    """
+    return [
+        StoragePrefix(),
+        ProfileRecord(),
+        AccessScope(trusted_principal_arn=access_scope_trusted_principal_arn),
+        ApiKey(),
+    ]
 
 
 __all__ = [

@@ -1,10 +1,22 @@
-"""``access-scope``: an IAM role for the user, confined to the user's storage prefix (Lambda provisioner).
+"""``access-scope``: a user's grant to the workflow's one shared, tag-scoped IAM role (Lambda provisioner).
 
-A Lambda, because one scope is several IAM calls with decisions between them (does the role exist,
-is it this user's, write the policy, IAM's eventual consistency). Every role the function may touch
-sits under ``/<workflow>/<region>/`` and starts with ``role_name_prefix``; it can only create roles that
-carry the workflow's permissions boundary, which allows nothing beyond the tenant bucket's ``tenants/``
-objects. So the function cannot grant more than the boundary, whatever a request says.
+Tenants are isolated by attribute-based access control, not by a role per user:
+
+- **One role per workflow** (created here, by CloudFormation). Its policy reaches only
+  ``tenants/${aws:PrincipalTag/tenant}/users/${aws:PrincipalTag/user}/`` of the tenant bucket; writing
+  and deleting also need ``aws:PrincipalTag/access`` = ``read-write``.
+- **Its trust policy names one principal**, ``trusted_principal_arn`` (the broker: your sign-in
+  service's role), and requires the session tags ``tenant``, ``user`` and ``access`` and no others
+  (``sts:TagSession``). There is no account-root default: a developer or CI role allowed
+  ``sts:AssumeRole`` on ``*`` is not named, so AWS refuses it.
+- **The resource a user is given is a grant**: an item in the grants table (tenant, ``<user>#<scope>``,
+  access level, the role's ARN) that the broker reads before it assumes the role with the grant's
+  tags. A Lambda writes it (idempotently, tagged with the run that created it) and removes it.
+
+Why (and what it costs): a role per user hits IAM's quota of 1,000 roles per account (5,000 at most)
+before 10,000 users, and CreateRole at bulk-import rates is throttled by IAM's control plane. Here
+10,000 or 100,000 users cost one role and 10,000 or 100,000 DynamoDB items (about 300 bytes each: 3 MB
+or 30 MB, cents a month) and no IAM call at provisioning time. The function holds no IAM permission.
 """
 
 from __future__ import annotations
@@ -12,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from aws_cdk import Aws, Token
+from aws_cdk import Duration, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 
@@ -20,125 +32,158 @@ from constructs import Construct
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.nag import acknowledge_wildcard_resource
 from workflow_constructs.workflows.provisioners.base import (
-    TENANT_OBJECTS,
     USER_STORAGE_ROOT,
     ConfigField,
     ProvisioningContext,
     ResourceSteps,
     ResourceType,
+    record_table,
 )
 
-DEFAULT_ROLE_NAME_PREFIX = "user-scope-"
-_ROLE_NAME_PREFIX = re.compile(r"^[A-Za-z0-9+=,.@_-]{1,32}$")
+TENANT_SESSION_TAG = "tenant"
+USER_SESSION_TAG = "user"
+ACCESS_SESSION_TAG = "access"
+SESSION_TAG_KEYS = (TENANT_SESSION_TAG, USER_SESSION_TAG, ACCESS_SESSION_TAG)
+ACCESS_LEVELS = ("read-write", "read-only")
+MAX_SESSION_DURATION = Duration.hours(1)
+
+_ACCOUNT_WIDE = re.compile(r"(^\*$)|(^\d{12}$)|(:root$)")
+_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/\S+$")
 
 
 class AccessScope(ResourceType):
-    """An IAM role the user's sessions assume. Config: ``name`` (default ``default``), ``access``
+    """A user's grant to the shared, tag-scoped role. Config: ``name`` (default ``default``), ``access``
     (``read-write`` or ``read-only``, default ``read-write``).
 
-    ``trusted_principal_arn``: who may assume the roles (say, your sign-in service's role). Default: the
-    account itself, so only identities that the account's own IAM policies allow. ``role_name_prefix``:
-    the start of every role name (at most 32 characters; the name ends with a 32-character digest).
+    ``trusted_principal_arn`` (required): the one principal allowed to open users' sessions, the role
+    your sign-in service runs as. Never an account root: that would let every principal of the account
+    that may ``sts:AssumeRole`` on ``*`` open any tenant's session.
+
+    Example::
+
+        AccessScope(trusted_principal_arn=sign_in_role.role_arn)
     """
 
     type_name: ClassVar[str] = "access-scope"
-    summary: ClassVar[str] = "An IAM role for the user, confined to the user's storage prefix"
+    summary: ClassVar[str] = "A grant to the shared role, confined by session tags to the user's storage"
     config_fields: ClassVar = {
         "name": ConfigField(
             pattern=r"^[a-z0-9][a-z0-9-]{0,30}$", default="default", description="Scope name"
         ),
-        "access": ConfigField(
-            choices=("read-write", "read-only"), default="read-write", description="Access level"
-        ),
+        "access": ConfigField(choices=ACCESS_LEVELS, default="read-write", description="Access level"),
     }
     instance_field: ClassVar = "name"
 
-    def __init__(
-        self, *, trusted_principal_arn: str | None = None, role_name_prefix: str = DEFAULT_ROLE_NAME_PREFIX
-    ) -> None:
-        if not Token.is_unresolved(role_name_prefix) and not _ROLE_NAME_PREFIX.match(role_name_prefix):
-            raise InvalidPropsError(
-                "role_name_prefix", "must be 1-32 characters allowed in IAM role names", role_name_prefix
-            )
-        self.trusted_principal_arn = trusted_principal_arn
-        self.role_name_prefix = role_name_prefix
+    def __init__(self, *, trusted_principal_arn: str | None = None) -> None:
+        check_trusted_principal("trusted_principal_arn", trusted_principal_arn)
+        self.trusted_principal_arn: str = trusted_principal_arn  # type: ignore[assignment]
 
     def build(self, scope: Construct, context: ProvisioningContext) -> ResourceSteps:
         bucket = context.tenant_bucket
-        boundary = iam.ManagedPolicy(
+        grants = record_table(
             scope,
-            "AccessScopeBoundary",
-            description=f"Permissions boundary of every access-scope role of {context.workflow_name}",
-            statements=[
-                iam.PolicyStatement(
-                    actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                    resources=[bucket.arn_for_objects(TENANT_OBJECTS)],
-                ),
-                iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]),
-            ],
+            "GrantsTable",
+            partition_key="tenantId",
+            sort_key="scope",
         )
-        role_path = f"/{context.workflow_name}/{Aws.REGION}/"
-        roles = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role{role_path}{self.role_name_prefix}*"
+        role = iam.Role(
+            scope,
+            "SharedRole",
+            path=f"/{context.workflow_name}/",
+            description=f"Access scopes of {context.workflow_name} users: one role, confined by session tags",
+            max_session_duration=MAX_SESSION_DURATION,
+            assumed_by=iam.ArnPrincipal(self.trusted_principal_arn)
+            .with_conditions(trust_conditions())
+            .with_session_tags(),
+        )
+        user_root = USER_STORAGE_ROOT.format(
+            tenant_id=f"${{aws:PrincipalTag/{TENANT_SESSION_TAG}}}",
+            user_id=f"${{aws:PrincipalTag/{USER_SESSION_TAG}}}",
+        )
+        own_objects = bucket.arn_for_objects(f"{user_root}*")
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ListOwnPrefix",
+                actions=["s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{user_root}*"]}},
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(sid="ReadOwnObjects", actions=["s3:GetObject"], resources=[own_objects])
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="WriteOwnObjectsWhenReadWrite",
+                actions=["s3:PutObject", "s3:DeleteObject"],
+                resources=[own_objects],
+                conditions={"StringEquals": {f"aws:PrincipalTag/{ACCESS_SESSION_TAG}": ACCESS_LEVELS[0]}},
+            )
+        )
+        acknowledge_wildcard_resource(
+            role,
+            own_objects,
+            reason="One role serves every user: the session's tenant and user tags, which only the "
+            "trusted broker may set, pick the one prefix it reaches.",
+        )
         function = context.function(
             scope,
             "AccessScopeFunction",
             handler="user_provisioning.handler.access_scope_resource",
-            description="Creates and removes the IAM roles of users' access scopes",
-            environment={
-                "ACCESS_SCOPE_ROLE_PATH": role_path,
-                "ACCESS_SCOPE_ROLE_PREFIX": self.role_name_prefix,
-                "ACCESS_SCOPE_BOUNDARY_ARN": boundary.managed_policy_arn,
-                "ACCESS_SCOPE_TRUSTED_PRINCIPAL_ARN": self.trusted_principal_arn
-                or f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:root",
-                "TENANT_BUCKET_ARN": bucket.bucket_arn,
-                "USER_STORAGE_ROOT": USER_STORAGE_ROOT,
-            },
+            description="Writes and removes users' access-scope grants",
+            environment={"ACCESS_GRANTS_TABLE": grants.table_name, "ACCESS_SCOPE_ROLE_ARN": role.role_arn},
         )
-        boundary_condition = {"StringEquals": {"iam:PermissionsBoundary": boundary.managed_policy_arn}}
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="CreateBoundedRoles",
-                actions=["iam:CreateRole", "iam:PutRolePolicy"],
-                resources=[roles],
-                conditions=boundary_condition,
-            )
-        )
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="ManageScopeRoles",
-                actions=[
-                    "iam:GetRole",
-                    "iam:TagRole",
-                    "iam:ListRolePolicies",
-                    "iam:DeleteRolePolicy",
-                    "iam:DeleteRole",
-                ],
-                resources=[roles],
-            )
-        )
-        acknowledge_wildcard_resource(
-            boundary,
-            bucket.arn_for_objects(TENANT_OBJECTS),
-            reason="The boundary caps every user role at the tenants' objects; each role's own policy "
-            "narrows that to its user's prefix.",
-        )
-        acknowledge_wildcard_resource(
-            function.role or function,
-            roles,
-            reason="Roles are created per user at run time with digest names; the grant is confined "
-            "to this workflow's path and name prefix, and creation requires the permissions boundary.",
-        )
+        grants.grant(function, "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:GetItem")
 
         def remover(in_scope: Construct) -> sfn.IChainable:
             return context.lambda_step(
-                in_scope, "Remove the access scope role", function=function, action="deprovision"
+                in_scope, "Revoke the access scope", function=function, action="deprovision"
             )
 
         return ResourceSteps(
             provision=context.lambda_step(
-                scope, "Create the access scope role", function=function, action="provision"
+                scope, "Grant the access scope", function=function, action="provision"
             ),
             deprovision=remover(scope),
             functions=(function,),
+            tables={"access-grants": grants},
+            roles={"access-scope": role},
             remover=remover,
         )
+
+
+def trust_conditions() -> dict[str, dict[str, object]]:
+    """What the shared role's trust policy requires of every AssumeRole (and its TagSession): a
+    non-empty ``tenant`` and ``user`` tag, a known ``access`` level, and no other tag.
+
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required
+    """
+    return {
+        "StringLike": {
+            f"aws:RequestTag/{TENANT_SESSION_TAG}": "?*",
+            f"aws:RequestTag/{USER_SESSION_TAG}": "?*",
+        },
+        "StringEquals": {f"aws:RequestTag/{ACCESS_SESSION_TAG}": list(ACCESS_LEVELS)},
+        "ForAllValues:StringEquals": {"aws:TagKeys": list(SESSION_TAG_KEYS)},
+    }
+
+
+def check_trusted_principal(argument: str, arn: str | None) -> None:
+    """Raise :class:`InvalidPropsError` unless ``arn`` names one role or user (tokens are checked
+    only for an account-root ending, the rest is known at deploy time)."""
+    if arn is None:
+        raise InvalidPropsError(
+            argument,
+            "must name the one principal allowed to open users' access-scope sessions (your sign-in "
+            "service's role); there is no default",
+            arn,
+        )
+    if _ACCOUNT_WIDE.search(arn):
+        raise InvalidPropsError(
+            argument,
+            "must name a role or user, never an account root or '*': that trusts every principal "
+            "allowed sts:AssumeRole on '*'",
+            arn,
+        )
+    if not Token.is_unresolved(arn) and not _PRINCIPAL_ARN.match(arn):
+        raise InvalidPropsError(argument, "must be the ARN of an IAM role or user", arn)

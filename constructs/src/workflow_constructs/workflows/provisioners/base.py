@@ -27,6 +27,8 @@ from typing import Any, ClassVar
 
 from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -36,6 +38,7 @@ from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
+from workflow_constructs.retention import RETAINED
 
 # Paths into the item state, for provisioner authors.
 RESOURCE_NAME = "$.resource.name"
@@ -106,12 +109,40 @@ class ConfigField:
         return document
 
 
+def record_table(
+    scope: Construct,
+    id: str,
+    *,
+    partition_key: str,
+    sort_key: str,
+    global_secondary_indexes: Sequence[dynamodb.GlobalSecondaryIndexPropsV2] | None = None,
+) -> dynamodb.TableV2:
+    """A table of users' records (string keys): encrypted, point-in-time recoverable, protected from
+    deletion and retained with the stack, as every table of users' data is."""
+    return dynamodb.TableV2(
+        scope,
+        id,
+        partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
+        sort_key=dynamodb.Attribute(name=sort_key, type=dynamodb.AttributeType.STRING),
+        global_secondary_indexes=global_secondary_indexes,
+        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=True
+        ),
+        encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
+        deletion_protection=True,
+        removal_policy=RETAINED,
+    )
+
+
 @dataclass(frozen=True)
 class ResourceSteps:
     """What :meth:`ResourceType.build` returns: the two state chains and what it created for them.
 
     Every exit of ``provision`` continues to the workflow's next step; a chain that branches (say, a
     Catch that adopts an existing resource) lists each exit with ``sfn.Chain.custom``.
+
+    ``tables``, ``roles``, ``keys``: what the type created that callers may wire further (the
+    workflow exposes them as attributes), by name.
 
     ``state_machine_wildcards``: resource ARNs with a wildcard that the chains' Tasks are granted (the
     names of what users get are only known at run time), each with the reason; the workflow
@@ -127,6 +158,8 @@ class ResourceSteps:
     deprovision: sfn.IChainable
     functions: Sequence[lambda_.IFunction] = ()
     tables: Mapping[str, dynamodb.ITableV2] = field(default_factory=dict)
+    roles: Mapping[str, iam.IRole] = field(default_factory=dict)
+    keys: Mapping[str, kms.IKey] = field(default_factory=dict)
     state_machine_wildcards: Mapping[str, str] = field(default_factory=dict)
     remover: Callable[[Construct], sfn.IChainable] | None = None
 

@@ -13,7 +13,6 @@ from aws_cdk import aws_stepfunctions as sfn
 
 from constructs import Construct
 from workflow_constructs import tasks
-from workflow_constructs.retention import RETAINED
 from workflow_constructs.workflows.provisioners.base import (
     PROVISIONED,
     REMOVAL,
@@ -25,6 +24,7 @@ from workflow_constructs.workflows.provisioners.base import (
     ProvisioningContext,
     ResourceSteps,
     ResourceType,
+    record_table,
 )
 
 
@@ -41,17 +41,11 @@ class ProfileRecord(ResourceType):
     }
 
     def build(self, scope: Construct, context: ProvisioningContext) -> ResourceSteps:
-        table = dynamodb.TableV2(
+        table = record_table(
             scope,
             "ProfilesTable",
-            partition_key=dynamodb.Attribute(name="tenantId", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="userId", type=dynamodb.AttributeType.STRING),
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
-            deletion_protection=True,
-            removal_policy=RETAINED,
+            partition_key="tenantId",
+            sort_key="userId",
         )
         key = {
             "tenantId": tasks.ddb_string(sfn.JsonPath.string_at(TENANT_ID)),

@@ -1,20 +1,24 @@
-"""``storage-prefix``: a folder of the user's own in the tenant bucket (direct S3 integration, no Lambda).
+"""``storage-prefix``: a folder of the user's own in the tenant bucket (S3 integration; Lambda remover).
 
 The folder is ``tenants/<tenantId>/users/<userId>/<name>/``, made visible by a zero-byte marker object
-whose metadata records the tenant, the user and the run that created it.
+whose metadata records the tenant, the user and the run that created it. Removing it deletes every
+object version and delete marker under the folder (a Lambda: ``lambdas/user_provisioning/storage_prefix.py``),
+so nothing of the user stays recoverable in the versioned bucket.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 
 from constructs import Construct
 from workflow_constructs import tasks
+from workflow_constructs.nag import acknowledge_wildcard_resource
 from workflow_constructs.workflows.provisioners.base import (
     PROVISIONED,
-    REMOVAL,
     RESOURCE_NAME,
     RUN_ID,
     TENANT_ID,
@@ -28,6 +32,8 @@ from workflow_constructs.workflows.provisioners.base import (
 )
 
 FOLDER_NAME = r"^[a-z0-9][a-z0-9-]{0,62}$"
+REMOVAL_TIMEOUT = Duration.minutes(5)
+"""Of the remover; it stops after 4 minutes and the step's retry continues (a folder of many versions)."""
 
 
 class StoragePrefix(ResourceType):
@@ -64,30 +70,51 @@ class StoragePrefix(ResourceType):
             idempotent=True,
             result_path=sfn.JsonPath.DISCARD,
         )
+        # A versioned bucket keeps a deleted object's versions: removal deletes each version and
+        # delete marker under the folder, which takes paging and decisions, hence a Lambda.
+        function = context.function(
+            scope,
+            "StoragePrefixFunction",
+            handler="user_provisioning.handler.storage_prefix_resource",
+            description="Removes users' folders: every object version and delete marker under them",
+            environment={"TENANT_BUCKET_NAME": bucket.bucket_name, "USER_STORAGE_ROOT": USER_STORAGE_ROOT},
+            timeout=REMOVAL_TIMEOUT,
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="ListTenantObjectVersions",
+                actions=["s3:ListBucketVersions"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [TENANT_OBJECTS]}},
+            )
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="DeleteTenantObjectVersions",
+                # HeadObject (the marker's creator) needs s3:GetObject.
+                actions=["s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+                resources=[objects],
+            )
+        )
+        acknowledge_wildcard_resource(
+            function.role or function,
+            objects,
+            reason="Folders are removed per tenant and user at run time; the grant is confined to the "
+            "tenants/ part of the tenant bucket.",
+        )
 
         def remover(in_scope: Construct) -> sfn.IChainable:
-            remove = tasks.aws_sdk_call(
-                in_scope,
-                "Remove the storage prefix",
-                service="s3",
-                action="deleteObject",
-                parameters={"Bucket": bucket.bucket_name, "Key": sfn.JsonPath.string_at(f"{REMOVAL}.key")},
-                iam_resources=[objects],
-                iam_action="s3:DeleteObject",
-                idempotent=True,  # deleting a missing object succeeds
-                result_path=sfn.JsonPath.DISCARD,
-            )
-            # Deleting a missing object succeeds, so a repeated removal is harmless.
-            return _name(in_scope, "Name the storage prefix to remove", bucket.bucket_name, REMOVAL).next(
-                remove
+            return context.lambda_step(
+                in_scope, "Remove the storage prefix", function=function, action="deprovision"
             )
 
         return ResourceSteps(
             provision=_name(scope, "Name the storage prefix", bucket.bucket_name, PROVISIONED).next(create),
             deprovision=remover(scope),
+            functions=(function,),
             remover=remover,
             state_machine_wildcards={
-                objects: "Storage-prefix markers are created and removed per tenant and user at run time; "
+                objects: "Storage-prefix markers are created per tenant and user at run time; "
                 "the grant is confined to the tenants/ part of the tenant bucket."
             },
         )
