@@ -57,7 +57,7 @@ def test_every_row_becomes_an_active_user_and_the_results_go_back_to_s3(local_cl
     assert admin.user["status"] == viewer.user["status"] == {"S": "ACTIVE"}
     assert admin.everything
     assert viewer.profile is not None
-    assert len(viewer.roles) == 1
+    assert len(viewer.grants) == 1
     assert viewer.storage_prefix is None
     assert viewer.api_key is None
     # AND each child carried the bulk run's correlation id

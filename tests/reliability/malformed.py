@@ -136,11 +136,10 @@ def malformed_request(draw: st.DrawFn, valid: dict[str, Any], profile: Any) -> t
             done.append(f"{render_path(path)} removed")
         elif kind == "wrong type":
             path = draw(st.sampled_from(list(every_path(request))))
-            new = draw(
-                st.sampled_from(
-                    _other_types(get(request, path), any_scalar=_matches(path, profile.any_scalar))
-                )
-            )
+            # Another type than the *valid* request's: a second corruption of a field corrupted
+            # before must not turn it back into its valid type (42, then 'twelve', is a string).
+            original = get(valid, path) if exists(valid, path) else get(request, path)
+            new = draw(st.sampled_from(_other_types(original, any_scalar=_matches(path, profile.any_scalar))))
             put(request, path, new)
             done.append(f"{render_path(path)} = {new!r}")
         elif kind == "huge string":

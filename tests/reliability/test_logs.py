@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.reliability.malformed import exists, get, parse_path
 from tests.reliability.test_duplicates import _callback_tokens
 
 
 def test_no_log_line_holds_a_task_token_or_personal_data(profile):
+    if profile.no_personal_data:
+        assert not profile.personal_fields, f"{profile.workflow}: declares personal fields and no personal data at once"
+        pytest.skip(f"{profile.workflow}: {profile.no_personal_data}")
     harness = profile.harness
     # GIVEN every scenario of the workflow, run with its own personal data
     secrets: dict[str, str] = {}

@@ -327,6 +327,9 @@ class WorkflowProfile:
     """fnmatch patterns of fields whose value may be any scalar (only a container is the wrong type)."""
     personal_fields: ClassVar[tuple[str, ...]] = ()
     """Fields holding personal data (names, emails): they must never reach a log line."""
+    no_personal_data: ClassVar[str] = ""
+    """Why requests carry no personal data and the workflow waits on no callback, when that is so:
+    the log search then has nothing to look for, and says so as a skip with this reason."""
 
     def __init__(self, deployment: Deployment) -> None:
         self.deployment = deployment

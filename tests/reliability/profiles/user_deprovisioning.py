@@ -72,6 +72,10 @@ class UserDeprovisioning(UserProvisioning):
     bounded_strings: ClassVar[tuple[str, ...]] = ("correlationId", "tenantId", "user.id")
     identifiers: ClassVar[tuple[str, ...]] = ("tenantId", "user.id")
     personal_fields: ClassVar[tuple[str, ...]] = ()
+    no_personal_data: ClassVar[str] = (
+        "a removal names only the tenant and user ids and waits on no callback; the personal data it "
+        "removes (the profile record) is never in its request, and user provisioning's search covers it"
+    )
 
     def request(self, unique: str) -> Request:
         request = self.sample_request()
