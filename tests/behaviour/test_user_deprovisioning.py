@@ -1,8 +1,8 @@
 """user-deprovisioning on the local cloud: the ledger decides what goes, once, and a re-run finishes the job.
 
 Each test provisions its own user with the app's ``user-provisioning`` workflow, then removes it. The
-assertions read the emulated resources themselves (S3 objects, DynamoDB items, IAM roles, secrets) and
-the EventBridge events a rule forwards to a queue.
+assertions read the emulated resources themselves (S3 objects, DynamoDB items: access grants, API key
+records) and the EventBridge events a rule forwards to a queue.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def test_what_the_ledger_does_not_list_is_left_alone(local_cloud, resources):
     found = resources.of("d-partial")
     assert found.profile is not None
     assert found.storage_prefix is None
-    assert found.roles == []
+    assert found.grants == []
     assert found.api_key is None
     assert found.ledger == []
 
@@ -170,7 +170,7 @@ def test_a_failed_removal_is_reported_to_operations_and_a_re_run_removes_the_res
     assert found.api_key is not None
     assert found.storage_prefix is None
     assert found.profile is None
-    assert found.roles == []
+    assert found.grants == []
     assert [e["sk"]["S"] for e in found.ledger] == ["RESOURCE#api-key#default"]
     assert found.user["status"] == {"S": "DEPROVISIONING_FAILED"}
     # AND operations were told, with the per-resource report

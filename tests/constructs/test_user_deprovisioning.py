@@ -51,9 +51,9 @@ def test_every_type_is_removed_by_the_same_steps_a_rollback_uses_and_failures_ar
     inner = definition["States"]["Remove each resource in the ledger"]["ItemProcessor"]["States"]
     route = inner["Route the resource to its remover"]
     assert {choice["StringEquals"]: choice["Next"] for choice in route["Choices"]} == {
-        "storage-prefix": "Name the storage prefix to remove",
+        "storage-prefix": "Remove the storage prefix",
         "profile-record": "Remove the profile record",
-        "access-scope": "Remove the access scope role",
+        "access-scope": "Revoke the access scope",
         "api-key": "Remove the API key",
     }
     for name, state in inner.items():
