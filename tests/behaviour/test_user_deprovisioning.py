@@ -1,8 +1,8 @@
 """user-deprovisioning on the local cloud: the ledger decides what goes, once, and a re-run finishes the job.
 
 Each test provisions its own user with the app's ``user-provisioning`` workflow, then removes it. The
-assertions read the emulated resources themselves (S3 objects, DynamoDB items, IAM roles, secrets) and
-the EventBridge events a rule forwards to a queue.
+assertions read the emulated resources themselves (S3 objects, DynamoDB items: access grants, API key
+records) and the EventBridge events a rule forwards to a queue.
 """
 
 from __future__ import annotations

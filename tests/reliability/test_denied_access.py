@@ -149,6 +149,11 @@ def test_forged_payment_answer_from_history_reader_is_denied(local_cloud, output
     assert local_cloud.wait(execution).status == "SUCCEEDED"
 
 
+def _statements(policy: dict[str, Any]) -> list[Any]:
+    statements = policy.get("Statement", [])
+    return [statements] if isinstance(statements, dict) else list(statements)
+
+
 def test_the_answer_guard_lets_the_webhook_role_answer(local_cloud, outputs):
     # GIVEN the guard attached to the webhook's own role, and a session of that role
     iam = local_cloud.client("iam")
@@ -156,6 +161,15 @@ def test_the_answer_guard_lets_the_webhook_role_answer(local_cloud, outputs):
     role_arn = function["Configuration"]["Role"]
     role_name = role_arn.split("/")[-1]
     iam.attach_role_policy(RoleName=role_name, PolicyArn=outputs["AnswerGuardPolicyArn"])
+    # Only Lambda may assume the role, and AssumeRole evaluates its trust policy (patch
+    # sts-assume-role-trust): the test stands in for Lambda by trusting its own account meanwhile.
+    trust = iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
+    account = local_cloud.client("sts").get_caller_identity()["Account"]
+    stand_in = {"Effect": "Allow", "Principal": {"AWS": account}, "Action": "sts:AssumeRole"}
+    iam.update_assume_role_policy(
+        RoleName=role_name,
+        PolicyDocument=json.dumps({**trust, "Statement": [*_statements(trust), stand_in]}),
+    )
     try:
         credentials = local_cloud.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="webhook")[
             "Credentials"
@@ -183,6 +197,7 @@ def test_the_answer_guard_lets_the_webhook_role_answer(local_cloud, outputs):
         assert decision["decision"] == "allowed", decision
         assert decision["principal"] == role_arn
     finally:
+        iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(trust))
         iam.detach_role_policy(RoleName=role_name, PolicyArn=outputs["AnswerGuardPolicyArn"])
 
 
