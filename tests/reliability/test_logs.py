@@ -18,7 +18,7 @@ from tests.reliability.test_duplicates import _callback_tokens
 
 def test_no_log_line_holds_a_task_token_or_personal_data(profile):
     if profile.no_personal_data:
-        assert not profile.personal_fields, f"{profile.workflow}: declares personal fields and no personal data at once"
+        assert not profile.personal_fields, f"{profile.workflow}: personal fields and no personal data?"
         pytest.skip(f"{profile.workflow}: {profile.no_personal_data}")
     harness = profile.harness
     # GIVEN every scenario of the workflow, run with its own personal data
