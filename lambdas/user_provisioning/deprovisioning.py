@@ -22,7 +22,7 @@ from user_provisioning.errors import DeprovisioningRequestInvalid
 from user_provisioning.report import MAX_CAUSE_LENGTH, REMOVAL_FAILED, MetricsSink
 from user_provisioning.request import (
     IDENTIFIER,
-    MAX_CORRELATION_ID_LENGTH,
+    correlation_and_tenant_problems,
     state_machine_time,
     user_key,
 )
@@ -42,14 +42,8 @@ def plan_request(event: Mapping[str, Any], *, now: datetime, lock_seconds: int) 
     if not isinstance(event, Mapping):
         raise DeprovisioningRequestInvalid([f"request must be a JSON object. Received: [{event!r}]"])
     problems: list[str] = []
-    correlation_id = event.get("correlationId")
-    if not isinstance(correlation_id, str) or not correlation_id.strip():
-        problems.append(f"correlationId must be a non-empty string. Received: [{correlation_id!r}]")
-    elif len(correlation_id) > MAX_CORRELATION_ID_LENGTH:
-        problems.append(f"correlationId must be at most {MAX_CORRELATION_ID_LENGTH} characters")
-    tenant_id = event.get("tenantId")
-    if not isinstance(tenant_id, str) or not IDENTIFIER.fullmatch(tenant_id):
-        problems.append(f"tenantId must match {IDENTIFIER.pattern}. Received: [{tenant_id!r}]")
+    correlation_id, tenant_id = event.get("correlationId"), event.get("tenantId")
+    problems.extend(correlation_and_tenant_problems(event))
     user = event.get("user")
     user_id = user.get("id") if isinstance(user, Mapping) else None
     if not isinstance(user, Mapping):

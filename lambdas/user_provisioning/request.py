@@ -112,15 +112,8 @@ def plan(
     if not isinstance(event, Mapping):
         raise ProvisioningRequestInvalid([f"request must be a JSON object. Received: [{event!r}]"])
 
-    correlation_id = event.get("correlationId")
-    if not isinstance(correlation_id, str) or not correlation_id.strip():
-        problems.append(f"correlationId must be a non-empty string. Received: [{correlation_id!r}]")
-    elif len(correlation_id) > MAX_CORRELATION_ID_LENGTH:
-        problems.append(f"correlationId must be at most {MAX_CORRELATION_ID_LENGTH} characters")
-
-    tenant_id = event.get("tenantId")
-    if not isinstance(tenant_id, str) or not IDENTIFIER.fullmatch(tenant_id):
-        problems.append(f"tenantId must match {IDENTIFIER.pattern}. Received: [{tenant_id!r}]")
+    correlation_id, tenant_id = event.get("correlationId"), event.get("tenantId")
+    problems.extend(correlation_and_tenant_problems(event))
 
     user = event.get("user")
     if not isinstance(user, Mapping):
@@ -213,3 +206,18 @@ def _config(raw: Any, spec: TypeSpec, where: str, problems: list[str]) -> dict[s
         else:
             config[key] = raw[key]
     return config if len(problems) == before else None
+
+
+def correlation_and_tenant_problems(event: Mapping[str, Any]) -> list[str]:
+    """What is wrong with a request's ``correlationId`` and ``tenantId``: the checks every user
+    workflow (provisioning, deprovisioning) makes first."""
+    problems = []
+    correlation_id = event.get("correlationId")
+    if not isinstance(correlation_id, str) or not correlation_id.strip():
+        problems.append(f"correlationId must be a non-empty string. Received: [{correlation_id!r}]")
+    elif len(correlation_id) > MAX_CORRELATION_ID_LENGTH:
+        problems.append(f"correlationId must be at most {MAX_CORRELATION_ID_LENGTH} characters")
+    tenant_id = event.get("tenantId")
+    if not isinstance(tenant_id, str) or not IDENTIFIER.fullmatch(tenant_id):
+        problems.append(f"tenantId must match {IDENTIFIER.pattern}. Received: [{tenant_id!r}]")
+    return problems
