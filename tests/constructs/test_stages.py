@@ -50,6 +50,8 @@ class StagedApp:
     """Construct id -> deployed stack name."""
     templates: Mapping[str, dict[str, Any]]
     """Construct id -> template."""
+    stack_tags: Mapping[str, Mapping[str, str]]
+    """Construct id -> the tags CloudFormation puts on the stack itself."""
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +66,7 @@ def staged_apps(tmp_path_factory, cdk_context) -> dict[str, StagedApp]:
             stage=stage,
             stack_names={stack.id: stack.stack_name for stack in assembly.stacks},
             templates={stack.id: stack.template for stack in assembly.stacks},
+            stack_tags={stack.id: dict(stack.tags) for stack in assembly.stacks},
         )
     return apps
 
@@ -193,6 +196,9 @@ def test_user_provisioning_is_imported_from_the_same_stage(staged_apps):
 
 def test_every_stack_carries_the_stage_tag(staged_apps):
     for stage, app in staged_apps.items():
+        assert {stack_id: tags.get(STAGE_TAG) for stack_id, tags in app.stack_tags.items()} == dict.fromkeys(
+            app.templates, stage
+        )
         for stack_id, template in app.templates.items():
             machines = [
                 r for r in template["Resources"].values() if r["Type"] == "AWS::StepFunctions::StateMachine"
@@ -255,3 +261,17 @@ def test_staged_name_follows_the_app_stage_and_is_unchanged_without_one():
     # AND a Workflow named by the rule builds, its log group and alarms staged with it
     workflow = _one_state_workflow(staged, staged_name(staged, "showcase"))
     assert workflow.alarm_name("ExecutionsFailed") == "dev-showcase-ExecutionsFailed"
+
+
+def test_cfn_lint_accepts_the_staged_templates(staged_apps):
+    # The staged names must match each resource type's name pattern, as the unstaged ones do
+    # (tests/security lints those).
+    from cfnlint.api import lint_all
+
+    findings = [
+        f"{stack_id}: {match.rule.id} {match.message} ({'/'.join(map(str, match.path))})"
+        for stack_id, template in staged_apps["dev"].templates.items()
+        for match in lint_all(json.dumps(template))
+        if match.rule.severity.lower() in ("error", "warning")
+    ]
+    assert findings == []
