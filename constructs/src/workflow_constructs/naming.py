@@ -35,9 +35,10 @@ STAGE_TAG = "stage"
 STAGE_MAX_LENGTH = 16
 """Room for a stage: the tightest derived name is an SES template (at most 64 characters), of which
 ``customer-onboarding-welcome`` takes 27, leaving 36 for ``<stage>-``; 16 keeps every other limit
-comfortable too (state machines 80, with workflow names of up to 47 characters; stack names 128;
-alarms and dashboards 255; log groups 512). ``tests/constructs/test_stages.py`` checks every name
-of the app at this length against its service's limit."""
+comfortable too (a physical workflow name has at most 64 characters, the ``Workflow`` rule, well
+within a state machine's 80, so 47 stay for the workflow's own name; stack names 128; alarms and
+dashboards 255; log groups 512). ``tests/constructs/test_stages.py`` checks every name of the app,
+lengthened to this stage length, against its service's limit."""
 _STAGE = re.compile(rf"^[a-z](?:[a-z0-9-]{{0,{STAGE_MAX_LENGTH - 2}}}[a-z0-9])?$")
 
 

@@ -50,33 +50,33 @@ _OUTCOME_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,127}$")
 class Workflow(Construct):
     """A Step Functions workflow with the operational defaults a team should not have to remember.
 
-        Creates the state machine (named ``workflow_name``, the physical name: when the app has a stage,
-    ``-c stage=dev``, it must carry it, ``workflow_name=staged_name(self, "onboarding")``, see
-    ``workflow_constructs.stage``) and, by default:
+    Creates the state machine (named ``workflow_name``, the physical name: when the app has a
+    stage, ``-c stage=dev``, it must carry it: ``workflow_name=staged_name(self, "onboarding")``,
+    see ``workflow_constructs.stage``) and, by default:
 
-        - a log group ``/aws/vendedlogs/states/<workflow_name>`` at level ALL, kept
-          ``log_retention``, retained when the stack is deleted, and encrypted with
-          ``log_encryption_key`` (default: the stack's log key, ``log_encryption.log_encryption_key``);
-        - X-Ray tracing;
-        - alarms named ``<workflow_name>-<signal>`` on failed, timed-out, throttled and aborted
-          executions (one in 5 minutes is enough) and on p99 duration over ``p99_duration_threshold``,
-          each notifying ``alarm_topic`` when it fires and when it clears (a synth warning says so
-          when there is no topic);
-        - ``business_outcomes``: the errors of Fail states that end a run as the business intends
-          (``PaymentDeclined``, a rejected request). Each is counted as the metric ``<error>`` in
-          ``Workflows/<workflow_name>`` (a metric filter on the log group, see ``outcome_metric``), shown
-          on the dashboard and subtracted from the failed-executions alarm, which so pages only for
-          unexpected failures. Default: none (every failed execution pages);
-        - a CloudWatch dashboard ``<workflow_name>-<region>``: on-call hints, alarm status,
-          executions, failures, duration (p50, p99 against the alarm threshold) and
-          ``business_metrics`` (``PythonFunction.business_metric`` builds them).
+    - a log group ``/aws/vendedlogs/states/<workflow_name>`` at level ALL, kept
+      ``log_retention``, retained when the stack is deleted, and encrypted with
+      ``log_encryption_key`` (default: the stack's log key, ``log_encryption.log_encryption_key``);
+    - X-Ray tracing;
+    - alarms named ``<workflow_name>-<signal>`` on failed, timed-out, throttled and aborted
+      executions (one in 5 minutes is enough) and on p99 duration over ``p99_duration_threshold``,
+      each notifying ``alarm_topic`` when it fires and when it clears (a synth warning says so
+      when there is no topic);
+    - ``business_outcomes``: the errors of Fail states that end a run as the business intends
+      (``PaymentDeclined``, a rejected request). Each is counted as the metric ``<error>`` in
+      ``Workflows/<workflow_name>`` (a metric filter on the log group, see ``outcome_metric``), shown
+      on the dashboard and subtracted from the failed-executions alarm, which so pages only for
+      unexpected failures. Default: none (every failed execution pages);
+    - a CloudWatch dashboard ``<workflow_name>-<region>``: on-call hints, alarm status,
+      executions, failures, duration (p50, p99 against the alarm threshold) and
+      ``business_metrics`` (``PythonFunction.business_metric`` builds them).
 
-        Attributes: ``state_machine``, ``log_group``, ``alarms`` (by name), ``dashboard``.
+    Attributes: ``state_machine``, ``log_group``, ``alarms`` (by name), ``dashboard``.
 
-        Example::
+    Example::
 
-            Workflow(self, "Onboarding", workflow_name="customer-onboarding",
-                     definition=validate.next(record).next(provision), alarm_topic=operations)
+        Workflow(self, "Onboarding", workflow_name="customer-onboarding",
+                 definition=validate.next(record).next(provision), alarm_topic=operations)
     """
 
     def __init__(
