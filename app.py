@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import App, Aspects, Environment
+from aws_cdk import App, Aspects, Environment, Tags
 from workflow_constructs import add_checks
+from workflow_constructs.naming import STAGE_TAG, physical_name
+from workflow_constructs.stage import stage_of
 
 from stacks.billing import BillingStack
 from stacks.onboarding import OnboardingStack
@@ -32,13 +34,20 @@ def build_app(**app_props: Any) -> App:
 
     Sentry is off unless the ``sentryDsnSecretName`` context names the DSN secret (see
     ``stacks.sentry``); every workflow stack gets ``sentry_dsn_secret=operations.sentry_dsn_secret``.
+
+    The ``stage`` context (``-c stage=dev``) prefixes every stack name (and so every export name)
+    and, through the workflow constructs, every fixed physical name; each stack is then tagged
+    ``stage=<stage>``. Without it, every name is exactly the unstaged one and no stage tag is added.
     """
     app = App(**app_props)
+    # Read (and validated) before anything is built: a bad stage fails first, naming the context key.
+    stage = stage_of(app)
     env = environment(app)
     sentry = SentryOptIn.from_context(app)
     operations = OperationsStack(
         app,
         "Operations",
+        stack_name=physical_name("Operations", stage),
         env=env,
         description="Operations topic for workflow alarms and failure notices",
         sentry_dsn_secret_name=sentry.dsn_secret_name,
@@ -47,6 +56,7 @@ def build_app(**app_props: Any) -> App:
     onboarding = OnboardingStack(
         app,
         "CustomerOnboarding",
+        stack_name=physical_name("CustomerOnboarding", stage),
         env=env,
         operations_topic=operations.operations_topic,
         sentry_dsn_secret=operations.sentry_dsn_secret,
@@ -57,6 +67,7 @@ def build_app(**app_props: Any) -> App:
     UserProvisioningStack(
         app,
         "UserProvisioning",
+        stack_name=physical_name("UserProvisioning", stage),
         env=env,
         operations_topic=operations.operations_topic,
         tenant_bucket=onboarding.onboarding.tenant_bucket,
@@ -64,15 +75,27 @@ def build_app(**app_props: Any) -> App:
         description="User provisioning: every resource a user needs, with rollback",
     )
     # Direct service integrations only: no function to report to Sentry.
-    StackDeploymentStack(app, "StackDeployment", env=env, operations_topic=operations.operations_topic)
+    StackDeploymentStack(
+        app,
+        "StackDeployment",
+        stack_name=physical_name("StackDeployment", stage),
+        env=env,
+        operations_topic=operations.operations_topic,
+    )
     BillingStack(
         app,
         "Billing",
+        stack_name=physical_name("Billing", stage),
         env=env,
         operations_topic=operations.operations_topic,
         sentry_dsn_secret=operations.sentry_dsn_secret,
         description="Billing workflow: invoice, payment authorisation by webhook, capture, receipt",
     )
+    if stage is not None:
+        # Only when staged: the unstaged deployment keeps exactly today's templates (no tag churn).
+        # Not on dashboards: aws-cdk-lib models their Tags but cfn-lint's resource schema does not
+        # (E3002, tests/constructs/test_stages.py); a dashboard's staged name tells it apart.
+        Tags.of(app).add(STAGE_TAG, stage, exclude_resource_types=["AWS::CloudWatch::Dashboard"])
     if sentry.layer_arn:
         Aspects.of(app).add(SentryLayer(sentry.layer_arn))
     add_checks(app)

@@ -8,6 +8,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
+from workflow_constructs.stage import staged_name
 from workflow_constructs.workflows.onboarding import OnboardingWorkflow
 
 from constructs import Construct
@@ -23,7 +24,8 @@ class OnboardingStack(Stack):
     """Customer onboarding (state machine ``customer-onboarding``).
 
     ``user_provisioning_workflow`` names the state machine that provisions the customer's first
-    admin user (imported by name, so the two stacks deploy independently; deploy it first).
+    admin user (imported by name, so the two stacks deploy independently; deploy it first). Both
+    names are logical: the import takes this stage's machine (``staged_name``).
     Without it, onboarding provisions the tenant only. ``user_deprovisioning_workflow`` names the
     state machine the rollback runs to remove that admin user again (imported by name, too).
     ``sentry_dsn_secret`` (the app passes ``OperationsStack.sentry_dsn_secret``, set by the
@@ -50,12 +52,12 @@ class OnboardingStack(Stack):
             allow_reserved_sender=placeholder_senders_allowed(self),
             alarm_topic=operations_topic,
             user_provisioning=sfn.StateMachine.from_state_machine_name(
-                self, "UserProvisioning", user_provisioning_workflow
+                self, "UserProvisioning", staged_name(self, user_provisioning_workflow)
             )
             if user_provisioning_workflow
             else None,
             user_deprovisioning=sfn.StateMachine.from_state_machine_name(
-                self, "UserDeprovisioning", user_deprovisioning_workflow
+                self, "UserDeprovisioning", staged_name(self, user_deprovisioning_workflow)
             )
             if user_deprovisioning_workflow
             else None,

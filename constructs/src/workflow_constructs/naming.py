@@ -11,6 +11,8 @@ import secrets
 import unicodedata
 from datetime import UTC, datetime
 
+from workflow_constructs.errors import InvalidPropsError
+
 STATE_NAME_MAX_LENGTH = 80
 EXECUTION_NAME_MAX_LENGTH = 80
 
@@ -23,6 +25,76 @@ _PLACEHOLDER_STATE_NAME = re.compile(
 )
 _SLUG_DROP = re.compile(r"[^0-9A-Za-z_-]+")
 _UNIQUE_ID = re.compile(r"[0-9a-f]{8}")
+
+STAGE_CONTEXT_KEY = "stage"
+"""CDK context key (``-c stage=dev``): the stage whose name prefixes every fixed physical name."""
+STAGE_ENV_VAR = "WORKFLOWS_STAGE"
+"""Environment variable the operator tooling reads the stage from (as ``--stage`` does)."""
+STAGE_TAG = "stage"
+"""Tag on every stack (and so every taggable resource) of a staged deployment: the stage."""
+STAGE_MAX_LENGTH = 16
+"""Room for a stage: the tightest derived name is an SES template (at most 64 characters), of which
+``customer-onboarding-welcome`` takes 27, leaving 36 for ``<stage>-``; 16 keeps every other limit
+comfortable too (a physical workflow name has at most 64 characters, the ``Workflow`` rule, well
+within a state machine's 80, so 47 stay for the workflow's own name; stack names 128; alarms and
+dashboards 255; log groups 512). ``tests/constructs/test_stages.py`` checks every name of the app,
+lengthened to this stage length, against its service's limit."""
+_STAGE = re.compile(rf"^[a-z](?:[a-z0-9-]{{0,{STAGE_MAX_LENGTH - 2}}}[a-z0-9])?$")
+
+
+class InvalidStageError(InvalidPropsError):
+    """The ``stage`` context is not a name every service accepts as a prefix."""
+
+
+def parse_stage(value: object) -> str | None:
+    """The stage ``value`` names (``None`` or ``""``: no stage), or :class:`InvalidStageError`.
+
+    A stage is 1-16 characters of lowercase letters, digits and '-', starting with a letter and not
+    ending with '-': stack names must start with a letter, dashboards and SES templates take only
+    letters, digits, '-' and '_', and workflow names are lowercase.
+
+    >>> parse_stage("dev"), parse_stage(None)
+    ('dev', None)
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _STAGE.match(value):
+        raise InvalidStageError(
+            STAGE_CONTEXT_KEY,
+            f"must be 1-{STAGE_MAX_LENGTH} characters of lowercase letters, digits and '-', starting "
+            "with a letter and not ending with '-' (it prefixes stack, state machine, log group, alarm, "
+            "dashboard and SES template names, and each must still fit its service's limit)",
+            value,
+        )
+    return value
+
+
+def physical_name(name: str, stage: str | None) -> str:
+    """``name`` as the stage deploys it: ``<stage>-<name>``, or ``name`` unchanged without a stage.
+
+    The one rule for every fixed physical name (state machines and so their log groups, alarms,
+    dashboards and SES templates; stacks and so their export names), so that two stages share an
+    account and region without a collision.
+
+    >>> physical_name("billing", "dev"), physical_name("billing", None)
+    ('dev-billing', 'billing')
+    """
+    stage = parse_stage(stage)
+    return name if stage is None else f"{stage}-{name}"
+
+
+def logical_name(name: str, stage: str | None) -> str | None:
+    """The inverse of :func:`physical_name`: ``name`` without the stage prefix, or None when ``name``
+    belongs to another stage (or, with no stage, to none: every name is its own).
+
+    >>> logical_name("dev-billing", "dev"), logical_name("prod-billing", "dev")
+    ('billing', None)
+    """
+    stage = parse_stage(stage)
+    if stage is None:
+        return name
+    prefix = f"{stage}-"
+    return name[len(prefix) :] if name.startswith(prefix) and len(name) > len(prefix) else None
 
 
 def state_name_problem(name: str) -> str | None:

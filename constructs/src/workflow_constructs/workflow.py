@@ -29,6 +29,7 @@ from workflow_constructs.cfn_lint import REDUNDANT_ROLE_DEPENDENCY, ignore_cfn_l
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.log_encryption import log_encryption_key as stack_log_key
 from workflow_constructs.retention import RETAINED
+from workflow_constructs.stage import stage_of
 
 DEFAULT_TIMEOUT = Duration.hours(1)
 DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
@@ -49,7 +50,9 @@ _OUTCOME_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,127}$")
 class Workflow(Construct):
     """A Step Functions workflow with the operational defaults a team should not have to remember.
 
-    Creates the state machine (named ``workflow_name``) and, by default:
+    Creates the state machine (named ``workflow_name``, the physical name: when the app has a
+    stage, ``-c stage=dev``, it must carry it: ``workflow_name=staged_name(self, "onboarding")``,
+    see ``workflow_constructs.stage``) and, by default:
 
     - a log group ``/aws/vendedlogs/states/<workflow_name>`` at level ALL, kept
       ``log_retention``, retained when the stack is deleted, and encrypted with
@@ -111,6 +114,17 @@ class Workflow(Construct):
             raise InvalidPropsError(
                 "workflow_name",
                 "must be 2-64 characters of lowercase letters, digits and '-', starting with a letter",
+                workflow_name,
+            )
+        stage = stage_of(self)
+        unstaged = stage is not None and not workflow_name.startswith(f"{stage}-")
+        if unstaged and not Token.is_unresolved(workflow_name):
+            # Two stages in one account would otherwise fight over this name (and its log group,
+            # alarms and dashboard).
+            raise InvalidPropsError(
+                "workflow_name",
+                f"must carry the app's stage [{stage}] as its prefix "
+                f"(workflow_name=staged_name(self, {workflow_name!r}), from workflow_constructs.stage)",
                 workflow_name,
             )
         if not timeout.is_unresolved() and timeout.to_milliseconds() < 1000:

@@ -11,9 +11,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from workflow_constructs.naming import logical_name
 
 from workflow_tools.cli.errors import NotFoundError, UsageError
-from workflow_tools.cli.executions import aws
+from workflow_tools.cli.executions import aws, stage
 from workflow_tools.cli.history import PendingTask, current_state, pending_task
 from workflow_tools.cli.render import consoles, workflow_of
 from workflow_tools.cli.resolve import describe_execution, execution_history
@@ -70,7 +71,7 @@ def _pending_approval(ctx: typer.Context, execution: str) -> tuple[Any, dict[str
     sfn = clients.client("stepfunctions")
     description = describe_execution(sfn, execution)
     name, workflow = description["name"], workflow_of(description)
-    if workflow not in APPROVAL_WORKFLOWS:
+    if logical_name(workflow, stage(ctx)) not in APPROVAL_WORKFLOWS:
         raise UsageError(
             f"approve/reject answer {', '.join(sorted(APPROVAL_WORKFLOWS))} approvals; "
             f"[{name}] is a {workflow} execution"

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from workflow_constructs.naming import execution_name
+from workflow_constructs.naming import execution_name, physical_name
 
 from workflow_tools.cli.aws import ClientFactory
 from workflow_tools.cli.errors import ExitCode, UsageError
@@ -52,9 +52,19 @@ class Status(StrEnum):
     PENDING_REDRIVE = "PENDING_REDRIVE"
 
 
+STAGE_META = "workflows.stage"
+"""Where the app's callback keeps ``--stage`` (``ctx.meta`` is shared by every command's context)."""
+
+
 def aws(ctx: typer.Context) -> ClientFactory:
     """The AWS clients of this invocation (set by the app's callback, or by a test)."""
     return ctx.find_root().obj  # type: ignore[no-any-return]
+
+
+def stage(ctx: typer.Context) -> str | None:
+    """The ``--stage`` (or ``WORKFLOWS_STAGE``) of this invocation; None: the unstaged deployment."""
+    value = ctx.meta.get(STAGE_META)
+    return str(value) if value is not None else None
 
 
 def start(
@@ -90,8 +100,9 @@ def start(
         read_input(input_file, typer.get_text_stream("stdin")), correlation_id
     )
     sfn = aws(ctx).client("stepfunctions")
-    machine = state_machine_arn(sfn, workflow)
-    name = execution_name(workflow, reason)
+    machine = state_machine_arn(sfn, workflow, stage(ctx))
+    # The physical name leads, as describe_execution expects (it asks that machine first).
+    name = execution_name(physical_name(workflow, stage(ctx)), reason)
     started = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))
     out, err = consoles()
     print_started(out, started["executionArn"], name, correlation)
@@ -194,7 +205,7 @@ def list_executions(
     """List executions, newest first, across every workflow (or one)."""
     cutoff = datetime.now(UTC) - parse_since(since) if since else None
     sfn = aws(ctx).client("stepfunctions")
-    machines = state_machines(sfn)
+    machines = state_machines(sfn, stage(ctx))
     if workflow is not None:
         machines = {workflow: pick_state_machine(machines, workflow)}
     found: list[dict[str, Any]] = []

@@ -11,10 +11,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 # Typer 0.29 vendors click: its parser raises these, not the `click` package's classes.
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
+from workflow_constructs.naming import STAGE_ENV_VAR, InvalidStageError, parse_stage
 
 from workflow_tools.cli import approvals, diagnose, executions, sandbox
 from workflow_tools.cli.aws import Aws
 from workflow_tools.cli.errors import EXIT_CODE_MEANINGS, CliError, ExitCode, from_aws_error
+from workflow_tools.cli.errors import UsageError as CliUsageError
+from workflow_tools.cli.executions import STAGE_META
 
 EPILOG = (
     "Exit codes: " + "; ".join(f"{int(code)} {meaning}" for code, meaning in EXIT_CODE_MEANINGS.items()) + "."
@@ -93,8 +96,20 @@ def _options(
     profile: Annotated[
         str | None, typer.Option("--profile", help="AWS profile (default: AWS_PROFILE).")
     ] = None,
+    stage: Annotated[
+        str | None,
+        typer.Option(
+            "--stage",
+            envvar=STAGE_ENV_VAR,
+            help="The stage deployed with `cdk deploy -c stage=...`: its workflows only (default: unstaged).",
+        ),
+    ] = None,
 ) -> None:
     """Global options; AWS credentials come from the normal chain (environment, profile, SSO, role)."""
+    try:
+        ctx.meta[STAGE_META] = parse_stage(stage)
+    except InvalidStageError as error:
+        raise CliUsageError(f"--stage: {error}") from None
     if ctx.obj is None:  # tests hand in their own clients
         ctx.obj = Aws(profile=profile, region=region, endpoint_url=endpoint_url)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import ClientError
+from workflow_constructs.naming import logical_name
 
 from workflow_tools.cli.errors import NotFoundError, UsageError
 
@@ -14,21 +15,28 @@ def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-def state_machines(sfn: Any) -> dict[str, str]:
-    """Every state machine of the account and region: name -> ARN."""
+def state_machines(sfn: Any, stage: str | None = None) -> dict[str, str]:
+    """Every state machine of the account and region: name -> ARN.
+
+    With a ``stage``, only that stage's machines, by their name without the stage
+    (``dev-billing`` is ``billing``; see ``workflow_constructs.naming.physical_name``).
+    """
     machines: dict[str, str] = {}
     request: dict[str, Any] = {}
     while True:
         page = sfn.list_state_machines(**request)
-        machines.update({item["name"]: item["stateMachineArn"] for item in page.get("stateMachines", [])})
+        for item in page.get("stateMachines", []):
+            name = logical_name(item["name"], stage)
+            if name is not None:
+                machines[name] = item["stateMachineArn"]
         if not page.get("nextToken"):
             return machines
         request["nextToken"] = page["nextToken"]
 
 
-def state_machine_arn(sfn: Any, workflow: str) -> str:
-    """The ARN of the state machine named ``workflow``; a ``UsageError`` lists the known ones."""
-    return pick_state_machine(state_machines(sfn), workflow)
+def state_machine_arn(sfn: Any, workflow: str, stage: str | None = None) -> str:
+    """The ARN of ``stage``'s state machine for ``workflow``; a ``UsageError`` lists the known ones."""
+    return pick_state_machine(state_machines(sfn, stage), workflow)
 
 
 def pick_state_machine(machines: dict[str, str], workflow: str) -> str:

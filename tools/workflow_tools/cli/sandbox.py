@@ -17,10 +17,11 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from workflow_constructs.naming import logical_name, physical_name
 
 from workflow_tools.cli.aws import Aws, ClientFactory
 from workflow_tools.cli.errors import AwsError, NotFoundError, UsageError
-from workflow_tools.cli.executions import aws
+from workflow_tools.cli.executions import aws, stage
 from workflow_tools.cli.render import consoles, workflow_of
 from workflow_tools.cli.resolve import describe_execution
 from workflow_tools.payments_sandbox import (
@@ -51,7 +52,13 @@ TransportOption = Annotated[
         "default: invoke with --endpoint-url, else post.",
     ),
 ]
-StackOption = Annotated[str, typer.Option("--stack", help="The billing stack's name.")]
+StackOption = Annotated[
+    str | None,
+    typer.Option(
+        "--stack",
+        help=f"The billing stack's name (default: {STACK_NAME}; with --stage, <stage>-{STACK_NAME}).",
+    ),
+]
 
 
 def pay(
@@ -59,7 +66,7 @@ def pay(
     execution: ExecutionArgument,
     wait_seconds: WaitOption = DEFAULT_WAIT_SECONDS,
     transport: TransportOption = None,
-    stack: StackOption = STACK_NAME,
+    stack: StackOption = None,
 ) -> None:
     """Sandbox only: the provider authorises the payment a billing run waits for."""
     _deliver(ctx, execution, "authorised", None, None, wait_seconds, transport, stack)
@@ -75,7 +82,7 @@ def decline(
     message: Annotated[str | None, typer.Option("--message", help="Shown to the customer.")] = None,
     wait_seconds: WaitOption = DEFAULT_WAIT_SECONDS,
     transport: TransportOption = None,
-    stack: StackOption = STACK_NAME,
+    stack: StackOption = None,
 ) -> None:
     """Sandbox only: the provider declines the payment a billing run waits for."""
     _deliver(ctx, execution, "declined", reason, message, wait_seconds, transport, stack)
@@ -89,13 +96,13 @@ def _deliver(
     message: str | None,
     wait_seconds: float,
     transport: str | None,
-    stack: str,
+    stack: str | None,
 ) -> None:
     clients = aws(ctx)
     chosen = _transport(clients, transport)
     description = describe_execution(clients.client("stepfunctions"), execution)
     name = description["name"]
-    if workflow_of(description) != BILLING_WORKFLOW:
+    if logical_name(workflow_of(description), stage(ctx)) != BILLING_WORKFLOW:
         raise UsageError(
             f"pay/decline answer billing payments; [{name}] is a {workflow_of(description)} execution"
         )
@@ -108,7 +115,7 @@ def _deliver(
             decline_reason=reason,
             decline_message=message,
             transport=chosen,
-            stack_name=stack,
+            stack_name=stack or physical_name(STACK_NAME, stage(ctx)),
             clients=SandboxClients(
                 cloudformation=clients.client("cloudformation"),
                 dynamodb=clients.client("dynamodb"),

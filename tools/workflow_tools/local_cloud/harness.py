@@ -28,7 +28,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from workflow_constructs.naming import execution_name
+from workflow_constructs.naming import execution_name, logical_name, parse_stage, physical_name
 
 from workflow_tools.local_cloud.clock import Pause
 from workflow_tools.local_cloud.faults import DEFAULT_CAUSE, Answer, Fault, FaultError
@@ -110,8 +110,11 @@ ExecutionRef = Execution | str
 class LocalCloudHarness:
     """Start, wait for, inspect and perturb executions on one local cloud (see the module docstring)."""
 
-    def __init__(self, endpoint_url: str, *, region: str = DEFAULT_REGION) -> None:
+    def __init__(self, endpoint_url: str, *, region: str = DEFAULT_REGION, stage: str | None = None) -> None:
         self.endpoint_url = endpoint_url
+        self.stage = parse_stage(stage)
+        """The stage of the loaded app (``-c stage=...``): workflows are named without it, and only
+        its machines are seen. Default None: the unstaged app, every machine by its own name."""
         self.session = boto3.Session(
             region_name=region, aws_access_key_id=FAKE_ACCESS_KEY, aws_secret_access_key=FAKE_ACCESS_KEY
         )
@@ -181,12 +184,12 @@ class LocalCloudHarness:
         return functions
 
     def workflows(self) -> list[str]:
-        """Names of every deployed state machine."""
+        """Names of every deployed state machine (of :attr:`stage`, without its prefix)."""
         self._refresh_machines()
         return sorted(self._machines)
 
     def state_machine_arn(self, workflow: str) -> str:
-        """The ARN of the state machine named ``workflow``."""
+        """The ARN of the state machine of ``workflow`` (in :attr:`stage`)."""
         if workflow not in self._machines:
             self._refresh_machines()
         if workflow not in self._machines:
@@ -225,7 +228,7 @@ class LocalCloudHarness:
 
     def start(self, workflow: str, input: Any, *, reason: str = "behaviour test") -> Execution:
         """Start ``workflow`` with ``input`` (serialised to JSON); named by ``execution_name``."""
-        name = execution_name(workflow, reason)
+        name = execution_name(physical_name(workflow, self.stage), reason)
         arn = self.client("stepfunctions").start_execution(
             stateMachineArn=self.state_machine_arn(workflow),
             name=name,
@@ -318,7 +321,8 @@ class LocalCloudHarness:
             )
         if cause is None:
             cause = (step.transient_cause if error is None else None) or DEFAULT_CAUSE
-        return self._arm(Fault(workflow, state, chosen, cause, times))
+        # The local cloud matches a fault to the state machine by its deployed (physical) name.
+        return self._arm(Fault(physical_name(workflow, self.stage), state, chosen, cause, times))
 
     def inject_permanent_fault(
         self, workflow: str, state: str, *, error: str | None = None, cause: str = DEFAULT_CAUSE
@@ -329,7 +333,9 @@ class LocalCloudHarness:
         (compensation) path, or fails if the step has no Catch.
         """
         step = self.step(workflow, state)
-        return self._arm(Fault(workflow, state, error or step.permanent_error, cause, None))
+        return self._arm(
+            Fault(physical_name(workflow, self.stage), state, error or step.permanent_error, cause, None)
+        )
 
     def inject_answer(self, workflow: str, state: str, output: Any, *, times: int | None = None) -> Answer:
         """Make a service step answer ``output`` without calling its service (every attempt, or ``times``).
@@ -342,7 +348,7 @@ class LocalCloudHarness:
         step = self.step(workflow, state)
         if ":lambda:" in step.resource:
             raise FaultError(f"[{step}] runs a Lambda function: its code runs, it takes no answer")
-        answer = Answer(workflow, state, output, times)
+        answer = Answer(physical_name(workflow, self.stage), state, output, times)
         self.control("POST", "answers", answer.to_json())
         return answer
 
@@ -506,11 +512,15 @@ class LocalCloudHarness:
         if isinstance(execution, Execution):
             return execution
         parts = execution.split(":")
-        return Execution(arn=execution, name=parts[-1], workflow=parts[-2])
+        return Execution(
+            arn=execution, name=parts[-1], workflow=logical_name(parts[-2], self.stage) or parts[-2]
+        )
 
     def _refresh_machines(self) -> None:
         pages = self.client("stepfunctions").get_paginator("list_state_machines").paginate()
-        self._machines = {m["name"]: m["stateMachineArn"] for page in pages for m in page["stateMachines"]}
+        machines = (m for page in pages for m in page["stateMachines"])
+        named = ((logical_name(m["name"], self.stage), m["stateMachineArn"]) for m in machines)
+        self._machines = {name: arn for name, arn in named if name is not None}
 
 
 def _paged(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
@@ -569,8 +579,12 @@ def running_local_cloud(
     simulated_time: bool = True,
     workdir: Path | None = None,
     in_process: bool = False,
+    stage: str | None = None,
 ) -> Iterator[LocalCloudHarness]:
     """A local cloud with ``assembly`` (a ``cdk.out`` folder) loaded; stopped on exit.
+
+    ``stage``: the stage ``assembly`` was synthesized for (``-c stage=...``); the harness then names
+    workflows without it (:attr:`LocalCloudHarness.stage`).
 
     The server runs in a child process unless ``in_process``: moto's state is process-wide, so a
     server in the test process would be reset by any ``mock_aws`` in another test, and its patches
@@ -585,7 +599,7 @@ def running_local_cloud(
         outdir = assembly() if callable(assembly) else assembly
         server.start()
         try:
-            yield _loaded(LocalCloudHarness(server.endpoint_url), outdir, lambda: "")
+            yield _loaded(LocalCloudHarness(server.endpoint_url, stage=stage), outdir, lambda: "")
         finally:
             server.stop()
         return
@@ -593,7 +607,7 @@ def running_local_cloud(
     try:
         outdir = assembly() if callable(assembly) else assembly
         cloud.wait_ready()
-        harness = LocalCloudHarness(cloud.endpoint_url)
+        harness = LocalCloudHarness(cloud.endpoint_url, stage=stage)
         harness.server_log = cloud.log_path
         yield _loaded(harness, outdir, cloud.log_tail)
     finally:

@@ -51,6 +51,7 @@ from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import DEFAULT_LOG_RETENTION, PythonFunction
 from workflow_constructs.log_encryption import log_encryption_key
 from workflow_constructs.retention import RETAINED
+from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
 from workflow_constructs.workflows.senders import check_sender
 
@@ -164,6 +165,8 @@ class BillingWorkflow(Construct):
             and tests, where SES verifies nothing. Default: False.
         """
         super().__init__(scope, id)
+        # The physical name: every fixed name below derives from it, so it carries the app's stage.
+        workflow_name = staged_name(self, workflow_name)
         _validate_props(
             sender_address=sender_address,
             payment_provider=payment_provider,

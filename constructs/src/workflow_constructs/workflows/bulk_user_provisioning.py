@@ -24,6 +24,7 @@ from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.nag import flatten_reference, wildcard_resources
+from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
 from workflow_constructs.workflows.storage import secure_bucket
 from workflow_constructs.workflows.user_provisioning import UserProvisioningWorkflow
@@ -86,6 +87,8 @@ class BulkUserProvisioningWorkflow(Construct):
         alarm_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, id)
+        # The physical name: every fixed name below derives from it, so it carries the app's stage.
+        workflow_name = staged_name(self, workflow_name)
         # Write results with ResultWriterV2 whatever the app's feature flags say (the V1 writer is
         # deprecated); set before any child exists, as construct context must be.
         self.node.set_context(_DISTRIBUTED_MAP_RESULT_WRITER_V2, True)

@@ -52,6 +52,7 @@ from workflow_constructs.cfn_lint import RESOURCE_TYPE_NOT_IN_EVERY_REGION, igno
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.retention import RETAINED
+from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
 from workflow_constructs.workflows.senders import check_sender
 from workflow_constructs.workflows.storage import access_log_bucket
@@ -209,6 +210,8 @@ class OnboardingWorkflow(Construct):
             cloud and tests, where SES verifies nothing. Default: False.
         """
         super().__init__(scope, id)
+        # The physical name: every fixed name below derives from it, so it carries the app's stage.
+        workflow_name = staged_name(self, workflow_name)
         # Access logs are delivered under a bucket policy, not the deprecated log-delivery ACL,
         # whatever the consuming app's feature flags say (set before any child reads it).
         self.node.set_context(S3_ACCESS_LOGS_USE_BUCKET_POLICY, True)

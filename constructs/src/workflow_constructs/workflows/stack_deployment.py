@@ -44,6 +44,7 @@ from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.retention import RETAINED
 from workflow_constructs.retry import NoRetry
+from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
 from workflow_constructs.workflows import stack_deployment_expressions as expr
 from workflow_constructs.workflows.storage import ACCESS_LOGS_BY_POLICY, access_log_bucket
@@ -178,6 +179,8 @@ class StackDeployment(Construct):
             Lambda function, so nothing reports to Sentry.
         """
         super().__init__(scope, id)
+        # The physical name: every fixed name below derives from it, so it carries the app's stage.
+        workflow_name = staged_name(self, workflow_name)
         # Access logs are delivered under a bucket policy, not the legacy log-delivery ACL, whatever
         # the consuming app's feature flags say (set before any child reads it).
         self.node.set_context(ACCESS_LOGS_BY_POLICY, True)

@@ -35,6 +35,7 @@ from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.nag import acknowledge_wildcard_resource
+from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
 from workflow_constructs.workflows.user_provisioning import (
     LEDGER_PREFIX,
@@ -110,6 +111,8 @@ class UserDeprovisioningWorkflow(Construct):
         alarm_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, id)
+        # The physical name: every fixed name below derives from it, so it carries the app's stage.
+        workflow_name = staged_name(self, workflow_name)
         self.workflow_name = workflow_name
         self.users_table = user_provisioning.users_table
         provisioning = user_provisioning

@@ -43,6 +43,7 @@ from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.nag import acknowledge_wildcard_resource
 from workflow_constructs.retention import RETAINED
+from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
 from workflow_constructs.workflows.provisioners import (
     ProvisioningContext,
@@ -158,6 +159,8 @@ class UserProvisioningWorkflow(Construct):
         timeout: Duration = DEFAULT_TIMEOUT,
     ) -> None:
         super().__init__(scope, id)
+        # The physical name: every fixed name below derives from it, so it carries the app's stage.
+        workflow_name = staged_name(self, workflow_name)
         if resource_types is None:
             check_trusted_principal("access_scope_trusted_principal_arn", access_scope_trusted_principal_arn)
             resource_types = default_resource_types(
