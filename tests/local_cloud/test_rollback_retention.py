@@ -174,3 +174,20 @@ def test_a_stack_delete_still_deletes_resources_without_a_retaining_policy(cloud
 
     # THEN the log group is gone
     assert not _log_group_exists(cloud, log_group)
+
+
+def test_a_rolled_back_create_exports_nothing(cloud):
+    # GIVEN a failing stack that exports its log group's name
+    suffix = uuid.uuid4().hex[:8]
+    template = json.loads(_template("Retain", f"/audit/export-{suffix}", failing=True))
+    template["Outputs"] = {
+        "AuditLogsName": {"Value": {"Ref": "AuditLogs"}, "Export": {"Name": f"audit-logs-{suffix}"}}
+    }
+
+    # WHEN it is created and rolls back
+    stack = _create(cloud, json.dumps(template))
+    assert _status(cloud, stack) == "ROLLBACK_COMPLETE"
+
+    # THEN its export is withdrawn (another stack may export that name)
+    exports = cloud.client("cloudformation").list_exports()["Exports"]
+    assert f"audit-logs-{suffix}" not in {export["Name"] for export in exports}

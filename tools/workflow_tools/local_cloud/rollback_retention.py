@@ -155,8 +155,11 @@ def roll_back_create(stack: Any, error: Exception, backend: Any = None) -> None:
             None,
         )
     if backend is not None:
-        for export in stack.exports:
-            backend.exports.pop(export.name, None)
+        # A rolled-back stack exports nothing (its outputs may name what the rollback deleted).
+        for name in [
+            name for name, export in backend.exports.items() if export.exporting_stack_id == stack.stack_id
+        ]:
+            del backend.exports[name]
     stack.status = "ROLLBACK_COMPLETE"
     stack._add_stack_event("ROLLBACK_COMPLETE")
 
@@ -180,6 +183,9 @@ def _check() -> None:
         PATCH_NAME,
         "ResourceMap no longer orders its resources by dependency",
     )
+    from moto.cloudformation.parsing import Export
+
+    _require(hasattr(Export, "exporting_stack_id"), PATCH_NAME, "an Export no longer names its stack")
     _require(
         resource_name_property_from_type("AWS::Logs::LogGroup") == "LogGroupName",
         PATCH_NAME,
