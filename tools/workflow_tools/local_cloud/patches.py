@@ -15,7 +15,8 @@ After upgrading moto, run ``python -m workflow_tools.local_cloud --canary`` firs
 The functions at the bottom (``moto_wsgi_app``, ``pending_callbacks``, ``time_out_callback``,
 ``sent_emails``, ``inventory``, ``lambda_functions``, ``lambda_function_facts``, ``save_lambda_logs``) read or
 write moto's internal state for the server and its control API; they live here too, so this is
-the only module that knows moto's insides.
+the only module that knows moto's insides, with the two patches kept in modules of their own
+(``integration_errors``, ``rollback_retention``) and registered at the end of :data:`PATCHES`.
 """
 
 from __future__ import annotations
@@ -2995,6 +2996,13 @@ PATCHES: tuple[Patch, ...] = (
         _verify_iam_evaluation,
     ),
 )
+
+
+# Patches in modules of their own: they build on the helpers above, so they are imported after them
+# (the package imports this module first, through ``server``).
+from workflow_tools.local_cloud import integration_errors, rollback_retention  # noqa: E402
+
+PATCHES = (*PATCHES, *integration_errors.PATCHES, *rollback_retention.PATCHES)
 
 
 # Reading moto's state for the control API ----------------------------------------------------------
