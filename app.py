@@ -63,8 +63,13 @@ def build_app(**app_props: Any) -> App:
         sentry_dsn_secret=operations.sentry_dsn_secret,
         description="User provisioning: every resource a user needs, with rollback",
     )
-    # Direct service integrations only: no function to report to Sentry.
-    StackDeploymentStack(app, "StackDeployment", env=env, operations_topic=operations.operations_topic)
+    StackDeploymentStack(
+        app,
+        "StackDeployment",
+        env=env,
+        operations_topic=operations.operations_topic,
+        sentry_dsn_secret=operations.sentry_dsn_secret,
+    )
     BillingStack(
         app,
         "Billing",
