@@ -197,7 +197,8 @@ def _waiting_token(states_client: Any, execution_arn: str) -> str:
         executionArn=execution_arn, reverseOrder=True, maxResults=HISTORY_PAGE
     )["events"]
     token = None
-    for event in events:
+    # Newest first by id whatever the order served (moto's local cloud ignores reverseOrder).
+    for event in sorted(events, key=lambda found: int(found.get("id", 0)), reverse=True):
         kind = event["type"]
         if kind == "TaskStateEntered":
             if event["stateEnteredEventDetails"]["name"] == APPROVAL_STATE and token:

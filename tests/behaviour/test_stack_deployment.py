@@ -31,7 +31,11 @@ APPROVAL = "Ask for approval"
 @pytest.fixture(scope="module")
 def deployment(local_cloud_session) -> dict[str, str]:
     """The StackDeployment stack's outputs, with both sample templates uploaded to its bucket."""
-    local_cloud = local_cloud_session
+    return deployment_outputs(local_cloud_session)
+
+
+def deployment_outputs(local_cloud) -> dict[str, str]:
+    """The StackDeployment stack's outputs, once both sample templates are uploaded to its bucket."""
     stack = local_cloud.client("cloudformation").describe_stacks(StackName="StackDeployment")["Stacks"][0]
     outputs = {output["OutputKey"]: output["OutputValue"] for output in stack["Outputs"]}
     bucket = outputs["TemplateBucketName"]

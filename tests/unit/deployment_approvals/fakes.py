@@ -24,10 +24,14 @@ def waiting_history(token: str = TOKEN) -> list[dict[str, Any]]:
     """Newest first, as ``reverseOrder=True`` returns them: the approval step waits for its answer."""
     parameters = {"TopicArn": "arn:aws:sns:eu-west-1:123456789012:t", "Message": {"taskToken": token}}
     return [
-        {"type": "TaskSubmitted"},
-        {"type": "TaskScheduled", "taskScheduledEventDetails": {"parameters": json.dumps(parameters)}},
-        {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "Ask for approval"}},
-        {"type": "PassStateExited"},
+        {"id": 14, "type": "TaskSubmitted"},
+        {
+            "id": 13,
+            "type": "TaskScheduled",
+            "taskScheduledEventDetails": {"parameters": json.dumps(parameters)},
+        },
+        {"id": 12, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "Ask for approval"}},
+        {"id": 11, "type": "PassStateExited"},
     ]
 
 

@@ -106,7 +106,7 @@ def test_an_execution_started_without_the_entry_cannot_be_approved(states):
         ),
         FakeExecution(
             input={"requestedBy": REQUESTER},
-            history=[{"type": "TaskSucceeded"}, *FakeExecution(input={}).history[1:]],
+            history=[{"id": 15, "type": "TaskSucceeded"}, *FakeExecution(input={}).history],
         ),
         FakeExecution(
             input={"requestedBy": REQUESTER},
@@ -120,6 +120,13 @@ def test_an_execution_not_waiting_for_approval_is_refused(states, execution):
     with pytest.raises((ApprovalNotPending, ApprovalRequestInvalid)):
         _decide(states, {"execution": arn, "decision": "approve"})
     assert states.side_effects() == []
+
+
+def test_the_waiting_step_is_found_whatever_order_the_history_is_served_in(states):
+    # moto ignores reverseOrder: the newest events are found by id
+    oldest_first = list(reversed(FakeExecution(input={}).history))
+    arn = states.add("oldest-first", FakeExecution(input={"requestedBy": REQUESTER}, history=oldest_first))
+    assert _decide(states, {"execution": arn, "decision": "approve"}).decided_by == APPROVER
 
 
 def test_an_unknown_execution_is_not_pending(states):
