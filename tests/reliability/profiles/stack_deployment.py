@@ -26,6 +26,10 @@ from tests.reliability.tally import Verdict
 APPROVAL = "Ask for approval"
 RELEASES = ("service-queue.yaml", "service-queue-v2.yaml")
 SETTLED = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE")
+# The harness starts and answers as the deployment entry would: the requester it records, and
+# another person approving (the entry itself is tested in tests/behaviour/test_stack_deployment_approvals.py).
+REQUESTER = "arn:aws:sts::123456789012:assumed-role/Deployer/reliability-requester"
+APPROVER = "arn:aws:sts::123456789012:assumed-role/Deployer/reliability-approver"
 
 
 def _update_to_the_next_release(profile: WorkflowProfile, request: Request) -> None:
@@ -120,17 +124,18 @@ class StackDeployment(WorkflowProfile):
             self._uploaded.add(self.template_bucket)
         return {
             **request,
+            "requestedBy": REQUESTER,
             "stackName": f"svc-rel-{unique}",
             "templateUrl": f"https://{self.template_bucket}.s3.amazonaws.com/reliability/{RELEASES[0]}",
         }
 
     def drive(self, execution: Execution, request: Request) -> list[Answer]:
-        """Approve as ``workflows approve`` does, once approval is asked for."""
+        """Approve as the deployment entry does for another person, once approval is asked for."""
         token = callback_token(self.harness, execution, APPROVAL)
         if token is None:
             return []
         sfn = self.harness.client("stepfunctions")
-        answer = json.dumps({"approved": True, "approvedBy": "reliability"})
+        answer = json.dumps({"approved": True, "approvedBy": APPROVER})
         try:
             sfn.send_task_success(taskToken=token, output=answer)
         except ClientError:

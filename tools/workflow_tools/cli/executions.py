@@ -52,6 +52,10 @@ class Status(StrEnum):
     PENDING_REDRIVE = "PENDING_REDRIVE"
 
 
+ENTRY_WORKFLOWS = frozenset({"stack-deployment"})
+"""Workflows started through their IAM-authorised entry, which records who asked (the requester)."""
+
+
 def aws(ctx: typer.Context) -> ClientFactory:
     """The AWS clients of this invocation (set by the app's callback, or by a test)."""
     return ctx.find_root().obj  # type: ignore[no-any-return]
@@ -92,7 +96,13 @@ def start(
     sfn = aws(ctx).client("stepfunctions")
     machine = state_machine_arn(sfn, workflow)
     name = execution_name(workflow, reason)
-    started = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))
+    if workflow in ENTRY_WORKFLOWS:
+        # Imported here: approvals builds on this module's helpers.
+        from workflow_tools.cli.approvals import start_deployment
+
+        started = {"executionArn": start_deployment(aws(ctx), name, payload)}
+    else:
+        started = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))
     out, err = consoles()
     print_started(out, started["executionArn"], name, correlation)
     if not wait:
