@@ -36,6 +36,8 @@ TEMPLATES = {
 APPROVAL = "Ask for approval"
 REQUESTER = "arn:aws:sts::123456789012:assumed-role/Deployer/demo-requester"
 APPROVER_USER = "demo-approver"
+APPROVER_GRANTS = [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}]
+"""What an approver holds on AWS (the entry's POST /approvals); the local cloud's invoke does not check it."""
 
 _deployed: dict[str, str] = {}
 """The template bucket, once a scenario's ``before`` found it (scenarios run one after another)."""
@@ -71,7 +73,7 @@ def _decide(cloud: LocalCloudHarness, execution: Execution, decision: str, reaso
     cloud.task_token(execution, APPROVAL)  # waits until the step waits
     approver = _approvers.get(cloud.endpoint_url)
     if approver is None:
-        approver = cloud.principal(f"{APPROVER_USER}-{uuid.uuid4().hex[:8]}", [])
+        approver = cloud.principal(f"{APPROVER_USER}-{uuid.uuid4().hex[:8]}", APPROVER_GRANTS)
         _approvers[cloud.endpoint_url] = approver
     clients = EntryClients(
         cloudformation=cloud.client("cloudformation"),
