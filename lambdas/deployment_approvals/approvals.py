@@ -179,7 +179,7 @@ def _decision(body: object, state_machine_arn: str) -> tuple[str, Decision, str 
             f"execution must be a name or ARN of an execution of [{state_machine_arn}]. "
             f"Received: [{execution}]"
         )
-    return execution, decision, reason or None  # type: ignore[return-value]
+    return execution, decision, reason or None
 
 
 def _describe(states_client: Any, execution_arn: str) -> dict[str, Any]:
