@@ -8,11 +8,13 @@ import json
 from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
+from workflow_tools.deployment_entry import APPROVALS_ROUTE, api_gateway_event
 from workflow_tools.local_cloud import Execution
 
 from tests.reliability.profiles.base import (
     SAMPLES,
     Answer,
+    Forgery,
     Outcome,
     Request,
     Run,
@@ -146,6 +148,30 @@ class StackDeployment(WorkflowProfile):
                 "the operator's approval",
                 lambda: sfn.send_task_success(taskToken=token, output=answer),
             )
+        ]
+
+    def answers_to_forge(self, execution: Execution, request: Request) -> list[Forgery]:
+        """Approvals the deployment entry must refuse while ``execution`` waits: by the requester,
+        and with an ``approvedBy`` of the caller's choosing (API Gateway's event for the caller)."""
+        function = self.deployment.outputs(self.stack)["EntryFunctionName"]
+
+        def entry(body: dict[str, Any], caller: str) -> Any:
+            event = api_gateway_event(APPROVALS_ROUTE, json.dumps(body).encode(), caller)
+            answer = self.harness.client("lambda").invoke(FunctionName=function, Payload=json.dumps(event))
+            return json.loads(answer["Payload"].read())
+
+        approve = {"execution": execution.arn, "decision": "approve"}
+        return [
+            Forgery(
+                "the requester approves their own deployment through the entry",
+                lambda: entry(approve, REQUESTER),
+                lambda answer: answer.get("statusCode") == 403 and "SelfApprovalDenied" in answer["body"],
+            ),
+            Forgery(
+                "the requester approves naming someone else as approvedBy",
+                lambda: entry({**approve, "approvedBy": APPROVER}, REQUESTER),
+                lambda answer: answer.get("statusCode") == 400 and "ApprovalRequestInvalid" in answer["body"],
+            ),
         ]
 
     def observe(self, request: Request) -> dict[str, Any] | None:
