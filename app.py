@@ -74,13 +74,13 @@ def build_app(**app_props: Any) -> App:
         sentry_dsn_secret=operations.sentry_dsn_secret,
         description="User provisioning: every resource a user needs, with rollback",
     )
-    # Direct service integrations only: no function to report to Sentry.
     StackDeploymentStack(
         app,
         "StackDeployment",
         stack_name=physical_name("StackDeployment", stage),
         env=env,
         operations_topic=operations.operations_topic,
+        sentry_dsn_secret=operations.sentry_dsn_secret,
     )
     BillingStack(
         app,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from workflow_constructs.workflows.stack_deployment import StackDeployment
 
@@ -20,15 +21,28 @@ class StackDeploymentStack(Stack):
 
     After deploying, upload templates to the bucket in the ``TemplateBucketName`` output and
     subscribe the deploying team to ``NotificationTopicArn`` (change lists, approval requests).
+    Request and approve deployments through ``EntryUrl`` (IAM-signed; the operator CLI does), and
+    attach ``AnswerGuardPolicyArn`` to every operator, developer and CI role (docs/stack-deployment.md,
+    "Who may approve").
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, operations_topic: sns.ITopic, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        operations_topic: sns.ITopic,
+        sentry_dsn_secret: secretsmanager.ISecret | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         prefix = self.node.try_get_context(STACK_NAME_PREFIX_CONTEXT) or DEFAULT_STACK_NAME_PREFIX
         self.deployment = StackDeployment(
-            self, "StackDeployment", stack_name_prefix=prefix, alarm_topic=operations_topic
+            self,
+            "StackDeployment",
+            stack_name_prefix=prefix,
+            alarm_topic=operations_topic,
+            sentry_dsn_secret=sentry_dsn_secret,
         )
         CfnOutput(
             self,
@@ -43,3 +57,22 @@ class StackDeploymentStack(Stack):
             description="Change lists and approval requests",
         )
         CfnOutput(self, "StateMachineArn", value=self.deployment.state_machine.state_machine_arn)
+        CfnOutput(
+            self,
+            "EntryUrl",
+            value=self.deployment.entry.url,
+            description="POST deployments and approvals here, signed with SigV4 (execute-api)",
+        )
+        CfnOutput(
+            self,
+            "EntryFunctionName",
+            value=self.deployment.entry.function.function_name,
+            description="The entry's function (the operator CLI invokes it directly on the local cloud)",
+        )
+        CfnOutput(
+            self,
+            "AnswerGuardPolicyArn",
+            value=self.deployment.answer_guard.policy.managed_policy_arn,
+            description="Attach to every operator and CI role: only the entry starts and approves "
+            "deployments",
+        )

@@ -138,41 +138,18 @@ def test_an_unknown_workflow_lists_what_is_deployed(cli):
     assert result.stderr == f"error: unknown workflow [bill]; known workflows: {BILLING}, {DEPLOYMENT}\n"
 
 
-def test_approve_lets_the_deployment_go_on(cli, ops_cloud):
-    name = _started(
-        cli("start", DEPLOYMENT, "--reason", "release api", "--input", "-", input='{"stack": "api"}')
-    )
-    arn = ops_cloud.state_machine_arn(DEPLOYMENT).replace(":stateMachine:", ":execution:") + f":{name}"
-    ops_cloud.task_token(arn, "Ask for approval")  # waits until the step waits
-
-    approved = cli("approve", name, "--reason", "change set reviewed")
-
-    assert approved.exit_code == 0, approved.output
-    result = ops_cloud.wait(arn)
-    assert result.status == "SUCCEEDED", ops_cloud.trace(arn).render()
-    approval = result.output["approval"]
-    assert approval["approved"] is True
-    assert approval["approvedBy"].startswith("arn:aws:sts::")
-    assert approval["reason"] == "change set reviewed"
-
-
-def test_reject_fails_the_deployment_with_the_reason(cli, ops_cloud):
-    name = _started(
-        cli("start", DEPLOYMENT, "--reason", "release db", "--input", "-", input='{"stack": "db"}')
-    )
-    arn = ops_cloud.state_machine_arn(DEPLOYMENT).replace(":stateMachine:", ":execution:") + f":{name}"
-    ops_cloud.task_token(arn, "Ask for approval")
-
-    rejected = cli("reject", name, "--reason", "replaces the production database")
-
-    assert rejected.exit_code == 0, rejected.output
-    result = ops_cloud.wait(arn)
-    assert (result.status, result.error, result.cause) == (
-        "FAILED",
-        "DeploymentRejected",
-        "replaces the production database",
-    )
-    # AND there is nothing left to answer
-    again = cli("approve", name)
-    assert again.exit_code == 3
-    assert again.stderr == f"error: no approval is pending: [{name}] is FAILED\n"
+def test_a_deployment_without_its_entry_is_not_started(cli, ops_cloud):
+    # GIVEN an app whose stack-deployment has no deployment entry (this stand-in has no
+    # StackDeployment stack): nothing could record who asked, nor tell an approver from them
+    before = ops_cloud.client("stepfunctions").list_executions(
+        stateMachineArn=ops_cloud.state_machine_arn(DEPLOYMENT)
+    )["executions"]
+    # WHEN an operator starts a deployment
+    started = cli("start", DEPLOYMENT, "--reason", "release api", "--input", "-", input='{"stack": "api"}')
+    # THEN the CLI says why and starts nothing (approvals on the real app: test_operations_cli_on_the_app.py)
+    assert started.exit_code == 4
+    assert started.stderr.startswith("error: stack [StackDeployment] could not be read")
+    after = ops_cloud.client("stepfunctions").list_executions(
+        stateMachineArn=ops_cloud.state_machine_arn(DEPLOYMENT)
+    )["executions"]
+    assert after == before

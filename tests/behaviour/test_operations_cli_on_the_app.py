@@ -20,6 +20,8 @@ from tests.cli_support import invoke_workflows, isolate_aws_environment
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 PAYMENT_STEP = "Request payment authorisation"
 APPROVAL_STEP = "Ask for approval"
+# What an operator holds to run the CLI (its calls here are not IAM-evaluated).
+OPERATOR_GRANTS = [{"Effect": "Allow", "Action": ["states:*", "cloudformation:Describe*"], "Resource": "*"}]
 
 
 @pytest.fixture
@@ -79,7 +81,14 @@ def test_decline_fails_the_run_and_why_traces_it_to_the_handlers_log_lines(cli, 
     assert any(re.search(r"  billing  metrics  InvoicesCreated=\[1\.0\]", line) for line in logs), why.stdout
 
 
-def test_approve_lets_the_release_deploy(cli, local_cloud):
+def _as(monkeypatch, session) -> None:
+    """The CLI's next invocations sign with ``session``'s keys."""
+    keys = session.get_credentials()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", keys.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", keys.secret_key)
+
+
+def test_approve_lets_the_release_deploy_when_another_person_approves(cli, local_cloud, monkeypatch):
     deployment = {
         output["OutputKey"]: output["OutputValue"]
         for output in local_cloud.client("cloudformation").describe_stacks(StackName="StackDeployment")[
@@ -92,6 +101,8 @@ def test_approve_lets_the_release_deploy(cli, local_cloud):
         Bucket=bucket, Key="ops/service-queue.yaml", Body=template.read_bytes()
     )
     stack_name = f"svc-ops-{uuid.uuid4().hex[:8]}"
+    # The CLI runs as a requester: an IAM user of the local cloud (the entry takes users and role sessions)
+    _as(monkeypatch, local_cloud.principal(f"requester-{uuid.uuid4().hex[:8]}", OPERATOR_GRANTS))
     name, arn = _start(
         cli,
         local_cloud,
@@ -107,14 +118,31 @@ def test_approve_lets_the_release_deploy(cli, local_cloud):
         "release service queue",
     )
     local_cloud.task_token(arn, APPROVAL_STEP)
+    # `start` went through the deployment entry, which recorded the CLI's identity as the requester
+    requester = json.loads(local_cloud.client("stepfunctions").describe_execution(executionArn=arn)["input"])[
+        "requestedBy"
+    ]
 
+    # WHEN the requester approves it with the CLI
+    own = cli("approve", name)
+    # THEN the entry refuses: nobody approves their own deployment
+    assert own.exit_code == 4, own.output
+    assert own.stderr.startswith("error: the deployment entry refused: SelfApprovalDenied:")
+
+    # WHEN another person (an IAM user of the local cloud) approves it with the CLI
+    _as(monkeypatch, local_cloud.principal(f"approver-{uuid.uuid4().hex[:8]}", OPERATOR_GRANTS))
     approved = cli("approve", name, "--reason", "change list reviewed")
 
+    # THEN it deploys, and the outcome records both identities
     assert approved.exit_code == 0, approved.output
-    assert approved.stdout.startswith(f"Approved {name}: answered Ask for approval as arn:aws:sts::")
+    assert re.match(
+        rf"^Approved {name}: answered Ask for approval as arn:aws:iam::\d+:user/approver-", approved.stdout
+    )
     result = local_cloud.wait(arn)
     assert result.status == "SUCCEEDED", local_cloud.trace(arn).render()
-    assert result.output["approvedBy"].startswith("arn:aws:sts::")
+    assert result.output["requestedBy"] == requester
+    assert result.output["approvedBy"].split("/")[-1].startswith("approver-")
+    assert result.output["approvedBy"] != requester
     assert result.output["stackStatus"] == "CREATE_COMPLETE"
 
 

@@ -26,12 +26,18 @@ pytestmark = pytest.mark.behaviour
 WORKFLOW = "stack-deployment"
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "stack-deployment"
 APPROVAL = "Ask for approval"
+REQUESTER = "arn:aws:sts::123456789012:assumed-role/Deployer/ana"
+APPROVER = "arn:aws:sts::123456789012:assumed-role/Deployer/ben"
 
 
 @pytest.fixture(scope="module")
 def deployment(local_cloud_session) -> dict[str, str]:
     """The StackDeployment stack's outputs, with both sample templates uploaded to its bucket."""
-    local_cloud = local_cloud_session
+    return deployment_outputs(local_cloud_session)
+
+
+def deployment_outputs(local_cloud) -> dict[str, str]:
+    """The StackDeployment stack's outputs, once both sample templates are uploaded to its bucket."""
     stack = local_cloud.client("cloudformation").describe_stacks(StackName="StackDeployment")["Stacks"][0]
     outputs = {output["OutputKey"]: output["OutputValue"] for output in stack["Outputs"]}
     bucket = outputs["TemplateBucketName"]
@@ -139,9 +145,11 @@ def test_an_update_waits_for_approval_then_deploys_the_listed_changes(
     # GIVEN the first release is deployed
     deployed(local_cloud, deployment, stack_name)
     notifications()  # the first release's announcement
-    # WHEN the second release is deployed with approval required
+    # WHEN the second release is deployed with approval required (the harness stands in for the
+    # deployment entry, which records the requester; tests/behaviour/test_stack_deployment_approvals.py)
     execution = local_cloud.start(
-        WORKFLOW, request(deployment, stack_name, "service-queue-v2.yaml", requireApproval=True)
+        WORKFLOW,
+        request(deployment, stack_name, "service-queue-v2.yaml", requireApproval=True, requestedBy=REQUESTER),
     )
     token = local_cloud.task_token(execution, APPROVAL)
 
@@ -163,19 +171,20 @@ def test_an_update_waits_for_approval_then_deploys_the_listed_changes(
         == "CREATE_COMPLETE"
     )
 
-    # WHEN an operator approves, as `workflows approve` does
+    # WHEN another person approves, as the deployment entry answers for them
     local_cloud.client("stepfunctions").send_task_success(
-        taskToken=token, output=json.dumps({"approved": True, "approvedBy": "ana"})
+        taskToken=token, output=json.dumps({"approved": True, "approvedBy": APPROVER})
     )
     result = local_cloud.wait(execution)
 
-    # THEN the update ran and the output says what changed and who approved it
+    # THEN the update ran and the output says what changed, who asked and who approved it
     assert result.status == "SUCCEEDED", local_cloud.trace(execution).render()
-    assert (result.output["changeSetType"], result.output["stackStatus"], result.output["approvedBy"]) == (
-        "UPDATE",
-        "UPDATE_COMPLETE",
-        "ana",
-    )
+    assert (
+        result.output["changeSetType"],
+        result.output["stackStatus"],
+        result.output["requestedBy"],
+        result.output["approvedBy"],
+    ) == ("UPDATE", "UPDATE_COMPLETE", REQUESTER, APPROVER)
     assert [(c["action"], c["logicalId"]) for c in result.output["changes"]] == [
         ("Add", "AlertTopic"),
         ("Modify", "DeadLetterQueue"),
@@ -187,6 +196,25 @@ def test_an_update_waits_for_approval_then_deploys_the_listed_changes(
         "DeadLetterQueue",
         "WorkQueue",
     ]
+
+
+def test_an_approval_by_the_requester_that_slipped_past_the_entry_is_rejected(
+    local_cloud, deployment, stack_name
+):
+    # GIVEN ana's deployment waits for approval
+    deployed(local_cloud, deployment, stack_name)
+    execution = local_cloud.start(
+        WORKFLOW,
+        request(deployment, stack_name, "service-queue-v2.yaml", requireApproval=True, requestedBy=REQUESTER),
+    )
+    # WHEN an answer naming ana herself as approver reaches the step (only a principal outside the
+    # answer guard could send it: the entry refuses it with SelfApprovalDenied)
+    local_cloud.complete_callback(execution, APPROVAL, {"approved": True, "approvedBy": REQUESTER})
+    result = local_cloud.wait(execution)
+    # THEN the workflow checks again: nothing is deployed and the change set is deleted
+    assert (result.status, result.error) == ("FAILED", "DeploymentRejected")
+    assert result.cause == "The approval did not name an approver other than the requester."
+    assert f"deploy-{execution.name}" not in change_set_names(local_cloud, stack_name)
 
 
 def test_no_changes_is_a_success_and_leaves_no_change_set(local_cloud, deployment, stack_name):

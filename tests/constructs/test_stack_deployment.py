@@ -3,6 +3,8 @@ one app with the caller's own bucket, topic and role, and each validation messag
 
 from __future__ import annotations
 
+import json
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
@@ -58,11 +60,103 @@ def _policy_statements(template: Template, role_prefix: str) -> list[dict]:
 # The app's stack --------------------------------------------------------------------------------
 
 
-def test_state_machine_is_named_and_runs_no_lambda(template):
+def test_state_machine_is_named_and_the_only_function_is_the_entry(template):
     template.has_resource_properties(
         "AWS::StepFunctions::StateMachine", {"StateMachineName": "stack-deployment"}
     )
-    template.resource_count_is("AWS::Lambda::Function", 0)
+    (function,) = template.find_resources("AWS::Lambda::Function").values()
+    assert function["Properties"]["Handler"] == "deployment_approvals.handler.deployment_entry"
+
+
+def _entry_role(template: Template) -> str:
+    return next(
+        name
+        for name in template.find_resources("AWS::IAM::Role")
+        if name.startswith("StackDeploymentEntryFunction")
+    )
+
+
+def test_the_entry_methods_are_iam_authorised_and_invoke_the_entry_function(template):
+    methods = template.find_resources("AWS::ApiGateway::Method")
+    assert len(methods) == 2
+    for method in methods.values():
+        assert (method["Properties"]["HttpMethod"], method["Properties"]["AuthorizationType"]) == (
+            "POST",
+            "AWS_IAM",
+        )
+        uri = json.dumps(method["Properties"]["Integration"]["Uri"])
+        assert "StackDeploymentEntryFunction" in uri
+    paths = sorted(
+        r["Properties"]["PathPart"] for r in template.find_resources("AWS::ApiGateway::Resource").values()
+    )
+    assert paths == ["approvals", "deployments"]
+
+
+def test_answer_guard_leaves_starting_and_answering_to_the_entry_and_denies_invoking_it_directly(template):
+    (guard,) = template.find_resources("AWS::IAM::ManagedPolicy").values()
+    statements = {s["Sid"]: s for s in guard["Properties"]["PolicyDocument"]["Statement"]}
+    assert sorted(statements) == [
+        "OnlyApiGatewayInvokesTheEntry",
+        "OnlyTheAnswerPathAnswersTaskTokens",
+        "OnlyTheEntryStartsDeployments",
+    ]
+    role = _entry_role(template)
+    for sid, actions in (
+        (
+            "OnlyTheAnswerPathAnswersTaskTokens",
+            ["states:SendTaskFailure", "states:SendTaskHeartbeat", "states:SendTaskSuccess"],
+        ),
+        ("OnlyTheEntryStartsDeployments", ["states:StartExecution"]),
+    ):
+        statement = statements[sid]
+        assert statement["Effect"] == "Deny"
+        assert (
+            sorted(statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+            == actions
+        )
+        assert statement["Resource"]["Ref"].startswith("StackDeploymentWorkflowStateMachine")
+        assert statement["Condition"] == {
+            "ArnNotEquals": {"aws:PrincipalArn": [{"Fn::GetAtt": [role, "Arn"]}]}
+        }
+    invoke = statements["OnlyApiGatewayInvokesTheEntry"]
+    assert (invoke["Effect"], invoke["Action"], "Condition" in invoke) == (
+        "Deny",
+        "lambda:InvokeFunction",
+        False,
+    )
+    assert "StackDeploymentEntryFunction" in json.dumps(invoke["Resource"])
+
+
+def test_the_entry_function_may_start_read_and_answer_only_the_deployment_machine(template):
+    statements = _policy_statements(
+        template, "StackDeploymentEntryFunctionServiceRole"
+    ) or _policy_statements(template, "StackDeploymentEntryFunctionRole")
+    actions = sorted(
+        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    )
+    assert [a for a in actions if a.startswith("states:")] == [
+        "states:DescribeExecution",
+        "states:GetExecutionHistory",
+        "states:SendTaskFailure",
+        "states:SendTaskHeartbeat",
+        "states:SendTaskSuccess",
+        "states:StartExecution",
+    ]
+
+
+def test_the_stack_outputs_the_entry_and_the_guard(template):
+    outputs = template.to_json()["Outputs"]
+    assert {"EntryUrl", "EntryFunctionName", "AnswerGuardPolicyArn"} <= set(outputs)
+
+
+def test_the_approval_choice_executes_only_when_approved_by_someone_other_than_the_requester(states):
+    choices = states["Was the deployment approved"]["Choices"]
+    assert choices[0]["Condition"] == (
+        "{% $approved and $type($approvedBy) = 'string' and $type($request.requestedBy) = 'string' "
+        "and $approvedBy != $request.requestedBy %}"
+    )
+    assert choices[0]["Next"] == "Execute the change set"
+    assert choices[1]["Next"] == "Delete the change set"
 
 
 def test_every_state_is_jsonata_and_every_task_a_direct_integration(states):
@@ -403,7 +497,7 @@ def test_given_resources_are_used_and_nothing_is_created_in_their_place(own):
     assert stack.deployment.service_role.role_arn == "arn:aws:iam::111111111111:role/platform-deployer"
     template.resource_count_is("AWS::S3::Bucket", 1)
     template.resource_count_is("AWS::SNS::Topic", 1)
-    template.resource_count_is("AWS::IAM::Role", 1)  # the state machine's own
+    template.resource_count_is("AWS::IAM::Role", 2)  # the state machine's and the entry function's
     template.has_resource_properties(
         "AWS::StepFunctions::StateMachine", {"StateMachineName": "team-a-deployments"}
     )

@@ -205,7 +205,44 @@ def test_parameters_and_tags_become_cloudformation_lists():
         "tags": [{"Key": "team", "Value": "orders"}],
         "requireApproval": True,
         "reason": "Release 42",
+        "requestedBy": None,  # only the deployment entry sets it
     }
+
+
+def test_the_requester_the_entry_recorded_is_kept_and_anything_else_is_none():
+    arn = "arn:aws:sts::123456789012:assumed-role/Deployer/ana"
+    assert (
+        evaluate(expr.deployment_request(), states={"input": {**VALID, "requestedBy": arn}})["requestedBy"]
+        == arn
+    )
+    assert (
+        evaluate(expr.deployment_request(), states={"input": {**VALID, "requestedBy": 5}})["requestedBy"]
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("approved", "approved_by", "requested_by", "executes"),
+    [
+        (True, "arn:ben", "arn:ana", True),
+        (True, "arn:ana", "arn:ana", False),  # the requester approving: refused again here
+        (True, None, "arn:ana", False),  # no approver named
+        (True, "arn:ben", None, False),  # no requester recorded (not started through the entry)
+        (False, "arn:ben", "arn:ana", False),
+    ],
+)
+def test_only_an_approval_by_someone_other_than_the_requester_executes(
+    approved, approved_by, requested_by, executes
+):
+    assert (
+        evaluate(
+            expr.approved_by_another(),
+            approved=approved,
+            approvedBy=approved_by,
+            request={"requestedBy": requested_by},
+        )
+        is executes
+    )
 
 
 def test_left_out_parameters_tags_and_approval_have_safe_defaults():
@@ -448,12 +485,12 @@ def test_deployment_result_carries_status_changes_and_outputs_by_key():
     # WHEN the result is built
     result = evaluate(
         expr.deployment_result(changes="$changes"),
-        request={"correlationId": "c-1", "stackName": "svc-orders"},
+        request={"correlationId": "c-1", "stackName": "svc-orders", "requestedBy": "arn:ana"},
         stack=stack,
         changeSetName="deploy-x",
         changeSetType="UPDATE",
         changes=CHANGES[:1],
-        approvedBy="ana",
+        approvedBy="arn:ben",
     )
     # THEN outputs are an object by key, next to what changed and who approved
     assert result == {
@@ -465,7 +502,8 @@ def test_deployment_result_carries_status_changes_and_outputs_by_key():
         "stackStatus": "UPDATE_COMPLETE",
         "changes": CHANGES[:1],
         "outputs": {"QueueUrl": "https://q", "Arn": "a"},
-        "approvedBy": "ana",
+        "requestedBy": "arn:ana",
+        "approvedBy": "arn:ben",
     }
 
 

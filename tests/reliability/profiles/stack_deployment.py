@@ -8,11 +8,13 @@ import json
 from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
+from workflow_tools.deployment_entry import APPROVALS_ROUTE, api_gateway_event
 from workflow_tools.local_cloud import Execution
 
 from tests.reliability.profiles.base import (
     SAMPLES,
     Answer,
+    Forgery,
     Outcome,
     Request,
     Run,
@@ -26,6 +28,10 @@ from tests.reliability.tally import Verdict
 APPROVAL = "Ask for approval"
 RELEASES = ("service-queue.yaml", "service-queue-v2.yaml")
 SETTLED = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE")
+# The harness starts and answers as the deployment entry would: the requester it records, and
+# another person approving (the entry itself is tested in tests/behaviour/test_stack_deployment_approvals.py).
+REQUESTER = "arn:aws:sts::123456789012:assumed-role/Deployer/reliability-requester"
+APPROVER = "arn:aws:sts::123456789012:assumed-role/Deployer/reliability-approver"
 
 
 def _update_to_the_next_release(profile: WorkflowProfile, request: Request) -> None:
@@ -120,17 +126,18 @@ class StackDeployment(WorkflowProfile):
             self._uploaded.add(self.template_bucket)
         return {
             **request,
+            "requestedBy": REQUESTER,
             "stackName": f"svc-rel-{unique}",
             "templateUrl": f"https://{self.template_bucket}.s3.amazonaws.com/reliability/{RELEASES[0]}",
         }
 
     def drive(self, execution: Execution, request: Request) -> list[Answer]:
-        """Approve as ``workflows approve`` does, once approval is asked for."""
+        """Approve as the deployment entry does for another person, once approval is asked for."""
         token = callback_token(self.harness, execution, APPROVAL)
         if token is None:
             return []
         sfn = self.harness.client("stepfunctions")
-        answer = json.dumps({"approved": True, "approvedBy": "reliability"})
+        answer = json.dumps({"approved": True, "approvedBy": APPROVER})
         try:
             sfn.send_task_success(taskToken=token, output=answer)
         except ClientError:
@@ -141,6 +148,30 @@ class StackDeployment(WorkflowProfile):
                 "the operator's approval",
                 lambda: sfn.send_task_success(taskToken=token, output=answer),
             )
+        ]
+
+    def answers_to_forge(self, execution: Execution, request: Request) -> list[Forgery]:
+        """Approvals the deployment entry must refuse while ``execution`` waits: by the requester,
+        and with an ``approvedBy`` of the caller's choosing (API Gateway's event for the caller)."""
+        function = self.deployment.outputs(self.stack)["EntryFunctionName"]
+
+        def entry(body: dict[str, Any], caller: str) -> Any:
+            event = api_gateway_event(APPROVALS_ROUTE, json.dumps(body).encode(), caller)
+            answer = self.harness.client("lambda").invoke(FunctionName=function, Payload=json.dumps(event))
+            return json.loads(answer["Payload"].read())
+
+        approve = {"execution": execution.arn, "decision": "approve"}
+        return [
+            Forgery(
+                "the requester approves their own deployment through the entry",
+                lambda: entry(approve, REQUESTER),
+                lambda answer: answer.get("statusCode") == 403 and "SelfApprovalDenied" in answer["body"],
+            ),
+            Forgery(
+                "the requester approves naming someone else as approvedBy",
+                lambda: entry({**approve, "approvedBy": APPROVER}, REQUESTER),
+                lambda answer: answer.get("statusCode") == 400 and "ApprovalRequestInvalid" in answer["body"],
+            ),
         ]
 
     def observe(self, request: Request) -> dict[str, Any] | None:

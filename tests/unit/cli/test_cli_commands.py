@@ -7,7 +7,8 @@ import re
 
 import boto3
 import pytest
-from workflow_tools.cli.aws import Aws
+from workflow_tools.cli import approvals
+from workflow_tools.deployment_entry import EntryAnswer
 
 NAME = r"billing-monthly-run-\d{8}T\d{6}Z-[0-9a-f]{8}"
 PASS_THEN_FAIL = {
@@ -259,80 +260,94 @@ def deployment(cloud):
         cloud.sfn.stop_execution(executionArn=arn)
 
 
-def test_approve_answers_the_pending_task_as_the_caller(run, cloud, deployment):
+@pytest.fixture
+def entry(monkeypatch):
+    """The deployment entry, faked: records each call and answers as told (``entry.answer``)."""
+
+    class FakeEntry:
+        def __init__(self):
+            self.calls = []
+            self.answer = EntryAnswer(200, {"decidedBy": "arn:aws:sts::123456789012:assumed-role/Ops/ben"})
+
+        def __call__(self, clients, route, body, *, transport, stack_name):
+            self.calls.append((route, body, transport, stack_name))
+            return self.answer
+
+    fake = FakeEntry()
+    monkeypatch.setattr(approvals, "call_entry", fake)
+    return fake
+
+
+def test_approve_goes_through_the_signed_entry_and_sends_no_approver(run, cloud, deployment, entry):
     outcome = run(
         "approve", "stack-deployment-release-20260302T091500Z-0000000a", "--reason", "change set reviewed"
     )
     assert outcome.exit_code == 0, outcome.stderr
     assert outcome.stdout == (
         "Approved stack-deployment-release-20260302T091500Z-0000000a: answered Wait for approval "
-        "as arn:aws:sts::123456789012:user/moto\n"
+        "as arn:aws:sts::123456789012:assumed-role/Ops/ben\n"
     )
-    cloud.wait_until(deployment, ended=True)
-    ended = cloud.sfn.describe_execution(executionArn=deployment)
-    assert ended["status"] == "SUCCEEDED"
-    assert json.loads(ended["output"]) == {
-        "approved": True,
-        "approvedBy": "arn:aws:sts::123456789012:user/moto",
-        "reason": "change set reviewed",
-    }
+    # THEN the entry got the execution and the decision, and no approvedBy: the signer is the approver
+    assert entry.calls == [
+        (
+            "/approvals",
+            {"execution": deployment, "decision": "approve", "reason": "change set reviewed"},
+            "post",
+            "StackDeployment",
+        )
+    ]
+    # AND nothing answered the task directly
+    assert cloud.sfn.describe_execution(executionArn=deployment)["status"] == "RUNNING"
 
 
-class RecordingClients:
-    """Real (moto) clients, except that Step Functions calls are also recorded."""
-
-    def __init__(self):
-        self.aws = Aws()
-        self.calls = []
-
-    def client(self, service):
-        real = self.aws.client(service)
-        if service != "stepfunctions":
-            return real
-        recorder = self
-
-        class Recording:
-            def __getattr__(self, name):
-                method = getattr(real, name)
-
-                def call(**kwargs):
-                    recorder.calls.append((name, kwargs))
-                    return method(**kwargs)
-
-                return call
-
-        return Recording()
-
-
-def test_reject_fails_the_task_with_deployment_rejected_and_the_reason(run, cloud, deployment):
-    clients = RecordingClients()
-    outcome = run("reject", deployment, "--reason", "replaces the production database", obj=clients)
+def test_reject_sends_the_rejection_and_reason_to_the_entry(run, cloud, deployment, entry):
+    outcome = run(
+        "reject", deployment, "--reason", "replaces the production database", "--transport", "invoke"
+    )
     assert outcome.exit_code == 0, outcome.stderr
     assert outcome.stdout.startswith("Rejected stack-deployment-release-20260302T091500Z-0000000a: answered")
-    # THEN the task failed with DeploymentRejected and the reason as its cause
-    (failure,) = [kwargs for name, kwargs in clients.calls if name == "send_task_failure"]
-    assert (failure["error"], failure["cause"]) == ("DeploymentRejected", "replaces the production database")
-    cloud.wait_until(deployment, ended=True)
-    ended = cloud.sfn.describe_execution(executionArn=deployment)
-    # (moto 5.2.5 drops SendTaskFailure's cause, so only the error is checked on the execution)
-    assert (ended["status"], ended["error"]) == ("FAILED", "DeploymentRejected")
+    assert entry.calls == [
+        (
+            "/approvals",
+            {"execution": deployment, "decision": "reject", "reason": "replaces the production database"},
+            "invoke",
+            "StackDeployment",
+        )
+    ]
 
 
-def test_reject_without_a_reason_says_who_rejected(run, cloud, deployment):
-    clients = RecordingClients()
-    assert run("reject", deployment, obj=clients).exit_code == 0
-    (failure,) = [kwargs for name, kwargs in clients.calls if name == "send_task_failure"]
-    assert failure["cause"] == "Rejected by arn:aws:sts::123456789012:user/moto"
+def test_self_approval_refused_by_the_entry_is_an_error(run, cloud, deployment, entry):
+    entry.answer = EntryAnswer(
+        403, {"error": "SelfApprovalDenied", "message": "[ana] requested this deployment"}
+    )
+    outcome = run("approve", deployment)
+    assert outcome.exit_code == 4
+    assert _one_line_error(outcome) == (
+        "error: the deployment entry refused: SelfApprovalDenied: [ana] requested this deployment"
+    )
 
 
-def test_nothing_to_approve_once_answered(run, cloud, deployment):
-    assert run("approve", deployment).exit_code == 0
+def test_an_approval_answered_meanwhile_is_not_found(run, cloud, deployment, entry):
+    entry.answer = EntryAnswer(409, {"error": "ApprovalNotPending", "message": "answered meanwhile"})
+    outcome = run("approve", deployment)
+    assert outcome.exit_code == 3
+    assert _one_line_error(outcome) == "error: answered meanwhile"
+
+
+def test_nothing_to_approve_once_ended(run, cloud, deployment, entry):
+    # GIVEN the approval was answered (here directly, with the token from the queue) and the run ended
+    sqs = boto3.client("sqs")
+    (message,) = sqs.receive_message(QueueUrl=sqs.get_queue_url(QueueName="approvals")["QueueUrl"])[
+        "Messages"
+    ]
+    cloud.sfn.send_task_success(taskToken=json.loads(message["Body"])["taskToken"], output="{}")
     cloud.wait_until(deployment, ended=True)
     outcome = run("reject", deployment)
     assert outcome.exit_code == 3
     assert _one_line_error(outcome) == (
         "error: no approval is pending: [stack-deployment-release-20260302T091500Z-0000000a] is SUCCEEDED"
     )
+    assert entry.calls == []
 
 
 def test_approve_refuses_executions_of_other_workflows(run, cloud, billing):

@@ -39,12 +39,16 @@ class Aws:
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     _session: boto3.Session | None = field(default=None, repr=False)
 
+    def session(self) -> boto3.Session:
+        """The boto3 session (created once): its credentials sign requests to HTTPS entry points."""
+        if self._session is None:
+            self._session = boto3.Session(profile_name=self.profile, region_name=self.region)
+        return self._session
+
     def client(self, service: str) -> Any:
         """The boto3 client for ``service`` (created once)."""
         if service not in self._clients:
-            if self._session is None:
-                self._session = boto3.Session(profile_name=self.profile, region_name=self.region)
-            self._clients[service] = self._session.client(
+            self._clients[service] = self.session().client(
                 service,
                 endpoint_url=self.endpoint_url,
                 config=_CONFIG,

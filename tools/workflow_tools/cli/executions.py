@@ -55,6 +55,9 @@ class Status(StrEnum):
 STAGE_META = "workflows.stage"
 """Where the app's callback keeps ``--stage`` (``ctx.meta`` is shared by every command's context)."""
 
+ENTRY_WORKFLOWS = frozenset({"stack-deployment"})
+"""Workflows started through their IAM-authorised entry, which records who asked (the requester)."""
+
 
 def aws(ctx: typer.Context) -> ClientFactory:
     """The AWS clients of this invocation (set by the app's callback, or by a test)."""
@@ -103,7 +106,13 @@ def start(
     machine = state_machine_arn(sfn, workflow, stage(ctx))
     # The physical name leads, as describe_execution expects (it asks that machine first).
     name = execution_name(physical_name(workflow, stage(ctx)), reason)
-    started = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))
+    if workflow in ENTRY_WORKFLOWS:
+        # Imported here: approvals builds on this module's helpers.
+        from workflow_tools.cli.approvals import start_deployment
+
+        started = {"executionArn": start_deployment(aws(ctx), name, payload, stage(ctx))}
+    else:
+        started = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))
     out, err = consoles()
     print_started(out, started["executionArn"], name, correlation)
     if not wait:

@@ -8,15 +8,22 @@ and a malformed request is refused at the first step.
 The samples name the template bucket ``<template-bucket>``: it is only known once the app is
 deployed, so each scenario uploads the templates to the bucket in the ``StackDeployment`` stack's
 outputs first and its input names that bucket.
+
+Approvals go through the deployment entry, as ``workflows approve``/``reject`` do on the local cloud
+(``workflow_tools.deployment_entry``, transport ``invoke``), by a demo approver: an IAM user of the
+local cloud, another person than the requester the scenario's input records (the harness starts the
+run, standing in for the entry's ``POST /deployments``).
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from workflow_tools.demo import SAMPLES_DIR, Scenario
+from workflow_tools.deployment_entry import APPROVALS_ROUTE, EntryCallError, EntryClients, call_entry
 from workflow_tools.local_cloud import Execution, LocalCloudHarness
 
 WORKFLOW = "stack-deployment"
@@ -27,9 +34,15 @@ TEMPLATES = {
     "orders/service-queue-v2.yaml": "service-queue-v2.yaml",
 }
 APPROVAL = "Ask for approval"
+REQUESTER = "arn:aws:sts::123456789012:assumed-role/Deployer/demo-requester"
+APPROVER_USER = "demo-approver"
+APPROVER_GRANTS = [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}]
+"""What an approver holds on AWS (the entry's POST /approvals); the local cloud's invoke does not check it."""
 
 _deployed: dict[str, str] = {}
 """The template bucket, once a scenario's ``before`` found it (scenarios run one after another)."""
+_approvers: dict[str, Any] = {}
+"""The demo approver's session, by local cloud endpoint (created on the first approval)."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +52,8 @@ class DeploymentScenario(Scenario):
     def input(self) -> Any:
         text = (SAMPLES_DIR / self.workflow / self.sample).read_text()
         bucket = _deployed.get("bucket")
-        return json.loads(text.replace(TEMPLATE_BUCKET_PLACEHOLDER, bucket) if bucket else text)
+        request = json.loads(text.replace(TEMPLATE_BUCKET_PLACEHOLDER, bucket) if bucket else text)
+        return {**request, "requestedBy": REQUESTER}
 
 
 def upload_templates(cloud: LocalCloudHarness) -> None:
@@ -54,19 +68,36 @@ def upload_templates(cloud: LocalCloudHarness) -> None:
     _deployed["bucket"] = bucket
 
 
+def _decide(cloud: LocalCloudHarness, execution: Execution, decision: str, reason: str) -> None:
+    """What `workflows approve`/`reject` do on the local cloud, as the demo approver."""
+    cloud.task_token(execution, APPROVAL)  # waits until the step waits
+    approver = _approvers.get(cloud.endpoint_url)
+    if approver is None:
+        approver = cloud.principal(f"{APPROVER_USER}-{uuid.uuid4().hex[:8]}", APPROVER_GRANTS)
+        _approvers[cloud.endpoint_url] = approver
+    clients = EntryClients(
+        cloudformation=cloud.client("cloudformation"),
+        sts=approver.client("sts", endpoint_url=cloud.endpoint_url),
+        lambda_=cloud.client("lambda"),
+    )
+    answer = call_entry(
+        clients,
+        APPROVALS_ROUTE,
+        {"execution": execution.arn, "decision": decision, "reason": reason},
+        transport="invoke",
+    )
+    if answer.status_code != 200:
+        raise EntryCallError(f"the deployment entry refused to {decision}: {answer.body}")
+
+
 def approve(cloud: LocalCloudHarness, execution: Execution) -> None:
-    """What `workflows approve` sends."""
-    cloud.complete_callback(execution, APPROVAL, {"approved": True, "approvedBy": "demo-operator"})
+    """The demo approver approves through the deployment entry."""
+    _decide(cloud, execution, "approve", "change list reviewed")
 
 
 def reject(cloud: LocalCloudHarness, execution: Execution) -> None:
-    """What `workflows reject` sends."""
-    cloud.fail_callback(
-        execution,
-        APPROVAL,
-        error="DeploymentRejected",
-        cause="Release 2 is fine; no rollback (demo-operator)",
-    )
+    """The demo approver rejects through the deployment entry."""
+    _decide(cloud, execution, "reject", "Release 2 is fine; no rollback")
 
 
 def roll_back_in_cloudformation(cloud: LocalCloudHarness) -> None:

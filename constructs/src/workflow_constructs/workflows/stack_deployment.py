@@ -1,6 +1,7 @@
 """Stack deployment: CloudFormation change sets, optional approval, and the failed events on failure.
 
-Direct AWS SDK integrations and JSONata states only, no Lambda. Input::
+Direct AWS SDK integrations and JSONata states only; one Lambda function, outside the state machine,
+is the deployment entry (:mod:`workflow_constructs.workflows.deployment_entry`). Input::
 
     {"correlationId": "c-1", "stackName": "svc-orders", "reason": "Release 42",
      "templateUrl": "https://<template bucket>.s3.eu-west-1.amazonaws.com/orders/42.yaml",
@@ -17,10 +18,14 @@ list -> when asked, wait for approval (``DeploymentRejected``, ``ApprovalTimedOu
 the stack (``StackDeploymentTimedOut``) -> succeed with status and outputs, or fail
 ``StackDeploymentFailed`` with the last failed stack events as the cause.
 
-Approval contract (the operator CLI's ``workflows approve/reject EXECUTION`` relies on it): the step
-"Ask for approval" publishes to the notification topic with ``.waitForTaskToken``; its parameters
-hold ``Message.taskToken``. Approve with SendTaskSuccess ``{"approved": true, "approvedBy": "<who>"}``;
-reject with SendTaskFailure, error ``DeploymentRejected``, the reason as cause.
+Approval contract: deployments are requested and approved through the IAM-authorised entry
+(``POST /deployments``, ``POST /approvals``; the operator CLI's ``workflows approve/reject EXECUTION``
+call it), which records ``requestedBy`` in the input and answers the step "Ask for approval" (it
+publishes to the notification topic with ``.waitForTaskToken``; its parameters hold
+``Message.taskToken``) with ``{"approved": true, "approvedBy": "<the approver's ARN>"}``, or fails it
+with ``DeploymentRejected``. Its ``TaskAnswerGuard`` leaves answering to the entry's function. The
+step "Was the deployment approved" checks again that the approver is not the requester, and the
+output records both (``requestedBy``, ``approvedBy``).
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from workflow_constructs.retry import NoRetry
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
 from workflow_constructs.workflows import stack_deployment_expressions as expr
+from workflow_constructs.workflows.deployment_entry import DeploymentEntry
 from workflow_constructs.workflows.storage import ACCESS_LOGS_BY_POLICY, access_log_bucket
 
 WORKFLOW_NAME = "stack-deployment"
@@ -125,7 +131,9 @@ class StackDeployment(Construct):
     else. Give ``service_role_statements`` for what your services need, or your own ``service_role``.
 
     Attributes: ``workflow``, ``state_machine``, ``template_bucket``, ``notification_topic``,
-    ``service_role``.
+    ``service_role``; ``entry`` (a :class:`DeploymentEntry`: the IAM-authorised API that requests and
+    approves deployments) and ``answer_guard`` (its :class:`TaskAnswerGuard`; attach its ``policy`` to
+    every operator, developer and CI role).
 
     Example::
 
@@ -175,8 +183,7 @@ class StackDeployment(Construct):
         :param failure_event_count: failed events kept in the failure cause (the first ones of
             the deployment). Default: 10.
         :param failure_event_pages: DescribeStackEvents pages read at most for them. Default: 10.
-        :param sentry_dsn_secret: accepted like every workflow construct's; this workflow runs no
-            Lambda function, so nothing reports to Sentry.
+        :param sentry_dsn_secret: opt-in Sentry reporting for the entry's function. Default: none.
         """
         super().__init__(scope, id)
         # The physical name: every fixed name below derives from it, so it carries the app's stage.
@@ -233,6 +240,15 @@ class StackDeployment(Construct):
         self._grant_notification_key()
         self._metric_filters(self.workflow.log_group, namespace=workflow_name)
         self._acknowledge_scoped_wildcards()
+        # Who asked and who approved must be people IAM authenticated, not what a caller wrote.
+        self.entry = DeploymentEntry(
+            self,
+            "Entry",
+            state_machine=self.state_machine,
+            workflow_name=workflow_name,
+            sentry_dsn_secret=sentry_dsn_secret,
+        )
+        self.answer_guard = self.entry.answer_guard
 
     # Resources ----------------------------------------------------------------------------------
 
@@ -530,7 +546,17 @@ class StackDeployment(Construct):
         ask = self._ask_for_approval(on_failure=delete)
         approved = sfn.Choice.jsonata(self, "Was the deployment approved")
         ask.next(approved)
-        approved.when(sfn.Condition.jsonata(_J("$approved")), execute)
+        approved.when(sfn.Condition.jsonata(_J(expr.approved_by_another())), execute)
+        approved.when(
+            sfn.Condition.jsonata(_J("$approved")),
+            delete,
+            assign={
+                "failure": {
+                    "error": DEPLOYMENT_REJECTED_ERROR,
+                    "cause": "The approval did not name an approver other than the requester.",
+                }
+            },
+        )
         approved.when(
             sfn.Condition.jsonata(_J("true")),
             delete,
@@ -637,8 +663,8 @@ class StackDeployment(Construct):
             APPROVAL_TASK_TOKEN_FIELD: _J("$states.context.Task.Token"),
             "approve": _J("'workflows approve ' & $states.context.Execution.Name"),
             "reject": _J("'workflows reject ' & $states.context.Execution.Name"),
-            "answer": 'SendTaskSuccess with {"approved": true, "approvedBy": "<who>"}, or SendTaskFailure '
-            f"with error {DEPLOYMENT_REJECTED_ERROR} and the reason as cause, using taskToken.",
+            "answer": "Approve or reject through the deployment entry (POST /approvals, IAM-signed): "
+            "the approver is the signed caller and may not be the requester.",
         }
         ask = tasks.publish_to_topic(
             self,

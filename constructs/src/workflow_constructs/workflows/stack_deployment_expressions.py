@@ -161,9 +161,19 @@ def deployment_request() -> str:
         "'tags': $type($in.tags) = 'object' ? [$each($in.tags, function($v, $k) {",
         "{'Key': $k, 'Value': $v} })] : [],",
         "'requireApproval': $in.requireApproval = true,",
-        "'reason': $in.reason",
+        "'reason': $in.reason,",
+        "'requestedBy': $type($in.requestedBy) = 'string' ? $in.requestedBy : null",
         "}",
         ")",
+    )
+
+
+def approved_by_another() -> str:
+    """Approved, by a named approver who is not the requester (the entry set both; it also compares
+    role sessions by role and session name, this only catches an identical ARN slipping through)."""
+    return _expression(
+        "$approved and $type($approvedBy) = 'string' and $type($request.requestedBy) = 'string'",
+        "and $approvedBy != $request.requestedBy",
     )
 
 
@@ -386,6 +396,7 @@ def deployment_result(*, changes: str) -> str:
         "'stackStatus': $stack.StackStatus,",
         f"'changes': {changes},",
         f"'outputs': {stack_outputs()},",
+        "'requestedBy': $request.requestedBy,",
         "'approvedBy': $approvedBy",
         "}",
     )
