@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
-from shared.s3_versions import DELETE_BATCH, delete_versions
-from workflow_runtime import TransientError, error_code, transient_aws_errors
+from workflow_runtime import DELETE_BATCH, TransientError, delete_versions, error_code, transient_aws_errors
 
 from user_provisioning.resource_request import (
     ALREADY_GONE,
