@@ -33,7 +33,8 @@ class _EntryWithRuntime:
         self.entry = entry
         self.library = library
 
-    def try_bundle(self, output_dir: str, options: Any) -> bool:
+    # jsii hands the bundling options over positionally or by keyword; neither is needed here.
+    def try_bundle(self, output_dir: str, *_options: Any, **_keywords: Any) -> bool:
         output = Path(output_dir)
         shutil.copytree(self.entry, output, ignore=_COPY_IGNORE, dirs_exist_ok=True)
         if self.library is not None:
