@@ -16,6 +16,7 @@ from typing import Any
 from aws_cdk import App, Stack
 from aws_cdk import aws_sns as sns
 from workflow_constructs import PythonFunction, Workflow, add_checks, tasks
+from workflow_constructs.workflows.handler_code import app_handler_code
 
 from constructs import Construct
 from stacks.operations import OperationsStack
@@ -26,9 +27,13 @@ class BaselineStack(Stack):
 
     def __init__(self, scope: Construct, construct_id: str, *, alarm_topic: sns.ITopic) -> None:
         super().__init__(scope, construct_id)
-        # Synth never runs the handler; any importable name in lambdas/ does.
+        # Synth never runs the handler; any function of the app's handler folder or the task library does.
         function = PythonFunction(
-            self, "Step", handler="shared.observability.service_name", service="baseline"
+            self,
+            "Step",
+            entry=app_handler_code(),
+            handler="workflow_runtime.observability.service_name",
+            service="baseline",
         )
         step = tasks.invoke_lambda(self, "Run the only step", function=function)
         self.workflow = Workflow(

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
-from shared.errors import TransientError
+from workflow_runtime import TransientError
 
 from billing.errors import PAYMENT_DECLINED
 from billing.invoices import is_conditional_check_failure

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import RequestInvalidError
+from workflow_runtime import RequestInvalidError
 
 PAYMENT_DECLINED = "PaymentDeclined"
 """Error of the callback step when the provider declines (sent with ``SendTaskFailure``)."""

@@ -17,8 +17,7 @@ import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
-from shared.errors import TransientError
-from shared.observability import handler, logger, metrics
+from workflow_runtime import TransientError, handler, logger, metrics
 
 from billing import authorise, payments
 from billing.authorisations import AuthorisationStore, DeliveryResult

@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import ClientError
-from shared.errors import TransientError
+from workflow_runtime import TransientError
 
 from billing.errors import InvoiceConflict
 from billing.invoice import Invoice, line_amount

@@ -10,7 +10,7 @@ import os
 from typing import Any
 
 import boto3
-from shared.observability import handler
+from workflow_runtime import handler
 
 from deployment_approvals.entry import answer
 

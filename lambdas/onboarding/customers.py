@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
-from shared.aws_errors import error_code, transient_aws_errors
+from workflow_runtime import error_code, transient_aws_errors
 
 ONBOARDING = "ONBOARDING"
 ACTIVE = "ACTIVE"

@@ -14,7 +14,7 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
-from shared.observability import handler, metrics
+from workflow_runtime import handler, metrics
 
 from onboarding import customers, request, tenant
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import ErrorDetails
-from shared.errors import RequestInvalidError
+from workflow_runtime import RequestInvalidError
 
 CUSTOMER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$"
 """3-40 lowercase letters, digits and '-': safe in S3 keys, DynamoDB keys and execution names."""

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
-from shared.aws_errors import error_code, transient_aws_errors
-from shared.s3_versions import DELETE_BATCH, delete_versions
+from workflow_runtime import DELETE_BATCH, delete_versions, error_code, transient_aws_errors
 
 TENANT_PREFIX_ROOT = "tenants/"
 TENANT_MARKER = "tenant.json"

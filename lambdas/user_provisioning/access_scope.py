@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.aws_errors import transient_aws_errors
+from workflow_runtime import transient_aws_errors
 
 from user_provisioning.records import CREATOR_ATTRIBUTE, remove_if_created_by
 from user_provisioning.resource_request import ResourceRequest, dispatch

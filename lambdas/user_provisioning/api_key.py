@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
-from shared.aws_errors import error_code, transient_aws_errors
+from workflow_runtime import error_code, transient_aws_errors
 
 from user_provisioning.records import CREATOR_ATTRIBUTE, remove_if_created_by
 from user_provisioning.resource_request import ResourceRequest, dispatch

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from shared.aws_errors import transient_aws_errors
+from workflow_runtime import transient_aws_errors
 
 from user_provisioning.errors import DeprovisioningRequestInvalid
 from user_provisioning.report import MAX_CAUSE_LENGTH, REMOVAL_FAILED, MetricsSink

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import RequestInvalidError
+from workflow_runtime import RequestInvalidError
 
 
 class ProvisioningRequestInvalid(RequestInvalidError):  # noqa: N818  (the workflow's error name)

@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from shared.idempotency import idempotent_handler
-from shared.observability import handler, metrics
+from workflow_runtime import handler, idempotent_handler, metrics
 
 from user_provisioning import access_scope, api_key, deprovisioning, report, request, storage_prefix
 

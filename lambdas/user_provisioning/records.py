@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
-from shared.aws_errors import error_code, transient_aws_errors
+from workflow_runtime import error_code, transient_aws_errors
 
 from user_provisioning.resource_request import ALREADY_GONE, KEPT, REMOVED, ResourceRequest
 

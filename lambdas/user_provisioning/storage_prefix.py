@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
-from shared.aws_errors import error_code, transient_aws_errors
-from shared.errors import TransientError
-from shared.s3_versions import DELETE_BATCH, delete_versions
+from workflow_runtime import DELETE_BATCH, TransientError, delete_versions, error_code, transient_aws_errors
 
 from user_provisioning.resource_request import (
     ALREADY_GONE,

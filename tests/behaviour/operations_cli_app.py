@@ -8,7 +8,7 @@ these stay independent of how each team builds its own):
 - ``stack-deployment``: ask for approval through a callback step (task token handed to a Lambda),
   then deploy. ``approve``/``reject`` answer only ``stack-deployment`` executions, hence the name.
 
-The functions' code is ``operations_handlers/`` plus the real ``lambdas/shared`` (the house
+The functions' code is ``operations_handlers/`` plus the installed ``workflow_runtime`` (the house
 ``@handler`` decorator), copied into one asset folder.
 """
 
@@ -22,7 +22,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from workflow_constructs import Workflow, tasks
-from workflow_constructs.lambda_code import ASSET_EXCLUDES, lambda_code_root
+from workflow_constructs.lambda_code import ASSET_EXCLUDES, RUNTIME_PACKAGE, runtime_package_dir
 
 from constructs import Construct
 
@@ -82,7 +82,7 @@ class OperationsCliCheckStack(cdk.Stack):
 def build_app(outdir: Path, code: Path) -> Path:
     """Assemble the functions' code in ``code`` and synthesize the app into ``outdir``."""
     shutil.copytree(
-        lambda_code_root() / "shared", code / "shared", ignore=shutil.ignore_patterns("__pycache__")
+        runtime_package_dir(), code / RUNTIME_PACKAGE, ignore=shutil.ignore_patterns("__pycache__")
     )
     shutil.copy(HANDLERS / "ops_check.py", code / "ops_check.py")
     app = cdk.App(outdir=str(outdir), context={"aws:cdk:version-reporting": False})

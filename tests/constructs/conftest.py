@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_dynamodb as dynamodb
@@ -9,6 +11,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Template
 from workflow_constructs import PythonFunction, Workflow, add_checks, tasks
+
+GREETER = Path(__file__).resolve().parents[1] / "fixtures" / "greeter"
+"""Another team's handler folder (``greeting.greet``), deployed by the tests' functions."""
 
 
 class LibraryShowcase(cdk.Stack):
@@ -24,7 +29,7 @@ class LibraryShowcase(cdk.Stack):
             ),
         )
         self.function = PythonFunction(
-            self, "Greeter", handler="shared.errors.TransientError", service="showcase"
+            self, "Greeter", entry=GREETER, handler="greeting.greet", service="showcase"
         )
         greet = tasks.invoke_lambda(self, "Greet the customer", function=self.function)
         record = tasks.dynamodb_put_item(

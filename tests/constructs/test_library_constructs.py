@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
@@ -11,6 +12,9 @@ from aws_cdk.assertions import Match, Template
 from workflow_constructs import InvalidPropsError, PythonFunction, Workflow
 from workflow_constructs.definition import state_machines
 from workflow_constructs.function import LAMBDA_RUNTIME
+
+GREETER = Path(__file__).resolve().parents[1] / "fixtures" / "greeter"
+"""Another team's handler folder (``greeting.greet``), deployed by the tests' functions."""
 
 
 def _definition(template):
@@ -79,7 +83,7 @@ def test_a_log_key_of_its_own_replaces_the_stacks():
     stack = cdk.Stack(cdk.App())
     own = kms.Key(stack, "OwnKey", enable_key_rotation=True)
     function = PythonFunction(
-        stack, "Fn", handler="shared.errors.TransientError", service="s", log_encryption_key=own
+        stack, "Fn", entry=GREETER, handler="greeting.greet", service="s", log_encryption_key=own
     )
     Workflow(stack, "W", workflow_name="own-key", definition=sfn.Pass(stack, "Pass"), log_encryption_key=own)
     del function
@@ -187,7 +191,7 @@ def test_the_powertools_layer_is_the_newest_one_aws_publishes_in_ssm(showcase):
 def test_a_pinned_powertools_layer_version_names_that_version():
     stack = cdk.Stack()
     PythonFunction(
-        stack, "F", handler="shared.errors.TransientError", service="showcase", powertools_layer_version=27
+        stack, "F", entry=GREETER, handler="greeting.greet", service="showcase", powertools_layer_version=27
     )
     template = Template.from_stack(stack).to_json()
     (function,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
@@ -201,7 +205,7 @@ def test_rejects_a_powertools_layer_version_below_one():
         InvalidPropsError, match=r"^powertools_layer_version must be a published layer version \(1 or more\)"
     ):
         PythonFunction(
-            cdk.Stack(), "F", handler="shared.errors.TransientError", service="x", powertools_layer_version=0
+            cdk.Stack(), "F", entry=GREETER, handler="greeting.greet", service="x", powertools_layer_version=0
         )
 
 
@@ -215,7 +219,7 @@ def test_lambda_asset_leaves_out_caches_and_dotfiles(showcase, tmp_path_factory)
         if p.is_dir()
     )
     names = {p.name for p in asset_dir.rglob("*")}
-    assert "shared" in names
+    assert {"greeting.py", "workflow_runtime"} <= names
     assert not {n for n in names if n == "__pycache__" or n.endswith(".pyc") or n.startswith(".")}
 
 
@@ -240,16 +244,16 @@ def test_workflow_rejects_bad_props(kwargs, message):
     [
         ({"handler": "no_dot"}, r"^handler must be a dotted path .*Received: \[no_dot\]$"),
         (
-            {"handler": "a.b", "memory_size": 64},
+            {"handler": "greeting.greet", "memory_size": 64},
             r"^memory_size must be between 128 and 10240 MB. Received: \[64\]$",
         ),
-        ({"handler": "a.b", "service": ""}, r"^service must name the workflow .*Received: \[\]$"),
+        ({"handler": "greeting.greet", "service": ""}, r"^service must name the workflow .*Received: \[\]$"),
     ],
 )
 def test_python_function_rejects_bad_props(kwargs, message):
     stack = cdk.Stack()
     with pytest.raises(InvalidPropsError, match=message):
-        PythonFunction(stack, "F", **{"service": "svc", **kwargs})
+        PythonFunction(stack, "F", **{"entry": GREETER, "service": "svc", **kwargs})
 
 
 def test_definition_is_rendered_with_readable_placeholders(showcase):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
@@ -11,6 +12,9 @@ from workflow_constructs import InvalidPropsError, PythonFunction
 
 from app import build_app
 from stacks.sentry import SentryOptIn
+
+GREETER = Path(__file__).resolve().parents[1] / "fixtures" / "greeter"
+"""Another team's handler folder (``greeting.greet``), deployed by the tests' functions."""
 
 SECRET_NAME = "prod/sentry-dsn"
 LAYER_ARN = "arn:aws:lambda:eu-west-1:111111111111:layer:sentry-sdk:3"
@@ -38,11 +42,12 @@ class WorkflowLikeStack(cdk.Stack):
         PythonFunction(
             self,
             "Reported",
-            handler="shared.errors.TransientError",
+            entry=GREETER,
+            handler="greeting.greet",
             service="demo",
             sentry_dsn_secret=sentry_dsn_secret,
         )
-        PythonFunction(self, "Unreported", handler="shared.errors.TransientError", service="demo")
+        PythonFunction(self, "Unreported", entry=GREETER, handler="greeting.greet", service="demo")
 
 
 @pytest.fixture(scope="module")

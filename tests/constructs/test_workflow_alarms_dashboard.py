@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
@@ -10,6 +11,9 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Match
 from workflow_constructs import InvalidPropsError, PythonFunction, Workflow
 from workflow_constructs.definition import placeholder
+
+GREETER = Path(__file__).resolve().parents[1] / "fixtures" / "greeter"
+"""Another team's handler folder (``greeting.greet``), deployed by the tests' functions."""
 
 STATE_MACHINE = {"Ref": Match.string_like_regexp("^ShowcaseStateMachine")}
 TOPIC = [{"Ref": Match.string_like_regexp("^Alarms")}]
@@ -180,7 +184,7 @@ def test_rejects_a_p99_threshold_under_a_second():
 def test_business_metric_follows_the_function_namespace_and_service():
     stack = cdk.Stack()
     function = PythonFunction(
-        stack, "F", handler="shared.errors.TransientError", service="billing", metrics_namespace="Payments"
+        stack, "F", entry=GREETER, handler="greeting.greet", service="billing", metrics_namespace="Payments"
     )
     metric = function.business_metric("InvoicesPaid", statistic="Average", label="Paid")
     assert (metric.namespace, metric.metric_name, metric.dimensions, metric.statistic, metric.label) == (
@@ -195,7 +199,7 @@ def test_business_metric_follows_the_function_namespace_and_service():
 
 def test_business_metric_needs_a_name():
     stack = cdk.Stack()
-    function = PythonFunction(stack, "F", handler="shared.errors.TransientError", service="billing")
+    function = PythonFunction(stack, "F", entry=GREETER, handler="greeting.greet", service="billing")
     with pytest.raises(
         InvalidPropsError, match=r"^name must name the metric the handler emits. Received: \[\]$"
     ):

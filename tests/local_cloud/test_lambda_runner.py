@@ -8,9 +8,9 @@ import json
 import textwrap
 import threading
 import zipfile
-from pathlib import Path
 
 import pytest
+from workflow_constructs.lambda_code import runtime_package_dir
 from workflow_tools.local_cloud.lambda_runner import FunctionSpec, LambdaRunner
 
 HANDLER = textwrap.dedent("""
@@ -225,16 +225,17 @@ def test_concurrent_invocations_get_their_own_workers_up_to_the_cap(runner):
 
 
 def test_a_handler_with_the_house_observability_runs_and_logs_json_with_the_correlation_id(runner):
-    # GIVEN a handler of the lambdas/ tree, wrapped with shared.observability.handler, packaged with shared/
-    shared = Path(__file__).resolve().parents[2] / "lambdas" / "shared"
+    # GIVEN a handler wrapped with workflow_runtime's decorator, packaged with the task library as
+    # PythonFunction packages it (the package at the asset root)
+    runtime = runtime_package_dir()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for path in shared.glob("*.py"):
-            archive.write(path, f"shared/{path.name}")
+        for path in runtime.glob("*.py"):
+            archive.write(path, f"workflow_runtime/{path.name}")
         archive.writestr(
             "greeting.py",
             textwrap.dedent("""
-            from shared.observability import handler, logger
+            from workflow_runtime import handler, logger
 
             @handler
             def greet(event, context):

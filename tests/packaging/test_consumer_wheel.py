@@ -22,10 +22,20 @@ def _run(*command: str | Path, **kwargs) -> subprocess.CompletedProcess[str]:
     return result
 
 
+GREETER = REPO_ROOT / "tests" / "fixtures" / "greeter"
+
+
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
+def dist(tmp_path_factory) -> Path:
+    """The construct library's wheel and the task library's wheel it depends on."""
     dist = tmp_path_factory.mktemp("dist")
-    _run(shutil.which("uv") or "uv", "build", "--wheel", "--out-dir", dist, REPO_ROOT / "constructs")
+    for project in ("constructs", "runtime"):
+        _run(shutil.which("uv") or "uv", "build", "--wheel", "--out-dir", dist, REPO_ROOT / project)
+    return dist
+
+
+@pytest.fixture(scope="module")
+def wheel(dist) -> Path:
     (built,) = dist.glob("workflow_constructs-*.whl")
     return built
 
@@ -33,7 +43,9 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_carries_the_handler_code_and_type_marker(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "workflow_constructs/py.typed" in names
-    assert "workflow_constructs/_lambdas/shared/observability.py" in names
+    assert "workflow_constructs/_lambdas/onboarding/handler.py" in names
+    # The task library is a distribution of its own, not a copy inside this one.
+    assert not [n for n in names if "workflow_runtime" in n or "/shared/" in n]
     handler_sources = {
         f"workflow_constructs/_lambdas/{path.relative_to(REPO_ROOT / 'lambdas').as_posix()}"
         for path in (REPO_ROOT / "lambdas").rglob("*.py")
@@ -43,7 +55,7 @@ def test_wheel_carries_the_handler_code_and_type_marker(wheel):
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 
-def test_consumer_outside_the_repo_synthesizes_with_the_installed_wheel(wheel, tmp_path):
+def test_consumer_outside_the_repo_synthesizes_with_the_installed_wheel(dist, tmp_path):
     uv = shutil.which("uv") or "uv"
     # GIVEN a fresh virtual environment outside the repository, with the wheel installed and the
     # same dependency versions as this repo's lock (so the install comes from uv's cache)
@@ -62,28 +74,50 @@ def test_consumer_outside_the_repo_synthesizes_with_the_installed_wheel(wheel, t
     venv = tmp_path / "venv"
     _run(uv, "venv", "--python", sys.executable, venv)
     python = venv / "bin" / "python"
-    _run(uv, "pip", "install", "--python", python, "--constraint", constraints, wheel)
+    _run(uv, "pip", "install", "--python", python, "--constraint", constraints, *sorted(dist.glob("*.whl")))
+    # and a consumer project of its own: a CDK app and a folder of handlers written with workflow_runtime
     consumer = tmp_path / "consumer"
     consumer.mkdir()
     shutil.copy(Path(__file__).with_name("consumer_app.py"), consumer / "app.py")
+    shutil.copytree(GREETER, consumer / "handlers", ignore=shutil.ignore_patterns("__pycache__"))
 
     # WHEN the consumer's app is synthesized there
     outdir = consumer / "cdk.out"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     result = _run(python, "app.py", outdir, cwd=consumer, env=env)
 
-    # THEN the library came from the wheel, and the Lambda asset holds the packaged handler code
-    library = Path(json.loads(result.stdout.strip().splitlines()[-1])["library"])
-    assert venv in library.parents
+    # THEN both libraries came from the wheels
+    installed = json.loads(result.stdout.strip().splitlines()[-1])
+    assert venv in Path(installed["library"]).parents
+    runtime = Path(installed["runtime"])
+    assert venv in runtime.parents
     template = json.loads((outdir / "Consumer.template.json").read_text())
-    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
-    asset_key = functions[0]["Properties"]["Code"]["S3Key"]
-    asset_dir = outdir / f"asset.{asset_key.removesuffix('.zip')}"
-    assert (asset_dir / "shared" / "observability.py").is_file()
-    # Every workflow construct's handlers travel too.
-    handlers = {f["Properties"]["Handler"] for f in functions}
-    for handler in handlers:
+    functions = {
+        logical_id: r
+        for logical_id, r in template["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function"
+    }
+
+    def asset_of(function: dict) -> Path:
+        return outdir / f"asset.{function['Properties']['Code']['S3Key'].removesuffix('.zip')}"
+
+    # and the consumer's own function deploys the consumer's folder, with the installed task library in it
+    (greeter,) = [f for f in functions.values() if f["Properties"]["Handler"] == "greeting.greet"]
+    greeter_asset = asset_of(greeter)
+    assert (greeter_asset / "greeting.py").read_text() == (GREETER / "greeting.py").read_text()
+    assert (greeter_asset / "workflow_runtime" / "observability.py").read_text() == (
+        runtime.parent / "observability.py"
+    ).read_text()
+    assert not (greeter_asset / "onboarding").exists()
+    # Every workflow construct's handlers travel too, each with the task library beside them.
+    handlers = {f["Properties"]["Handler"] for f in functions.values()} - {"greeting.greet"}
+    for function in functions.values():
+        handler = function["Properties"]["Handler"]
+        if handler == "greeting.greet":
+            continue
         module = handler.rsplit(".", 1)[0]
+        asset_dir = asset_of(function)
         assert (asset_dir / f"{module.replace('.', '/')}.py").is_file(), handler
+        assert (asset_dir / "workflow_runtime" / "__init__.py").is_file(), handler
     assert "onboarding.handler.validate_request" in handlers
     assert "user_provisioning.handler.validate_request" in handlers

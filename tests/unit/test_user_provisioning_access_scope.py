@@ -6,8 +6,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
-from shared.errors import TransientError
 from user_provisioning import access_scope
+from workflow_runtime.errors import TransientError
 
 RUN = "arn:aws:states:eu-west-1:123456789012:execution:user-provisioning:run-1"
 OTHER_RUN = "arn:aws:states:eu-west-1:123456789012:execution:user-provisioning:run-0"

@@ -59,8 +59,8 @@ def lambda_environment(monkeypatch):
         )
         create_api_keys_table(boto3.client("dynamodb"))
         monkeypatch.setenv("API_KEY_DELIVERY_KEY_ID", boto3.client("kms").create_key()["KeyMetadata"]["Arn"])
-        from shared.idempotency import persistence_layer
         from user_provisioning import handler
+        from workflow_runtime.idempotency import persistence_layer
 
         persistence_layer.cache_clear()
         handler._client.cache_clear()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 from moto import mock_aws
-from shared.errors import TransientError
 from user_provisioning import storage_prefix
+from workflow_runtime.errors import TransientError
 
 RUN = "arn:aws:states:eu-west-1:123456789012:execution:user-provisioning:run-1"
 OTHER_RUN = "arn:aws:states:eu-west-1:123456789012:execution:user-provisioning:run-0"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from aws_cdk import Acknowledgment, Duration, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -14,10 +15,11 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 
 from constructs import Construct
+from workflow_constructs.bundling import function_code
 from workflow_constructs.cfn_lint import REDUNDANT_ROLE_DEPENDENCY, ignore_cfn_lint
 from workflow_constructs.checkov_skips import skip_checkov
 from workflow_constructs.errors import InvalidPropsError
-from workflow_constructs.lambda_code import ASSET_EXCLUDES, lambda_code_root
+from workflow_constructs.lambda_code import entry_problem, handler_module_problem
 from workflow_constructs.log_encryption import log_encryption_key as stack_log_key
 from workflow_constructs.powertools import layer_arn, layer_parameter_name
 from workflow_constructs.retention import RETAINED
@@ -51,12 +53,22 @@ CHECKOV_SKIPS = {
 
 
 class PythonFunction(lambda_.Function):
-    """A handler from the library's Lambda code, with Powertools, tracing and JSON logs.
+    """The caller's handler, with the task library, Powertools, tracing and JSON logs.
+
+    ``entry`` is the caller's folder of handler code and ``handler`` is "module.function" inside it
+    (``greeting.greet`` for ``entry/greeting.py``). The asset is that folder with the
+    ``workflow_runtime`` package (distribution ``workflow-runtime``) copied in at its root, so handlers
+    ``from workflow_runtime import handler`` in Lambda and on the local cloud as in their unit tests.
+    Bundled in the asset rather than shipped as a layer: the library is ~20 kB of pure Python, the asset
+    hash then names exactly the code the function runs (a layer would be a second versioned resource
+    to keep in step), and the copy is made at synth by CDK local bundling, no Docker
+    (``lambda_code``). ``include_runtime=False`` deploys the folder alone. Caches and dotfiles
+    never enter the asset (``lambda_code.ASSET_EXCLUDES``), so its hash is the same on every machine.
 
     Defaults: Python ``LAMBDA_RUNTIME`` on arm64; the AWS-published Powertools layer for the
     stack's region, its newest version as AWS's public SSM parameter names it at deploy time
     (``powertools.layer_parameter_name``), or the version ``powertools_layer_version`` pins
-    (no bundling, no Docker); active X-Ray tracing; JSON logs into its own log
+    (Powertools itself is never bundled); active X-Ray tracing; JSON logs into its own log
     group kept ``DEFAULT_LOG_RETENTION`` and encrypted with ``log_encryption_key`` (default: the
     stack's log key, ``log_encryption.log_encryption_key``); ``POWERTOOLS_SERVICE_NAME`` and
     metrics namespace set;
@@ -66,8 +78,8 @@ class PythonFunction(lambda_.Function):
 
     Example::
 
-        PythonFunction(self, "ValidateRequest", handler="onboarding.handler.validate_request",
-                       service="customer-onboarding")
+        PythonFunction(self, "Greet", entry=Path("handlers"), handler="greeting.greet",
+                       service="greeter")
     """
 
     def __init__(
@@ -75,8 +87,10 @@ class PythonFunction(lambda_.Function):
         scope: Construct,
         id: str,
         *,
+        entry: str | Path,
         handler: str,
         service: str,
+        include_runtime: bool = True,
         metrics_namespace: str | None = None,
         description: str | None = None,
         environment: Mapping[str, str] | None = None,
@@ -91,6 +105,13 @@ class PythonFunction(lambda_.Function):
             raise InvalidPropsError(
                 "handler", "must be a dotted path like 'package.module.function'", handler
             )
+        entry = Path(entry)
+        problem = entry_problem(entry, include_runtime=include_runtime)
+        if problem is not None:
+            raise InvalidPropsError("entry", problem, entry)
+        problem = handler_module_problem(entry, handler, with_runtime=include_runtime)
+        if problem is not None:
+            raise InvalidPropsError("handler", problem, handler)
         if not 128 <= memory_size <= 10_240:
             raise InvalidPropsError("memory_size", "must be between 128 and 10240 MB", memory_size)
         if not service:
@@ -128,7 +149,7 @@ class PythonFunction(lambda_.Function):
             scope,
             id,
             handler=handler,
-            code=lambda_.Code.from_asset(str(lambda_code_root()), exclude=list(ASSET_EXCLUDES)),
+            code=function_code(entry, runtime=LAMBDA_RUNTIME, include_runtime=include_runtime),
             runtime=LAMBDA_RUNTIME,
             architecture=LAMBDA_ARCHITECTURE,
             description=description,

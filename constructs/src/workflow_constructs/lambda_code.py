@@ -1,25 +1,56 @@
-"""Where the handler code that the library's constructs deploy lives, and how it is packaged.
+"""How a ``PythonFunction``'s code is packaged: the caller's entry folder plus the task library.
 
-In this repository the code is in the top-level ``lambdas/`` folder; in an installed wheel it
-travels inside the package as ``workflow_constructs/_lambdas`` (see ``constructs/pyproject.toml``).
+The asset of a function is the caller's ``entry`` folder with the ``workflow_runtime`` package (the
+Lambda-side task library, distribution ``workflow-runtime``) copied in beside it, by CDK local bundling:
+plain file copies at synth, no Docker. In Lambda and on the local cloud the handler then imports
+``workflow_runtime`` from the asset root, as its unit tests import it from the installed package.
+
+Why bundled and not a layer: the library is ~20 kB of pure Python, so a copy per asset costs nothing;
+the asset hash then names exactly the code a function runs (a layer would be a second versioned
+resource to deploy and keep in step with the handlers); and the local cloud runs an asset as it is.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 ASSET_EXCLUDES = ("__pycache__", "**/__pycache__", "*.pyc", "**/*.pyc", ".*", "**/.*")
 """Never part of a Lambda asset: they differ between machines and would change the asset hash."""
 
-_PACKAGED = Path(__file__).parent / "_lambdas"
-_SOURCE_TREE = Path(__file__).resolve().parents[3] / "lambdas"
+RUNTIME_PACKAGE = "workflow_runtime"
+"""The import name of the task library every asset carries at its root."""
 
 
-def lambda_code_root() -> Path:
-    """The folder holding every handler package (``onboarding/``, ``shared/``, ...)."""
-    for candidate in (_PACKAGED, _SOURCE_TREE):
-        if (candidate / "shared").is_dir():
-            return candidate
-    raise FileNotFoundError(
-        f"handler code not found in [{_PACKAGED}] nor [{_SOURCE_TREE}]; reinstall workflow-constructs"
-    )
+def runtime_package_dir() -> Path:
+    """The folder of the installed ``workflow_runtime`` package (found without importing it)."""
+    spec = importlib.util.find_spec(RUNTIME_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(
+            f"[{RUNTIME_PACKAGE}] is not installed; PythonFunction ships it with every function "
+            "(pip install workflow-runtime)"
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def entry_problem(entry: Path, *, include_runtime: bool) -> str | None:
+    """Why ``entry`` cannot be a function's code folder, or None."""
+    if not entry.is_dir():
+        return "must be a folder holding the handler code"
+    if include_runtime and (entry / RUNTIME_PACKAGE).exists():
+        return (
+            f"must not hold its own [{RUNTIME_PACKAGE}]: PythonFunction ships the installed one "
+            "(or pass include_runtime=False)"
+        )
+    return None
+
+
+def handler_module_problem(entry: Path, handler: str, *, with_runtime: bool) -> str | None:
+    """Why ``handler`` ("module.function") cannot be found in the asset built from ``entry``, or None."""
+    module = handler.rsplit(".", 1)[0]
+    if with_runtime and (module == RUNTIME_PACKAGE or module.startswith(f"{RUNTIME_PACKAGE}.")):
+        return None
+    relative = Path(*module.split("."))
+    if (entry / relative.with_suffix(".py")).is_file() or (entry / relative / "__init__.py").is_file():
+        return None
+    return f"names module [{module}], which is not in entry [{entry}]"

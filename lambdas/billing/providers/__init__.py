@@ -7,7 +7,7 @@
 
 Every call is idempotent at the provider: authorisation requests carry our authorisation id,
 captures the invoice id, voids ``void-<authorisation id>`` as the idempotency key, so a retried call
-never charges twice. A provider raises ``shared.errors.TransientError`` for what is worth retrying
+never charges twice. A provider raises ``workflow_runtime.TransientError`` for what is worth retrying
 and ``billing.errors.PaymentProviderRejected`` for what is not.
 
 The provider answers an authorisation request later, through the signed webhook

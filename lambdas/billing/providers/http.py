@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from shared.errors import TransientError
+from workflow_runtime import TransientError
 
 from billing.errors import PaymentProviderRejected
 from billing.providers import (

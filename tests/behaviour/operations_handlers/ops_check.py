@@ -1,12 +1,11 @@
 """Handlers of the operations CLI's behaviour-test workflows (test-only code, deployed as an asset
-together with ``lambdas/shared``), written the house way: the ``@handler`` decorator, then logic."""
+together with ``workflow_runtime``), written the house way: the ``@handler`` decorator, then logic."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from shared.errors import RequestInvalidError
-from shared.observability import handler, logger
+from workflow_runtime import RequestInvalidError, handler, logger
 
 CARD_LIMIT = 1000
 

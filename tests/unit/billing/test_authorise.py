@@ -13,7 +13,7 @@ from billing.invoice import calculate_invoice
 from billing.invoices import InvoiceStatus
 from billing.providers.sandbox import SandboxPaymentProvider
 from billing.request import parse_request
-from shared.errors import TransientError
+from workflow_runtime.errors import TransientError
 
 from tests.unit.billing.fakes import billing_input
 

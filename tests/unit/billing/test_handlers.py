@@ -15,7 +15,7 @@ import pytest
 from billing import handler
 from billing.errors import BillingRequestInvalid
 from billing.signature import signature_header
-from shared.observability import metrics
+from workflow_runtime.observability import metrics
 
 from tests.unit.billing.fakes import SIGNING_SECRET, FakeStates, billing_input
 

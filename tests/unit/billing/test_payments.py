@@ -12,7 +12,7 @@ from billing.errors import InvoiceNotPayable
 from billing.invoice import calculate_invoice
 from billing.payments import capture_once, capture_payment, void_authorisation
 from billing.request import parse_request
-from shared.errors import TransientError
+from workflow_runtime.errors import TransientError
 
 from tests.unit.billing.fakes import billing_input
 

@@ -15,7 +15,7 @@ from billing.providers import (
 from billing.providers.config import ProviderConfigError, provider_from_secret, signing_secret
 from billing.providers.http import HttpPaymentProvider, HttpResponse
 from billing.providers.sandbox import SandboxPaymentProvider
-from shared.errors import TransientError
+from workflow_runtime.errors import TransientError
 
 REQUEST = AuthorisationRequest(
     authorisation_id="inv-2026-01-abc-a1",

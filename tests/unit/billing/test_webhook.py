@@ -228,7 +228,7 @@ def test_answer_after_the_timeout_is_acknowledged_and_ignored(waiting, states):
 
 
 def test_throttling_by_step_functions_is_transient(waiting, states):
-    from shared.errors import TransientError
+    from workflow_runtime.errors import TransientError
 
     states.fail_with = "ThrottlingException"
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from onboarding import handler
 from onboarding.request import OnboardingRequestInvalid
-from shared import observability, sentry
+from workflow_runtime import observability, sentry
 
 # Steps that count nothing flush no metrics; Powertools warns about that, which is expected here.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")

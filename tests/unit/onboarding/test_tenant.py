@@ -7,7 +7,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 from onboarding.tenant import TenantRollbackIncompleteError, provision_tenant, roll_back_tenant
-from shared.errors import TransientError
+from workflow_runtime.errors import TransientError
 
 CUSTOMER = {"id": "acme", "name": "Acme", "email": "ops@acme.example", "plan": "team"}
 NOW = "2026-01-02T03:04:05.000Z"

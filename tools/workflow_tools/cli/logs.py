@@ -1,6 +1,6 @@
 """The Powertools log lines of one request, from the log groups of a workflow's functions.
 
-Handlers log JSON with ``correlation_id`` on every line (``shared.observability``), so one
+Handlers log JSON with ``correlation_id`` on every line (``workflow_runtime.observability``), so one
 CloudWatch Logs filter per log group finds every line a business request caused.
 """
 

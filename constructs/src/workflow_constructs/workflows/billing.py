@@ -53,6 +53,7 @@ from workflow_constructs.log_encryption import log_encryption_key
 from workflow_constructs.retention import RETAINED
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
+from workflow_constructs.workflows.handler_code import app_handler_code
 from workflow_constructs.workflows.senders import check_sender
 
 DEFAULT_WORKFLOW_NAME = "billing"
@@ -310,6 +311,7 @@ class BillingWorkflow(Construct):
             role: PythonFunction(
                 self,
                 f"{name}Function",
+                entry=app_handler_code(),
                 handler=f"{HANDLERS_MODULE}.{entry}",
                 service=self.workflow_name,
                 description=f"{self.workflow_name}: {what}",

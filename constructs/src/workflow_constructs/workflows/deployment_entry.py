@@ -33,6 +33,7 @@ from workflow_constructs.checkov_skips import skip_checkov
 from workflow_constructs.function import DEFAULT_LOG_RETENTION, PythonFunction
 from workflow_constructs.log_encryption import log_encryption_key
 from workflow_constructs.retention import RETAINED
+from workflow_constructs.workflows.handler_code import app_handler_code
 
 ENTRY_HANDLER = "deployment_approvals.handler.deployment_entry"
 ENTRY_STAGE = "v1"
@@ -72,6 +73,7 @@ class DeploymentEntry(Construct):
         self.function = PythonFunction(
             self,
             "Function",
+            entry=app_handler_code(),
             handler=ENTRY_HANDLER,
             service=workflow_name,
             description=f"{workflow_name}: starts deployments and answers approvals as the signed caller",

@@ -54,6 +54,7 @@ from workflow_constructs.function import PythonFunction
 from workflow_constructs.retention import RETAINED
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
+from workflow_constructs.workflows.handler_code import app_handler_code
 from workflow_constructs.workflows.senders import check_sender
 from workflow_constructs.workflows.storage import access_log_bucket
 
@@ -328,6 +329,7 @@ class OnboardingWorkflow(Construct):
             key: PythonFunction(
                 self,
                 construct_id,
+                entry=app_handler_code(),
                 handler=f"{_HANDLERS}.{entry_point}",
                 service=service,
                 description=description,

@@ -37,6 +37,7 @@ from workflow_constructs.function import PythonFunction
 from workflow_constructs.nag import acknowledge_wildcard_resource
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
+from workflow_constructs.workflows.handler_code import app_handler_code
 from workflow_constructs.workflows.user_provisioning import (
     LEDGER_PREFIX,
     STATUS_DEPROVISIONING,
@@ -124,6 +125,7 @@ class UserDeprovisioningWorkflow(Construct):
             "validate": PythonFunction(
                 self,
                 "ValidateRequestFunction",
+                entry=app_handler_code(),
                 handler=f"{_HANDLERS}.validate_deprovisioning_request",
                 description="Validates a user-deprovisioning request",
                 environment={"LOCK_SECONDS": str(int(provisioning.timeout.to_seconds()))},
@@ -132,6 +134,7 @@ class UserDeprovisioningWorkflow(Construct):
             "plan": PythonFunction(
                 self,
                 "PlanRemovalFunction",
+                entry=app_handler_code(),
                 handler=f"{_HANDLERS}.plan_removal",
                 description="Reads what a user's provisioning ledger says was created",
                 environment={"USERS_TABLE": self.users_table.table_name},
@@ -140,6 +143,7 @@ class UserDeprovisioningWorkflow(Construct):
             "report": PythonFunction(
                 self,
                 "ReportFunction",
+                entry=app_handler_code(),
                 handler=f"{_HANDLERS}.summarize_deprovisioning",
                 description="Summarizes a user-deprovisioning run per resource and records its metrics",
                 **function_props,

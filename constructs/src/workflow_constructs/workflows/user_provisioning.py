@@ -45,6 +45,7 @@ from workflow_constructs.nag import acknowledge_wildcard_resource
 from workflow_constructs.retention import RETAINED
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
+from workflow_constructs.workflows.handler_code import app_handler_code
 from workflow_constructs.workflows.provisioners import (
     ProvisioningContext,
     ResourceSteps,
@@ -211,6 +212,7 @@ class UserProvisioningWorkflow(Construct):
         self.validate_function = PythonFunction(
             self,
             "ValidateRequestFunction",
+            entry=app_handler_code(),
             handler="user_provisioning.handler.validate_request",
             service=workflow_name,
             description="Validates a user-provisioning request and plans it",
@@ -223,6 +225,7 @@ class UserProvisioningWorkflow(Construct):
         self.report_function = PythonFunction(
             self,
             "ReportFunction",
+            entry=app_handler_code(),
             handler="user_provisioning.handler.summarize_outcome",
             service=workflow_name,
             description="Summarizes a user-provisioning run per resource and records its metrics",

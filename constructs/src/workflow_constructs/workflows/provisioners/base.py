@@ -39,6 +39,7 @@ from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.retention import RETAINED
+from workflow_constructs.workflows.handler_code import app_handler_code
 
 # Paths into the item state, for provisioner authors.
 RESOURCE_NAME = "$.resource.name"
@@ -188,6 +189,7 @@ class ProvisioningContext:
         function = PythonFunction(
             scope,
             id,
+            entry=app_handler_code(),
             handler=handler,
             service=self.workflow_name,
             description=description,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.aws_errors import TRANSIENT_ERROR_CODES
-from shared.errors import TransientError
+from workflow_runtime.aws_errors import TRANSIENT_ERROR_CODES
+from workflow_runtime.errors import TransientError
 
 DELETE_BATCH = 1000  # the most keys one DeleteObjects call accepts
 

@@ -1,4 +1,4 @@
-"""Shared handler support: which AWS failures are transient, and the key fields on log lines."""
+"""The task library's handler support: which AWS failures are transient, and the key fields on log lines."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
-from shared import observability
-from shared.aws_errors import is_transient, transient_aws_errors
-from shared.errors import TransientError
+from workflow_runtime import observability
+from workflow_runtime.aws_errors import is_transient, transient_aws_errors
+from workflow_runtime.errors import TransientError
 
 
 def _client_error(code: str, status: int = 400) -> ClientError:

@@ -1,7 +1,7 @@
 """Which AWS failures are worth retrying, said once for every handler.
 
 botocore already retries throttling a few times within one invocation; what is still failing after
-that is handed to Step Functions as :class:`~shared.errors.TransientError`, which every Lambda step
+that is handed to Step Functions as :class:`~workflow_runtime.errors.TransientError`, which every Lambda step
 retries with capped, jittered backoff. Anything else (access denied, validation, a failed
 condition the caller did not handle) stays what it is and fails the step at once.
 """
@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
-from shared.errors import TransientError
+from workflow_runtime.errors import TransientError
 
 TRANSIENT_ERROR_CODES = frozenset(
     {

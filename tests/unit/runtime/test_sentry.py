@@ -7,7 +7,7 @@ import sys
 
 import pytest
 import sentry_sdk
-from shared import sentry
+from workflow_runtime import sentry
 
 DSN = "https://public@o0.ingest.sentry.io/1"
 
@@ -103,7 +103,7 @@ def test_an_unreadable_secret_warns_and_leaves_the_handler_working(monkeypatch, 
     monkeypatch.setenv("SENTRY_DSN_SECRET_ARN", "arn:secret")
     client = FakeSecretsManager(error=PermissionError("AccessDeniedException"))
     # WHEN initialised
-    with caplog.at_level(logging.WARNING, logger="shared.sentry"):
+    with caplog.at_level(logging.WARNING, logger="workflow_runtime.sentry"):
         enabled = sentry.init_from_environment(client)
     # THEN Sentry is off and a warning says why; nothing is raised
     assert enabled is False
@@ -115,7 +115,7 @@ def test_missing_sentry_sdk_warns_and_leaves_the_handler_working(monkeypatch, fr
     monkeypatch.setenv("SENTRY_DSN", DSN)
     monkeypatch.setitem(sys.modules, "sentry_sdk", None)  # makes `import sentry_sdk` raise ImportError
     # WHEN initialised
-    with caplog.at_level(logging.WARNING, logger="shared.sentry"):
+    with caplog.at_level(logging.WARNING, logger="workflow_runtime.sentry"):
         enabled = sentry.init_from_environment()
     # THEN Sentry is off, a warning says why, and capture is a no-op
     assert enabled is False

@@ -2,7 +2,7 @@
 
 Usage in a handler module::
 
-    from shared.observability import logger, metrics, tracer, handler
+    from workflow_runtime import handler, logger, metrics, tracer
 
     @handler
     def lambda_handler(event, context): ...
@@ -32,7 +32,7 @@ from typing import Any, overload
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths  # noqa: F401  (re-exported for handlers)
 
-from shared import sentry
+from workflow_runtime import sentry
 
 CORRELATION_ID_PATH = "correlationId"
 """JMESPath of the correlation id in every execution payload."""
@@ -126,4 +126,5 @@ def _observed(function: Handler, log_keys: LogKeys | None) -> Handler:
 
 
 def service_name() -> str:
+    """The service this function serves (``POWERTOOLS_SERVICE_NAME``, set by ``PythonFunction``)."""
     return os.environ.get("POWERTOOLS_SERVICE_NAME", "workflow")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-LAMBDA_CODE = Path(__file__).resolve().parents[2] / "lambdas"
+RUNTIME_SOURCE = Path(__file__).resolve().parents[3] / "runtime" / "src"
 
 # A handler module as a workflow writes it: decorators, then one call into logic.
 HANDLER_SCRIPT = textwrap.dedent(
@@ -20,8 +20,7 @@ HANDLER_SCRIPT = textwrap.dedent(
     import json, sys
     from dataclasses import dataclass
     from aws_lambda_powertools.metrics import MetricUnit
-    from shared.errors import TransientError
-    from shared.observability import handler, logger, metrics
+    from workflow_runtime import TransientError, handler, logger, metrics
 
     @handler
     def charge_card(event, context):
@@ -52,7 +51,7 @@ def run_handler(*events: dict) -> list[dict]:
     """Invoke the handler once per event in a fresh interpreter; every stdout line, parsed as JSON."""
     env = {
         "PATH": os.environ["PATH"],
-        "PYTHONPATH": str(LAMBDA_CODE),
+        "PYTHONPATH": str(RUNTIME_SOURCE),
         "POWERTOOLS_SERVICE_NAME": "billing",
         "POWERTOOLS_METRICS_NAMESPACE": "billing",
         "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
@@ -147,7 +146,7 @@ def test_metrics_are_flushed_in_the_workflow_namespace(lines):
 
 def test_traces_and_sentry_events_carry_the_correlation_id(monkeypatch):
     # GIVEN the decorator in this process, with X-Ray annotations and Sentry reports recorded
-    from shared import observability
+    from workflow_runtime import observability
 
     annotations, reports = [], []
     monkeypatch.setattr(

@@ -1,1 +1,0 @@
-"""Code every handler shares: observability set-up, errors, AWS clients."""
