@@ -2,7 +2,7 @@
 
 - ``synthesized_app``: the whole app, synthesized once (also reachable at collection time through
   :func:`synthesize_once`, for tests generated from the templates, such as one fault case per step);
-- ``local_cloud``: a :class:`workflow_tools.local_cloud.LocalCloudHarness` on one local cloud per
+- ``local_cloud``: a :class:`workflow_local_cloud.LocalCloudHarness` on one local cloud per
   session (a child process) with every stack of ``synthesized_app`` loaded; faults a test arms are
   cleared after it. Used by ``tests/behaviour`` and ``tests/reliability`` (see ``docs/local-cloud.md``).
 """
@@ -83,7 +83,7 @@ def synthesized_app(pytestconfig: pytest.Config) -> SynthesizedApp:
 @pytest.fixture(scope="session")
 def local_cloud_session(request: pytest.FixtureRequest) -> Iterator[Any]:
     """The session's local cloud with the app loaded (synthesis overlaps the server's start-up)."""
-    from workflow_tools.local_cloud import running_local_cloud
+    from workflow_local_cloud import running_local_cloud
 
     with running_local_cloud(lambda: request.getfixturevalue("synthesized_app").outdir) as harness:
         yield harness

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from workflow_tools.local_cloud.lambda_runner import FunctionSpec, LambdaRunner
+from workflow_local_cloud.lambda_runner import FunctionSpec, LambdaRunner
 
 HANDLER = textwrap.dedent("""
     import json, os, sys, time

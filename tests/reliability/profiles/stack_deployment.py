@@ -8,7 +8,7 @@ import json
 from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
-from workflow_tools.local_cloud import Execution
+from workflow_local_cloud import Execution
 
 from tests.reliability.profiles.base import (
     SAMPLES,

@@ -16,8 +16,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from workflow_local_cloud import Execution, LocalCloudHarness
+
 from workflow_tools.demo import SAMPLES_DIR, Scenario
-from workflow_tools.local_cloud import Execution, LocalCloudHarness
 
 WORKFLOW = "stack-deployment"
 STACK = "StackDeployment"

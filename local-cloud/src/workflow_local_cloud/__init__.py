@@ -12,7 +12,7 @@ The layout tells the architecture:
 - ``lambda_runner`` (+ ``_lambda_worker``): warm Lambda workers; ``clock``: simulated time;
   ``faults``: armed faults; ``steps``: the Task states of a definition and the faults each takes;
 - ``process``: the server in a child process (``start``/``stop``); ``__main__``: the same as a
-  command, ``python -m workflow_tools.local_cloud --port 4599``;
+  command, ``python -m workflow_local_cloud --port 4599``;
 - ``loader``: deploys a ``cdk.out`` without the CDK CLI; ``harness``: the test API; ``trace``: a
   readable account of an execution.
 
@@ -51,9 +51,9 @@ See ``docs/local-cloud.md`` for a walk-through.
 
 from __future__ import annotations
 
-from workflow_tools.local_cloud.clock import Pause
-from workflow_tools.local_cloud.faults import Answer, Fault, FaultError
-from workflow_tools.local_cloud.harness import (
+from workflow_local_cloud.clock import Pause
+from workflow_local_cloud.faults import Answer, Fault, FaultError
+from workflow_local_cloud.harness import (
     Execution,
     ExecutionResult,
     HarnessError,
@@ -62,12 +62,12 @@ from workflow_tools.local_cloud.harness import (
     SentEmail,
     running_local_cloud,
 )
-from workflow_tools.local_cloud.inventory import Change, Inventory
-from workflow_tools.local_cloud.loader import DeployedStack, LoadError, load_assembly
-from workflow_tools.local_cloud.process import LocalCloudProcess, LocalCloudStartError, launch, start
-from workflow_tools.local_cloud.server import LocalCloudServer, PortInUseError
-from workflow_tools.local_cloud.steps import TaskStep, task_steps, task_steps_of_templates
-from workflow_tools.local_cloud.trace import StateRun, Trace
+from workflow_local_cloud.inventory import Change, Inventory
+from workflow_local_cloud.loader import DeployedStack, LoadError, load_assembly
+from workflow_local_cloud.process import LocalCloudProcess, LocalCloudStartError, launch, start
+from workflow_local_cloud.server import LocalCloudServer, PortInUseError
+from workflow_local_cloud.steps import TaskStep, task_steps, task_steps_of_templates
+from workflow_local_cloud.trace import StateRun, Trace
 
 __all__ = [
     "Answer",

@@ -2,7 +2,7 @@
 
 A thin client: AWS APIs through boto3 (pointed at the local cloud) and the control API
 (``/_local_cloud/...``) for what AWS has no API for. It works the same against a local cloud in a
-child process (tests), in this process, or started by hand with ``python -m workflow_tools.local_cloud``.
+child process (tests), in this process, or started by hand with ``python -m workflow_local_cloud``.
 
 Example::
 
@@ -30,14 +30,14 @@ import boto3
 from botocore.config import Config
 from workflow_constructs.naming import execution_name
 
-from workflow_tools.local_cloud.clock import Pause
-from workflow_tools.local_cloud.faults import DEFAULT_CAUSE, Answer, Fault, FaultError
-from workflow_tools.local_cloud.inventory import Inventory
-from workflow_tools.local_cloud.loader import DeployedStack, LoadError, load_assembly
-from workflow_tools.local_cloud.process import launch
-from workflow_tools.local_cloud.server import DEFAULT_REGION, LocalCloudServer
-from workflow_tools.local_cloud.steps import TaskStep, task_steps
-from workflow_tools.local_cloud.trace import Trace, build_trace
+from workflow_local_cloud.clock import Pause
+from workflow_local_cloud.faults import DEFAULT_CAUSE, Answer, Fault, FaultError
+from workflow_local_cloud.inventory import Inventory
+from workflow_local_cloud.loader import DeployedStack, LoadError, load_assembly
+from workflow_local_cloud.process import launch
+from workflow_local_cloud.server import DEFAULT_REGION, LocalCloudServer
+from workflow_local_cloud.steps import TaskStep, task_steps
+from workflow_local_cloud.trace import Trace, build_trace
 
 FAKE_ACCESS_KEY = "local-cloud"  # the local cloud accepts any credentials; these are never real
 DEFAULT_WAIT_SECONDS = 30.0
