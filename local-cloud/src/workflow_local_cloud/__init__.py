@@ -16,10 +16,12 @@ The layout tells the architecture:
 - ``loader``: deploys a ``cdk.out`` without the CDK CLI; ``harness``: the test API; ``trace``: a
   readable account of an execution.
 
-Harness API (stable; the workflow teams' behaviour tests use it through the ``local_cloud``
-fixture of ``tests/conftest.py``)::
+- ``pytest_plugin``: the fixtures ``local_cloud_assembly``, ``local_cloud_session`` and
+  ``local_cloud`` that deploy a team's own CDK app (installed as a ``pytest11`` plugin).
 
-    running_local_cloud(assembly=None, *, simulated_time=True, in_process=False)
+Harness API (stable; tests use it through the plugin's ``local_cloud`` fixture)::
+
+    running_local_cloud(assembly=None, *, simulated_time=True, in_process=False, stacks=None)
         -> ContextManager[LocalCloudHarness]      # a child process unless in_process
 
     LocalCloudHarness(endpoint_url)
@@ -46,7 +48,7 @@ fixture of ``tests/conftest.py``)::
 
     task_steps_of_templates(synthesized_app.templates) -> list[TaskStep]   # for generated fault cases
 
-See ``docs/local-cloud.md`` for a walk-through.
+See the package's README for installing and configuring the plugin.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ child process (tests), in this process, or started by hand with ``python -m work
 Example::
 
     harness = LocalCloudHarness(cloud.endpoint_url)
-    harness.load(synthesized_app.outdir)
-    execution = harness.start("billing", {"correlationId": "c-1", ...}, reason="invoice paid")
+    harness.load("cdk.out")
+    execution = harness.start("orders", {"orderId": "o-1", ...}, reason="new order")
     harness.complete_callback(execution, "Wait for the payment", {"paid": True})
     result = harness.wait(execution)
     assert result.status == "SUCCEEDED", harness.trace(execution).render()
@@ -569,15 +569,16 @@ def running_local_cloud(
     simulated_time: bool = True,
     workdir: Path | None = None,
     in_process: bool = False,
+    stacks: list[str] | None = None,
 ) -> Iterator[LocalCloudHarness]:
-    """A local cloud with ``assembly`` (a ``cdk.out`` folder) loaded; stopped on exit.
+    """A local cloud with ``assembly`` (a ``cdk.out``: all its stacks, or ``stacks``) loaded; stopped on exit.
 
     The server runs in a child process unless ``in_process``: moto's state is process-wide, so a
     server in the test process would be reset by any ``mock_aws`` in another test, and its patches
     would change what those tests see. ``assembly`` may be a callable: it is called while the
-    server starts (synthesis and moto's start-up then overlap). The behaviour tests' fixture::
+    server starts (synthesis and moto's start-up then overlap). The pytest plugin's fixture::
 
-        with running_local_cloud(lambda: request.getfixturevalue("synthesized_app").outdir) as harness:
+        with running_local_cloud(lambda: request.getfixturevalue("local_cloud_assembly")) as harness:
             yield harness
     """
     if in_process:
@@ -585,7 +586,7 @@ def running_local_cloud(
         outdir = assembly() if callable(assembly) else assembly
         server.start()
         try:
-            yield _loaded(LocalCloudHarness(server.endpoint_url), outdir, lambda: "")
+            yield _loaded(LocalCloudHarness(server.endpoint_url), outdir, lambda: "", stacks)
         finally:
             server.stop()
         return
@@ -595,17 +596,20 @@ def running_local_cloud(
         cloud.wait_ready()
         harness = LocalCloudHarness(cloud.endpoint_url)
         harness.server_log = cloud.log_path
-        yield _loaded(harness, outdir, cloud.log_tail)
+        yield _loaded(harness, outdir, cloud.log_tail, stacks)
     finally:
         cloud.stop()
 
 
 def _loaded(
-    harness: LocalCloudHarness, outdir: Path | str | None, log_tail: Callable[[], str]
+    harness: LocalCloudHarness,
+    outdir: Path | str | None,
+    log_tail: Callable[[], str],
+    stacks: list[str] | None,
 ) -> LocalCloudHarness:
     if outdir is not None:
         try:
-            harness.load(outdir)
+            harness.load(outdir, stacks=stacks)
         except LoadError as error:
             raise LoadError(f"{error}\n--- local cloud log ---\n{log_tail()}") from error
     return harness
