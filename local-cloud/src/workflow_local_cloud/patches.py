@@ -2127,8 +2127,8 @@ def _verify_bucket_names() -> None:
     _require_replaced("cfn-bucket-names", parsing.generate_resource_name)
     name = parsing.generate_resource_name(
         "AWS::S3::Bucket",
-        "UserProvisioning",
-        "UserProvisioningTenantBucketStorageTenantBucketAccessLogs1A2B3C4D",
+        "OrdersService",
+        "OrdersServiceArchiveBucketStorageArchiveBucketAccessLogs1A2B3C4D",
     )
     _require(
         len(name) <= S3_BUCKET_NAME_MAX_LENGTH

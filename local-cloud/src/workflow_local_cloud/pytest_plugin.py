@@ -101,6 +101,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Check the options at start-up, before any test or local cloud runs (no side effects)."""
+    assembly, app = _setting(config, ASSEMBLY_OPTION), _setting(config, APP_OPTION)
+    if assembly and app:
+        raise LocalCloudConfigError(
+            f"set one of {ASSEMBLY_OPTION} and {APP_OPTION}, not both. Received: [{assembly}] and [{app}]"
+        )
+    if assembly:
+        assembly_path(config)
+    if app:
+        _cdk_command(config)
+
+
+def _cdk_command(config: pytest.Config) -> list[str]:
+    cdk = str(config.getini(CDK_OPTION)).strip()
+    command = shlex.split(cdk)
+    if not command or shutil.which(command[0]) is None:
+        raise LocalCloudConfigError(f"{CDK_OPTION} must be a command on PATH. Received: [{cdk}]")
+    return command
+
+
 def _base_dir(config: pytest.Config) -> Path:
     return Path(config.inipath).parent if config.inipath is not None else config.rootpath
 
@@ -125,11 +146,9 @@ def assembly_path(config: pytest.Config) -> Path:
     return path
 
 
-def synthesize(app: str, *, cdk: str, cwd: Path, outdir: Path) -> Path:
+def synthesize(app: str, *, cdk: list[str], cwd: Path, outdir: Path) -> Path:
     """``cdk synth`` of the app command ``app`` into ``outdir`` (run in ``cwd``); returns ``outdir``."""
-    command = [*shlex.split(cdk), "synth", "--app", app, "--output", str(outdir), "--quiet", "--no-notices"]
-    if shutil.which(command[0]) is None:
-        raise LocalCloudConfigError(f"{CDK_OPTION}: no such command on PATH. Received: [{cdk}]")
+    command = [*cdk, "synth", "--app", app, "--output", str(outdir), "--quiet", "--no-notices"]
     environment = {**os.environ, "CDK_DISABLE_CLI_TELEMETRY": "true"}
     completed = subprocess.run(  # noqa: S603 - the command is the test configuration's own
         command,
@@ -155,11 +174,7 @@ def local_cloud_assembly(pytestconfig: pytest.Config) -> Iterator[Path]:
     fixture to synthesize the app in process or with extra context.
     """
     assembly, app = _setting(pytestconfig, ASSEMBLY_OPTION), _setting(pytestconfig, APP_OPTION)
-    if assembly and app:
-        raise LocalCloudConfigError(
-            f"set one of {ASSEMBLY_OPTION} and {APP_OPTION}, not both. Received: [{assembly}] and [{app}]"
-        )
-    if assembly:
+    if assembly:  # both set was refused at start-up (pytest_configure)
         yield assembly_path(pytestconfig)
         return
     if not app:
@@ -169,9 +184,7 @@ def local_cloud_assembly(pytestconfig: pytest.Config) -> Iterator[Path]:
         )
     outdir = Path(tempfile.mkdtemp(prefix="local-cloud-cdk.out-"))
     try:
-        yield synthesize(
-            app, cdk=str(pytestconfig.getini(CDK_OPTION)), cwd=_base_dir(pytestconfig), outdir=outdir
-        )
+        yield synthesize(app, cdk=_cdk_command(pytestconfig), cwd=_base_dir(pytestconfig), outdir=outdir)
     finally:
         shutil.rmtree(outdir, ignore_errors=True)
 
