@@ -52,7 +52,7 @@ def test_assembly_and_app_together_are_refused_at_start_up(tmp_path):
     result = _pytest_in(tmp_path, "local_cloud_assembly = cdk.out\nlocal_cloud_app = python app.py")
 
     assert result.returncode == USAGE_ERROR
-    assert "set one of local_cloud_assembly and local_cloud_app, not both" in result.stderr
+    assert "LocalCloudConfigError: set one of local_cloud_assembly and local_cloud_app" in result.stderr
     assert "Received: [cdk.out] and [python app.py]" in result.stderr
 
 

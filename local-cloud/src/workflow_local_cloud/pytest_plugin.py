@@ -52,8 +52,11 @@ SYNTH_OUTPUT_LINES = 40
 """How much of a failed ``cdk synth``'s output the error shows (its end, where the cause is)."""
 
 
-class LocalCloudConfigError(pytest.UsageError):
-    """The plugin's options do not say which app to deploy, or say it wrongly."""
+class LocalCloudConfigError(ValueError):
+    """The plugin's options do not say which app to deploy, or say it wrongly.
+
+    At start-up pytest reports it as a usage error (exit status 4) and runs nothing.
+    """
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -103,6 +106,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Check the options at start-up, before any test or local cloud runs (no side effects)."""
+    try:
+        _check_settings(config)
+    except LocalCloudConfigError as error:
+        raise pytest.UsageError(f"{type(error).__name__}: {error}") from error
+
+
+def _check_settings(config: pytest.Config) -> None:
     assembly, app = _setting(config, ASSEMBLY_OPTION), _setting(config, APP_OPTION)
     if assembly and app:
         raise LocalCloudConfigError(
