@@ -2,8 +2,10 @@
 
 - ``synthesized_app``: the whole app, synthesized once (also reachable at collection time through
   :func:`synthesize_once`, for tests generated from the templates, such as one fault case per step);
-- ``local_cloud``: a :class:`workflow_tools.local_cloud.LocalCloudHarness` on one local cloud per
-  session (a child process) with every stack of ``synthesized_app`` loaded; faults a test arms are
+- ``local_cloud_assembly``: what the local cloud deploys, ``synthesized_app``'s folder. The
+  ``local_cloud_session`` and ``local_cloud`` fixtures come from the pytest plugin of
+  ``workflow-local-cloud`` (``local-cloud/``): a :class:`workflow_local_cloud.LocalCloudHarness` on
+  one local cloud per session (a child process) with every stack loaded; faults a test arms are
   cleared after it. Used by ``tests/behaviour`` and ``tests/reliability`` (see ``docs/local-cloud.md``).
 """
 
@@ -13,7 +15,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,19 +83,10 @@ def synthesized_app(pytestconfig: pytest.Config) -> SynthesizedApp:
 
 
 @pytest.fixture(scope="session")
-def local_cloud_session(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """The session's local cloud with the app loaded (synthesis overlaps the server's start-up)."""
-    from workflow_tools.local_cloud import running_local_cloud
-
-    with running_local_cloud(lambda: request.getfixturevalue("synthesized_app").outdir) as harness:
-        yield harness
-
-
-@pytest.fixture
-def local_cloud(local_cloud_session: Any) -> Iterator[Any]:
-    """The session's local cloud, with no fault left armed after the test."""
-    yield local_cloud_session
-    local_cloud_session.clear_faults()
+def local_cloud_assembly(synthesized_app: SynthesizedApp) -> Path:
+    """What the local cloud plugin (workflow-local-cloud) deploys: this app, synthesized once in
+    process with cdk.json's context. Its ``local_cloud_session`` and ``local_cloud`` fixtures do the rest."""
+    return synthesized_app.outdir
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Behaviour tests: the app's synthesized workflows, executed for real on the local cloud.
 
 The ``local_cloud`` fixture (``tests/conftest.py``) is a
-:class:`workflow_tools.local_cloud.LocalCloudHarness` connected to one local cloud per session (a
+:class:`workflow_local_cloud.LocalCloudHarness` connected to one local cloud per session (a
 child process on a free port) into which every stack of the session's synthesized app was loaded;
 faults a test arms are cleared after it. Every test in this folder is marked ``behaviour``. The
 harness API is in ``docs/local-cloud.md``.

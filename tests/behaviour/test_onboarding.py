@@ -19,7 +19,7 @@ import pytest
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from workflow_constructs.workflows.onboarding import OnboardingWorkflow
-from workflow_tools.local_cloud import LocalCloudHarness, running_local_cloud
+from workflow_local_cloud import LocalCloudHarness, running_local_cloud
 
 from tests.conftest import cdk_json_context
 

@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from workflow_tools.local_cloud.server import DEFAULT_REGION
+from workflow_local_cloud.server import DEFAULT_REGION
 
 from tests.cli_support import invoke_workflows, isolate_aws_environment
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import pytest
 from rich.console import Console
+from workflow_local_cloud import Execution, ExecutionResult, Trace
 from workflow_tools.demo import Scenario, scenarios
 from workflow_tools.demo._render import trace_table
 from workflow_tools.demo._runner import run_scenarios
-from workflow_tools.local_cloud import Execution, ExecutionResult, Trace
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from workflow_tools.local_cloud import running_local_cloud
+from workflow_local_cloud import running_local_cloud
 
 from tests.local_cloud.local_cloud_showcase import build_showcase
 

@@ -1,7 +1,7 @@
 """Canaries for the moto patches: each must still fit the pinned moto, and fail loudly when it does not.
 
 Patching is process-wide, so the patches are checked, applied and verified in a child process
-(``python -m workflow_tools.local_cloud --canary``); this test process keeps a pristine moto for
+(``python -m workflow_local_cloud --canary``); this test process keeps a pristine moto for
 tests that use ``mock_aws``.
 """
 
@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from workflow_tools.local_cloud import patches
-from workflow_tools.local_cloud.patches import MOTO_VERSION, PATCHES, PatchDriftError
+from workflow_local_cloud import patches
+from workflow_local_cloud.patches import MOTO_VERSION, PATCHES, PatchDriftError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +23,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def canary_report() -> dict[str, str]:
     finished = subprocess.run(
-        [sys.executable, "-m", "workflow_tools.local_cloud", "--canary"],
+        [sys.executable, "-m", "workflow_local_cloud", "--canary"],
         capture_output=True,
         text=True,
         timeout=300,

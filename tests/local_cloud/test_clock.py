@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflow_tools.local_cloud.clock import Pause, SimulatedClock
+from workflow_local_cloud.clock import Pause, SimulatedClock
 
 
 def test_pauses_are_kept_per_execution_in_order():

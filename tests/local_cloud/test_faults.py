@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from workflow_tools.local_cloud.faults import Answer, Fault, FaultBook, FaultError
+from workflow_local_cloud.faults import Answer, Fault, FaultBook, FaultError
 
 
 def test_a_transient_fault_fails_as_many_attempts_as_asked_then_disarms():

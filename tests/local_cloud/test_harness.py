@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from workflow_tools.local_cloud.harness import _scheduled_strings
+from workflow_local_cloud.harness import _scheduled_strings
 
 
 def _event(event_id: int, previous: int, kind: str, **details: object) -> dict:

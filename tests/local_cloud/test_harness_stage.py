@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from workflow_constructs.naming import InvalidStageError
-from workflow_tools.local_cloud.harness import LocalCloudHarness
+from workflow_local_cloud.harness import LocalCloudHarness
 
 ARN = "arn:aws:states:eu-west-1:000000000000:stateMachine:"
 DEPLOYED = ("billing", "dev-billing", "dev-customer-onboarding", "prod-billing")

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 from workflow_constructs import aws_errors
-from workflow_tools.local_cloud import running_local_cloud
-from workflow_tools.local_cloud.integration_errors import INTEGRATIONS, error_name, modelled_errors
+from workflow_local_cloud import running_local_cloud
+from workflow_local_cloud.integration_errors import INTEGRATIONS, error_name, modelled_errors
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/error-names"
 ACCOUNT_REGION = "us-east-1:123456789012"
@@ -241,7 +241,7 @@ def test_the_table_and_the_patch_cover_the_same_integrations():
 @pytest.mark.parametrize("integration", aws_errors.OPTIMIZED, ids=list(aws_errors.OPTIMIZED))
 def test_faults_injected_into_a_step_use_the_tables_throttled_name(integration):
     # GIVEN a Task of the optimized integration, retrying everything
-    from workflow_tools.local_cloud.steps import task_steps
+    from workflow_local_cloud.steps import task_steps
 
     action = {
         "lambda": "invoke",

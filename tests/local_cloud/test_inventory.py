@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-from workflow_tools.local_cloud import Change, Inventory
-from workflow_tools.local_cloud.patches import MAX_PAYLOAD_BYTES
+from workflow_local_cloud import Change, Inventory
+from workflow_local_cloud.patches import MAX_PAYLOAD_BYTES
 
 PASS_MACHINE = json.dumps({"StartAt": "Answer", "States": {"Answer": {"Type": "Pass", "End": True}}})
 

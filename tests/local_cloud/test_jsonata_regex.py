@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jsonata
 import pytest
-from workflow_tools.local_cloud.patches import javascript_regex
+from workflow_local_cloud.patches import javascript_regex
 
 
 def _contains(text: str, regex: str) -> bool:

@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 from workflow_constructs.lambda_code import runtime_package_dir
-from workflow_tools.local_cloud.lambda_runner import FunctionSpec, LambdaRunner
+from workflow_local_cloud.lambda_runner import FunctionSpec, LambdaRunner
 
 HANDLER = textwrap.dedent("""
     import json, os, sys, time

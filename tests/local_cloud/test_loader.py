@@ -6,7 +6,7 @@ import io
 import zipfile
 
 import pytest
-from workflow_tools.local_cloud.loader import (
+from workflow_local_cloud.loader import (
     Assembly,
     LoadError,
     StackArtifact,

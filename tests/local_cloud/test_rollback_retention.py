@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 import pytest
-from workflow_tools.local_cloud import running_local_cloud
+from workflow_local_cloud import running_local_cloud
 
 
 @pytest.fixture(scope="module")

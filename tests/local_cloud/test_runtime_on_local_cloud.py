@@ -17,7 +17,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sns as sns
 from workflow_constructs import PythonFunction, Workflow, tasks
-from workflow_tools.local_cloud import running_local_cloud
+from workflow_local_cloud import running_local_cloud
 
 pytestmark = pytest.mark.behaviour
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from workflow_tools.local_cloud import PortInUseError, start
-from workflow_tools.local_cloud.process import health
+from workflow_local_cloud import PortInUseError, start
+from workflow_local_cloud.process import health
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_starting_on_a_busy_port_fails_at_once_with_the_port_in_the_message(busy
 def test_the_command_says_in_one_line_that_the_port_is_busy(busy_port):
     # WHEN the command is run on a busy port
     finished = subprocess.run(
-        [sys.executable, "-m", "workflow_tools.local_cloud", "--port", str(busy_port)],
+        [sys.executable, "-m", "workflow_local_cloud", "--port", str(busy_port)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -63,7 +63,7 @@ def test_the_command_says_in_one_line_that_the_port_is_busy(busy_port):
 def test_a_local_cloud_can_also_run_inside_the_calling_process():
     # GIVEN a program (its own process: moto's patches are process-wide) using the in-process mode
     program = (
-        "from workflow_tools.local_cloud import running_local_cloud\n"
+        "from workflow_local_cloud import running_local_cloud\n"
         "with running_local_cloud(in_process=True) as cloud:\n"
         "    print(cloud.health()['status'], cloud.workflows())\n"
     )

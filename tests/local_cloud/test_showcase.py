@@ -12,7 +12,7 @@ import json
 import uuid
 
 import pytest
-from workflow_tools.local_cloud import FaultError, task_steps_of_templates
+from workflow_local_cloud import FaultError, task_steps_of_templates
 
 from tests.local_cloud.local_cloud_showcase import BATCH, BATCH_ITEMS_KEY, ORDERS, SENDER, SHIPPING
 

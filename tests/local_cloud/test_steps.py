@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from workflow_tools.local_cloud.steps import (
+from workflow_local_cloud.steps import (
     INJECTED_PERMANENT_ERROR,
     task_steps,
     task_steps_of_templates,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from workflow_tools.local_cloud.topic_policy import PUBLISH, ServiceRequest, decision
+from workflow_local_cloud.topic_policy import PUBLISH, ServiceRequest, decision
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:operations"
 ALARM = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:billing-ExecutionsFailed"

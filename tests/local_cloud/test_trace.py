@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from workflow_tools.local_cloud.clock import Pause
-from workflow_tools.local_cloud.trace import build_trace
+from workflow_local_cloud.clock import Pause
+from workflow_local_cloud.trace import build_trace
 
 START = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

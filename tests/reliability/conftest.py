@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from workflow_constructs.definition import STATE_MACHINE_TYPE
-from workflow_tools.local_cloud import LocalCloudHarness
+from workflow_local_cloud import LocalCloudHarness
 
 from tests.conftest import synthesize_once
 from tests.reliability.profiles import PROFILES

@@ -14,8 +14,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, example, given, settings
-from workflow_tools.local_cloud import ExecutionResult, HarnessError
-from workflow_tools.local_cloud.patches import MAX_PAYLOAD_BYTES
+from workflow_local_cloud import ExecutionResult, HarnessError
+from workflow_local_cloud.patches import MAX_PAYLOAD_BYTES
 
 from tests.reliability.malformed import malformed_request, single_corruptions
 from tests.reliability.profiles.base import settle

@@ -14,8 +14,8 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-from workflow_tools.local_cloud import task_steps_of_templates
-from workflow_tools.local_cloud.patches import MAX_PAYLOAD_BYTES
+from workflow_local_cloud import task_steps_of_templates
+from workflow_local_cloud.patches import MAX_PAYLOAD_BYTES
 
 from tests.conftest import synthesize_once
 from tests.reliability.profiles import PROFILES

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from botocore.exceptions import ClientError
 from workflow_constructs.definition import iter_states, state_machines
-from workflow_tools.local_cloud import task_steps_of_templates
+from workflow_local_cloud import task_steps_of_templates
 
 from tests.conftest import synthesize_once
 from tests.reliability.profiles.base import matching_changes, settle

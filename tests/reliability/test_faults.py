@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from workflow_tools.local_cloud import task_steps_of_templates
-from workflow_tools.local_cloud.steps import TaskStep
+from workflow_local_cloud import task_steps_of_templates
+from workflow_local_cloud.steps import TaskStep
 
 from tests.conftest import synthesize_once
 from tests.reliability.profiles import NOT_COVERED, PROFILES

@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
-from workflow_tools.local_cloud import (
+from workflow_local_cloud import (
     Change,
     Execution,
     ExecutionResult,
@@ -27,7 +27,7 @@ from workflow_tools.local_cloud import (
     Inventory,
     LocalCloudHarness,
 )
-from workflow_tools.local_cloud.steps import INJECTED_PERMANENT_ERROR
+from workflow_local_cloud.steps import INJECTED_PERMANENT_ERROR
 
 from tests.reliability.tally import Verdict
 

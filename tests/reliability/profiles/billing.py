@@ -9,7 +9,7 @@ import time
 import uuid
 from typing import Any, ClassVar
 
-from workflow_tools.local_cloud import Execution
+from workflow_local_cloud import Execution
 from workflow_tools.payments_sandbox import (
     SIGNATURE_HEADER,
     SandboxClients,

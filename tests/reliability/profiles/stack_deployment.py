@@ -8,8 +8,8 @@ import json
 from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
+from workflow_local_cloud import Execution
 from workflow_tools.deployment_entry import APPROVALS_ROUTE, api_gateway_event
-from workflow_tools.local_cloud import Execution
 
 from tests.reliability.profiles.base import (
     SAMPLES,

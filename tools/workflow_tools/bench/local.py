@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from workflow_tools.bench.runner import BenchError, run_measured
 
 if TYPE_CHECKING:
+    from workflow_local_cloud import Execution, ExecutionResult, LocalCloudHarness
+
     from workflow_tools.demo import Scenario
-    from workflow_tools.local_cloud import Execution, ExecutionResult, LocalCloudHarness
 
 
 PREWARM_TIMEOUT_SECONDS = 120.0  # every function's worker started, on a busy 2-core machine
@@ -92,7 +93,7 @@ def run_happy_path(harness: LocalCloudHarness, scenario: Scenario) -> HappyPathR
 def local_cloud_with_app(repo: Path, work: Path, env: dict[str, str], python: str) -> Iterator[Any]:
     """Synthesize the app (``python app.py``) and yield a harness of a local cloud it is loaded into."""
     try:
-        from workflow_tools.local_cloud import running_local_cloud
+        from workflow_local_cloud import running_local_cloud
     except ImportError as error:
         raise LocalCloudMissingError(f"no local cloud in this checkout ({error})") from error
     outdir = work / "local-cloud.out"

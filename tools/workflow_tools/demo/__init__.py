@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workflow_tools.local_cloud import Execution, LocalCloudHarness
+from workflow_local_cloud import Execution, LocalCloudHarness
 
 SAMPLES_DIR = Path(__file__).resolve().parents[3] / "samples"
 """``samples/<workflow>/<sample>.json``: the inputs of the scenarios."""

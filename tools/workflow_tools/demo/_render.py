@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-
-from workflow_tools.local_cloud import Trace
-from workflow_tools.local_cloud.trace import StateRun
+from workflow_local_cloud import Trace
+from workflow_local_cloud.trace import StateRun
 
 _STATUS_STYLE = {"succeeded": "green", "failed": "red", "running": "yellow"}
 

@@ -17,12 +17,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
+from workflow_local_cloud import LocalCloudHarness, launch
+from workflow_local_cloud.harness import FAKE_ACCESS_KEY
+from workflow_local_cloud.server import DEFAULT_ACCOUNT, DEFAULT_REGION
 
 from workflow_tools.demo import Scenario, scenarios
 from workflow_tools.demo._render import Outcome, summary_table, trace_table
-from workflow_tools.local_cloud import LocalCloudHarness, launch
-from workflow_tools.local_cloud.harness import FAKE_ACCESS_KEY
-from workflow_tools.local_cloud.server import DEFAULT_ACCOUNT, DEFAULT_REGION
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 WORK_DIR = REPO_ROOT / ".local-cloud" / "demo"

@@ -7,8 +7,9 @@ operator CLI's ``workflows pay`` / ``workflows decline`` do (``workflow_tools.pa
 
 from __future__ import annotations
 
+from workflow_local_cloud import Execution, LocalCloudHarness
+
 from workflow_tools.demo import Scenario
-from workflow_tools.local_cloud import Execution, LocalCloudHarness
 from workflow_tools.payments_sandbox import SandboxClients, deliver_sandbox_webhook
 
 WORKFLOW = "billing"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from workflow_local_cloud import LocalCloudHarness
+
 from workflow_tools.demo import SAMPLES_DIR, Scenario
-from workflow_tools.local_cloud import LocalCloudHarness
 
 WORKFLOW = "bulk-user-provisioning"
 STACK = "UserProvisioning"

@@ -7,8 +7,9 @@ fourth starts the third's again, once SES accepts, to send the welcome email the
 
 from __future__ import annotations
 
+from workflow_local_cloud import Execution, LocalCloudHarness
+
 from workflow_tools.demo import Scenario
-from workflow_tools.local_cloud import Execution, LocalCloudHarness
 
 WORKFLOW = "customer-onboarding"
 SEND_WELCOME_EMAIL = "Send the welcome email"

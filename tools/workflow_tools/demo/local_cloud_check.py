@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 
+from workflow_local_cloud import LocalCloudHarness
+
 from workflow_tools.demo import Scenario
-from workflow_tools.local_cloud import LocalCloudHarness
 
 WORKFLOW = "local-cloud-check"
 DEFINITION = {

@@ -22,9 +22,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from workflow_local_cloud import Execution, LocalCloudHarness
+
 from workflow_tools.demo import SAMPLES_DIR, Scenario
 from workflow_tools.deployment_entry import APPROVALS_ROUTE, EntryCallError, EntryClients, call_entry
-from workflow_tools.local_cloud import Execution, LocalCloudHarness
 
 WORKFLOW = "stack-deployment"
 STACK = "StackDeployment"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
+from workflow_local_cloud import LocalCloudHarness
+
 from workflow_tools.demo import SAMPLES_DIR, Scenario
-from workflow_tools.local_cloud import LocalCloudHarness
 
 WORKFLOW = "user-deprovisioning"
 PROVISIONING = "user-provisioning"

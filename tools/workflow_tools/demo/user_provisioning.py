@@ -3,8 +3,9 @@ failing API key rolled back (every resource the run created is removed again).""
 
 from __future__ import annotations
 
+from workflow_local_cloud import Execution, LocalCloudHarness
+
 from workflow_tools.demo import Scenario
-from workflow_tools.local_cloud import Execution, LocalCloudHarness
 
 WORKFLOW = "user-provisioning"
 

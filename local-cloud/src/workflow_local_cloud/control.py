@@ -3,7 +3,7 @@
 What AWS has no API for lives here: the health check, simulated time, fault injection, timing out
 a callback now, the emails SES accepted, and an inventory of what every service holds. The harness
 is its client; so can be any tool pointed at a local cloud started with
-``python -m workflow_tools.local_cloud``.
+``python -m workflow_local_cloud``.
 
 =======  ===============================  ====================================================
 Method   Path                             What
@@ -32,11 +32,11 @@ import json
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from workflow_tools.local_cloud import patches
-from workflow_tools.local_cloud.faults import Answer, Fault, FaultError
+from workflow_local_cloud import patches
+from workflow_local_cloud.faults import Answer, Fault, FaultError
 
 if TYPE_CHECKING:
-    from workflow_tools.local_cloud.server import Runtime
+    from workflow_local_cloud.server import Runtime
 
 PREFIX = "/_local_cloud/"
 

@@ -1,6 +1,6 @@
 """Start and stop a local cloud in a child process: ``start()`` / ``LocalCloudProcess.stop()``.
 
-Tests and the demo use this rather than :class:`~workflow_tools.local_cloud.server.LocalCloudServer`
+Tests and the demo use this rather than :class:`~workflow_local_cloud.server.LocalCloudServer`
 in their own process: moto keeps its state in process-wide globals that any ``mock_aws`` resets,
 and its patches would change what ``mock_aws`` does in other tests. A child process keeps both
 apart; everything reaches it over HTTP anyway.
@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from workflow_tools.local_cloud.server import PortInUseError, endpoint_url_for
+from workflow_local_cloud.server import PortInUseError, endpoint_url_for
 
 START_TIMEOUT_SECONDS = 60.0  # importing moto takes 1-3 s; a busy 2-core machine can be much slower
 STOP_TIMEOUT_SECONDS = 10.0
@@ -134,7 +134,7 @@ def launch(port: int = 0, *, simulated_time: bool = True, workdir: Path | None =
     workdir.mkdir(parents=True, exist_ok=True)
     ready_file = workdir / "ready.json"
     ready_file.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "workflow_tools.local_cloud", "--port", str(port)]
+    command = [sys.executable, "-m", "workflow_local_cloud", "--port", str(port)]
     command += ["--ready-file", str(ready_file), "--workdir", str(workdir)]
     command += ["--exit-with-parent", str(os.getpid())]
     if not simulated_time:

@@ -4,7 +4,7 @@ A test takes an :class:`Inventory` before and after doing something (``harness.i
 asks what changed, so "no side effect" is a measurement, not a belief::
 
     before = harness.inventory()
-    harness.run("billing", bad_request)
+    harness.run("orders", bad_request)
     assert harness.inventory().changes_since(before) == []
 """
 

@@ -1,7 +1,7 @@
 """The local cloud server: moto, patched, serving every AWS API and the control API on one port.
 
-:class:`LocalCloudServer` runs in the calling process (the ``python -m workflow_tools.local_cloud``
-command and the demo use it); :func:`workflow_tools.local_cloud.process.start` runs one in a child
+:class:`LocalCloudServer` runs in the calling process (the ``python -m workflow_local_cloud``
+command and the demo use it); :func:`workflow_local_cloud.process.start` runs one in a child
 process (what tests use, so that ``mock_aws`` in other tests cannot reset it).
 """
 
@@ -18,11 +18,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from workflow_tools.local_cloud import patches
-from workflow_tools.local_cloud.clock import PauseKind, SimulatedClock
-from workflow_tools.local_cloud.control import ControlApp
-from workflow_tools.local_cloud.faults import Answer, Fault, FaultBook
-from workflow_tools.local_cloud.lambda_runner import FunctionSpec, LambdaRunner
+from workflow_local_cloud import patches
+from workflow_local_cloud.clock import PauseKind, SimulatedClock
+from workflow_local_cloud.control import ControlApp
+from workflow_local_cloud.faults import Answer, Fault, FaultBook
+from workflow_local_cloud.lambda_runner import FunctionSpec, LambdaRunner
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_REGION = "us-east-1"

@@ -27,7 +27,7 @@ from typing import Any
 
 from workflow_constructs import aws_errors
 
-from workflow_tools.local_cloud.patches import (
+from workflow_local_cloud.patches import (
     Patch,
     _mark,
     _replace,

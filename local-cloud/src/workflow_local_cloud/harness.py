@@ -2,13 +2,13 @@
 
 A thin client: AWS APIs through boto3 (pointed at the local cloud) and the control API
 (``/_local_cloud/...``) for what AWS has no API for. It works the same against a local cloud in a
-child process (tests), in this process, or started by hand with ``python -m workflow_tools.local_cloud``.
+child process (tests), in this process, or started by hand with ``python -m workflow_local_cloud``.
 
 Example::
 
     harness = LocalCloudHarness(cloud.endpoint_url)
-    harness.load(synthesized_app.outdir)
-    execution = harness.start("billing", {"correlationId": "c-1", ...}, reason="invoice paid")
+    harness.load("cdk.out")
+    execution = harness.start("orders", {"orderId": "o-1", ...}, reason="new order")
     harness.complete_callback(execution, "Wait for the payment", {"paid": True})
     result = harness.wait(execution)
     assert result.status == "SUCCEEDED", harness.trace(execution).render()
@@ -30,14 +30,14 @@ import boto3
 from botocore.config import Config
 from workflow_constructs.naming import execution_name, logical_name, parse_stage, physical_name
 
-from workflow_tools.local_cloud.clock import Pause
-from workflow_tools.local_cloud.faults import DEFAULT_CAUSE, Answer, Fault, FaultError
-from workflow_tools.local_cloud.inventory import Inventory
-from workflow_tools.local_cloud.loader import DeployedStack, LoadError, load_assembly
-from workflow_tools.local_cloud.process import launch
-from workflow_tools.local_cloud.server import DEFAULT_REGION, LocalCloudServer
-from workflow_tools.local_cloud.steps import TaskStep, task_steps
-from workflow_tools.local_cloud.trace import Trace, build_trace
+from workflow_local_cloud.clock import Pause
+from workflow_local_cloud.faults import DEFAULT_CAUSE, Answer, Fault, FaultError
+from workflow_local_cloud.inventory import Inventory
+from workflow_local_cloud.loader import DeployedStack, LoadError, load_assembly
+from workflow_local_cloud.process import launch
+from workflow_local_cloud.server import DEFAULT_REGION, LocalCloudServer
+from workflow_local_cloud.steps import TaskStep, task_steps
+from workflow_local_cloud.trace import Trace, build_trace
 
 FAKE_ACCESS_KEY = "local-cloud"  # the local cloud accepts any credentials; these are never real
 DEFAULT_WAIT_SECONDS = 30.0
@@ -580,8 +580,9 @@ def running_local_cloud(
     workdir: Path | None = None,
     in_process: bool = False,
     stage: str | None = None,
+    stacks: list[str] | None = None,
 ) -> Iterator[LocalCloudHarness]:
-    """A local cloud with ``assembly`` (a ``cdk.out`` folder) loaded; stopped on exit.
+    """A local cloud with ``assembly`` (a ``cdk.out``: all its stacks, or ``stacks``) loaded; stopped on exit.
 
     ``stage``: the stage ``assembly`` was synthesized for (``-c stage=...``); the harness then names
     workflows without it (:attr:`LocalCloudHarness.stage`).
@@ -589,9 +590,9 @@ def running_local_cloud(
     The server runs in a child process unless ``in_process``: moto's state is process-wide, so a
     server in the test process would be reset by any ``mock_aws`` in another test, and its patches
     would change what those tests see. ``assembly`` may be a callable: it is called while the
-    server starts (synthesis and moto's start-up then overlap). The behaviour tests' fixture::
+    server starts (synthesis and moto's start-up then overlap). The pytest plugin's fixture::
 
-        with running_local_cloud(lambda: request.getfixturevalue("synthesized_app").outdir) as harness:
+        with running_local_cloud(lambda: request.getfixturevalue("local_cloud_assembly")) as harness:
             yield harness
     """
     if in_process:
@@ -599,7 +600,7 @@ def running_local_cloud(
         outdir = assembly() if callable(assembly) else assembly
         server.start()
         try:
-            yield _loaded(LocalCloudHarness(server.endpoint_url, stage=stage), outdir, lambda: "")
+            yield _loaded(LocalCloudHarness(server.endpoint_url, stage=stage), outdir, lambda: "", stacks)
         finally:
             server.stop()
         return
@@ -609,17 +610,20 @@ def running_local_cloud(
         cloud.wait_ready()
         harness = LocalCloudHarness(cloud.endpoint_url, stage=stage)
         harness.server_log = cloud.log_path
-        yield _loaded(harness, outdir, cloud.log_tail)
+        yield _loaded(harness, outdir, cloud.log_tail, stacks)
     finally:
         cloud.stop()
 
 
 def _loaded(
-    harness: LocalCloudHarness, outdir: Path | str | None, log_tail: Callable[[], str]
+    harness: LocalCloudHarness,
+    outdir: Path | str | None,
+    log_tail: Callable[[], str],
+    stacks: list[str] | None,
 ) -> LocalCloudHarness:
     if outdir is not None:
         try:
-            harness.load(outdir)
+            harness.load(outdir, stacks=stacks)
         except LoadError as error:
             raise LoadError(f"{error}\n--- local cloud log ---\n{log_tail()}") from error
     return harness

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from workflow_tools.local_cloud.clock import Pause
+from workflow_local_cloud.clock import Pause
 
 _FAILURE_EVENTS = frozenset(
     {

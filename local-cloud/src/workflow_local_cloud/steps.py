@@ -18,7 +18,7 @@ from workflow_constructs import aws_errors
 from workflow_constructs.aws_errors import IntegrationErrors
 from workflow_constructs.definition import STATE_MACHINE_TYPE, iter_states, render_definition
 
-from workflow_tools.local_cloud.faults import TIMEOUT_ERROR
+from workflow_local_cloud.faults import TIMEOUT_ERROR
 
 CATCH_ALL = ("States.ALL", "States.TaskFailed")
 """ErrorEquals entries that match any error a fault can inject (TaskFailed: all but States.Timeout)."""

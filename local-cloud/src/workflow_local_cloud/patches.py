@@ -10,7 +10,7 @@ move in any release. Each adjustment is a :class:`Patch` with
 
 ``tests/local_cloud/test_canary.py`` runs all three for every patch (in a child process: patching
 is process-wide and the test process must stay pristine for tests that use ``mock_aws``).
-After upgrading moto, run ``python -m workflow_tools.local_cloud --canary`` first.
+After upgrading moto, run ``python -m workflow_local_cloud --canary`` first.
 
 The functions at the bottom (``moto_wsgi_app``, ``pending_callbacks``, ``time_out_callback``,
 ``sent_emails``, ``inventory``, ``lambda_functions``, ``lambda_function_facts``, ``save_lambda_logs``) read or
@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from workflow_tools.local_cloud.faults import Answer, Fault, is_timeout
+from workflow_local_cloud.faults import Answer, Fault, is_timeout
 
 MOTO_VERSION = "5.2.5"
 """The only moto version these patches were written against (``pyproject.toml`` pins it)."""
@@ -1324,7 +1324,7 @@ def publish_as_service(
     from moto.sns.models import sns_backends
     from moto.utilities.arns import parse_arn
 
-    from workflow_tools.local_cloud.topic_policy import PUBLISH, ServiceRequest, decision
+    from workflow_local_cloud.topic_policy import PUBLISH, ServiceRequest, decision
 
     topic_at = parse_arn(topic_arn)
     backend = sns_backends[topic_at.account][topic_at.region]
@@ -1415,7 +1415,7 @@ def _apply_topic_policy() -> None:
 def _verify_topic_policy() -> None:
     from moto.cloudformation import parsing
 
-    from workflow_tools.local_cloud.topic_policy import PUBLISH, ServiceRequest, decision
+    from workflow_local_cloud.topic_policy import PUBLISH, ServiceRequest, decision
 
     _require(TOPIC_POLICY_TYPE in parsing.get_model_map(), "sns-topic-policy", "model not registered")
     deny_only = {
@@ -2128,8 +2128,8 @@ def _verify_bucket_names() -> None:
     _require_replaced("cfn-bucket-names", parsing.generate_resource_name)
     name = parsing.generate_resource_name(
         "AWS::S3::Bucket",
-        "UserProvisioning",
-        "UserProvisioningTenantBucketStorageTenantBucketAccessLogs1A2B3C4D",
+        "OrdersService",
+        "OrdersServiceArchiveBucketStorageArchiveBucketAccessLogs1A2B3C4D",
     )
     _require(
         len(name) <= S3_BUCKET_NAME_MAX_LENGTH
@@ -3000,7 +3000,7 @@ PATCHES: tuple[Patch, ...] = (
 
 # Patches in modules of their own: they build on the helpers above, so they are imported after them
 # (the package imports this module first, through ``server``).
-from workflow_tools.local_cloud import integration_errors, rollback_retention  # noqa: E402
+from workflow_local_cloud import integration_errors, rollback_retention  # noqa: E402
 
 PATCHES = (*PATCHES, *integration_errors.PATCHES, *rollback_retention.PATCHES)
 
@@ -3241,7 +3241,7 @@ def save_lambda_logs(function: Any, stream: str, lines: list[str] | tuple[str, .
 def canary_report() -> dict[str, str]:
     """Check, apply and verify every patch in this process: ``{patch: "ok" | "<stage> failed: ..."}``.
 
-    Run it in a process of its own (``python -m workflow_tools.local_cloud --canary``): it patches moto.
+    Run it in a process of its own (``python -m workflow_local_cloud --canary``): it patches moto.
     """
 
     class _InertHooks:

@@ -1,6 +1,6 @@
 """One warm Lambda "container": a Python process that imports a handler once and runs it per request.
 
-Started by :mod:`workflow_tools.local_cloud.lambda_runner` as
+Started by :mod:`workflow_local_cloud.lambda_runner` as
 ``python -I _lambda_worker.py <code dir> <handler>`` with the function's environment. Standard
 library only: it must not import anything the deployed code would not have.
 

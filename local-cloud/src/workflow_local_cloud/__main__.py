@@ -1,4 +1,4 @@
-"""``python -m workflow_tools.local_cloud --port N``: run a local cloud until Ctrl-C or SIGTERM."""
+"""``python -m workflow_local_cloud --port N``: run a local cloud until Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import threading
 import time
 from pathlib import Path
 
-from workflow_tools.local_cloud import patches
-from workflow_tools.local_cloud.server import LocalCloudServer, PortInUseError
+from workflow_local_cloud import patches
+from workflow_local_cloud.server import LocalCloudServer, PortInUseError
 
 PARENT_CHECK_SECONDS = 0.1
 
@@ -38,7 +38,7 @@ def _parent_alive(pid: int) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns its exit status."""
     parser = argparse.ArgumentParser(
-        prog="python -m workflow_tools.local_cloud",
+        prog="python -m workflow_local_cloud",
         description="A docker-free local AWS (moto) that runs the workflows for real.",
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")

@@ -3,7 +3,7 @@
 The server keeps one :class:`FaultBook`. The patched interpreter asks it, each time a Task state
 is about to call its service, whether that attempt should fail instead, and with which error.
 Which error a test should use (one the step's Retry matches, or one only its Catch matches) is
-decided from the definition by :mod:`workflow_tools.local_cloud.steps`.
+decided from the definition by :mod:`workflow_local_cloud.steps`.
 """
 
 from __future__ import annotations

@@ -13,14 +13,16 @@ The layout tells the architecture:
 - ``lambda_runner`` (+ ``_lambda_worker``): warm Lambda workers; ``clock``: simulated time;
   ``faults``: armed faults; ``steps``: the Task states of a definition and the faults each takes;
 - ``process``: the server in a child process (``start``/``stop``); ``__main__``: the same as a
-  command, ``python -m workflow_tools.local_cloud --port 4599``;
+  command, ``python -m workflow_local_cloud --port 4599``;
 - ``loader``: deploys a ``cdk.out`` without the CDK CLI; ``harness``: the test API; ``trace``: a
   readable account of an execution.
 
-Harness API (stable; the workflow teams' behaviour tests use it through the ``local_cloud``
-fixture of ``tests/conftest.py``)::
+- ``pytest_plugin``: the fixtures ``local_cloud_assembly``, ``local_cloud_session`` and
+  ``local_cloud`` that deploy a team's own CDK app (installed as a ``pytest11`` plugin).
 
-    running_local_cloud(assembly=None, *, simulated_time=True, in_process=False)
+Harness API (stable; tests use it through the plugin's ``local_cloud`` fixture)::
+
+    running_local_cloud(assembly=None, *, simulated_time=True, in_process=False, stacks=None)
         -> ContextManager[LocalCloudHarness]      # a child process unless in_process
 
     LocalCloudHarness(endpoint_url)
@@ -47,14 +49,14 @@ fixture of ``tests/conftest.py``)::
 
     task_steps_of_templates(synthesized_app.templates) -> list[TaskStep]   # for generated fault cases
 
-See ``docs/local-cloud.md`` for a walk-through.
+See the package's README for installing and configuring the plugin.
 """
 
 from __future__ import annotations
 
-from workflow_tools.local_cloud.clock import Pause
-from workflow_tools.local_cloud.faults import Answer, Fault, FaultError
-from workflow_tools.local_cloud.harness import (
+from workflow_local_cloud.clock import Pause
+from workflow_local_cloud.faults import Answer, Fault, FaultError
+from workflow_local_cloud.harness import (
     Execution,
     ExecutionResult,
     HarnessError,
@@ -63,12 +65,12 @@ from workflow_tools.local_cloud.harness import (
     SentEmail,
     running_local_cloud,
 )
-from workflow_tools.local_cloud.inventory import Change, Inventory
-from workflow_tools.local_cloud.loader import DeployedStack, LoadError, load_assembly
-from workflow_tools.local_cloud.process import LocalCloudProcess, LocalCloudStartError, launch, start
-from workflow_tools.local_cloud.server import LocalCloudServer, PortInUseError
-from workflow_tools.local_cloud.steps import TaskStep, task_steps, task_steps_of_templates
-from workflow_tools.local_cloud.trace import StateRun, Trace
+from workflow_local_cloud.inventory import Change, Inventory
+from workflow_local_cloud.loader import DeployedStack, LoadError, load_assembly
+from workflow_local_cloud.process import LocalCloudProcess, LocalCloudStartError, launch, start
+from workflow_local_cloud.server import LocalCloudServer, PortInUseError
+from workflow_local_cloud.steps import TaskStep, task_steps, task_steps_of_templates
+from workflow_local_cloud.trace import StateRun, Trace
 
 __all__ = [
     "Answer",

@@ -27,7 +27,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from workflow_tools.local_cloud.patches import (
+from workflow_local_cloud.patches import (
     Patch,
     _mark,
     _replace,
