@@ -30,11 +30,13 @@ def _uv() -> str:
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory) -> dict[str, Path]:
     dist = tmp_path_factory.mktemp("dist")
-    for project in ("local-cloud", "constructs"):
+    # The construct library ships the runtime into its Lambda assets, so it needs the runtime's wheel.
+    for project in ("local-cloud", "constructs", "runtime"):
         _run(_uv(), "build", "--wheel", "--offline", "--out-dir", dist, REPO_ROOT / project)
     (kit,) = dist.glob("workflow_local_cloud-*.whl")
     (library,) = dist.glob("workflow_constructs-*.whl")
-    return {"kit": kit, "library": library}
+    (runtime,) = dist.glob("workflow_runtime-*.whl")
+    return {"kit": kit, "library": library, "runtime": runtime}
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +59,7 @@ def consumer_python(wheels, tmp_path_factory) -> Path:
         constraints,
         wheels["kit"],
         wheels["library"],
+        wheels["runtime"],
         "aws-cdk-lib",
         "pytest",
     )
