@@ -47,7 +47,7 @@ setup: .venv/.synced node_modules/.synced ## Install Python (uv) and Node (npm) 
 lint: setup ## ruff, mypy (strict on the construct library), zizmor (GitHub Actions workflows)
 	ruff check .
 	ruff format --check .
-	mypy constructs/src/workflow_constructs stacks tools app.py
+	mypy constructs/src/workflow_constructs business_workflows stacks tools app.py
 	zizmor --offline --quiet .github/
 	cd lambdas && mypy --config-file ../pyproject.toml --explicit-package-bases .
 

@@ -18,9 +18,9 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
-from workflow_constructs.workflows.onboarding import OnboardingWorkflow
 from workflow_tools.local_cloud import LocalCloudHarness, running_local_cloud
 
+from business_workflows.onboarding import OnboardingWorkflow
 from tests.conftest import cdk_json_context
 
 WORKFLOW = "customer-onboarding"

@@ -15,8 +15,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 from workflow_constructs import InvalidPropsError, add_checks
 from workflow_constructs.definition import state_machines
-from workflow_constructs.workflows import billing as billing_module
-from workflow_constructs.workflows.billing import BillingWorkflow, PaymentProviderKind
+
+from business_workflows import billing as billing_module
+from business_workflows.billing import BillingWorkflow, PaymentProviderKind
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HANDLER_SOURCE = REPO_ROOT / "lambdas" / "billing" / "handler.py"

@@ -1,7 +1,7 @@
 """A consumer's CDK app, run from outside this repository against the installed wheel.
 
-It uses every construct of the library; each workflow construct added to the library is added
-here too, so its Lambda code is proven to travel inside the wheel.
+It uses the library's constructs only: the app's business workflows are in ``business_workflows``,
+not in the wheel.
 """
 
 from __future__ import annotations
@@ -14,10 +14,6 @@ import workflow_constructs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from workflow_constructs import PythonFunction, Workflow, add_checks, tasks
-from workflow_constructs.workflows.billing import BillingWorkflow, PaymentProviderKind
-from workflow_constructs.workflows.onboarding import OnboardingWorkflow
-from workflow_constructs.workflows.stack_deployment import StackDeployment
-from workflow_constructs.workflows.user_provisioning import UserProvisioningWorkflow
 
 
 class ConsumerStack(cdk.Stack):
@@ -31,22 +27,6 @@ class ConsumerStack(cdk.Stack):
         )
         Workflow(
             self, "Flow", workflow_name="consumer-flow", definition=first.next(second), alarm_topic=topic
-        )
-        BillingWorkflow(
-            self,
-            "Billing",
-            alarm_topic=topic,
-            sender_address="billing@consumer-app.com",
-            payment_provider=PaymentProviderKind.SANDBOX,
-        )
-        OnboardingWorkflow(self, "Onboarding", sender_address="welcome@consumer-app.com", alarm_topic=topic)
-        StackDeployment(self, "Deployments", stack_name_prefix="consumer-", alarm_topic=topic)
-        UserProvisioningWorkflow(
-            self,
-            "UserProvisioning",
-            workflow_name="consumer-users",
-            access_scope_trusted_principal_arn=f"arn:aws:iam::{self.account}:role/sign-in",
-            alarm_topic=topic,
         )
 
 

@@ -18,7 +18,7 @@ LIGHT = (
     "import workflow_constructs.errors",
     "import workflow_constructs.lambda_code",
     "import workflow_constructs.powertools",  # the local cloud seeds the layer parameter from it
-    "import workflow_constructs.workflows",
+    "import business_workflows",
     "import workflow_tools.bench.stats, workflow_tools.bench.procfs, workflow_tools.bench.importtime",
 )
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from onboarding.request import OnboardingRequestInvalid, derive_customer_id, validate_request
 from shared.errors import RequestInvalidError
-from workflow_constructs.workflows.onboarding import DEFAULT_PLANS
+
+from business_workflows.onboarding import DEFAULT_PLANS
 
 PLANS = ("starter", "team")
 

@@ -45,16 +45,16 @@ from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
-
-from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.cfn_lint import RESOURCE_TYPE_NOT_IN_EVERY_REGION, ignore_cfn_lint
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.retention import RETAINED
 from workflow_constructs.workflow import Workflow
-from workflow_constructs.workflows.senders import check_sender
-from workflow_constructs.workflows.storage import access_log_bucket
+
+from business_workflows.senders import check_sender
+from business_workflows.storage import access_log_bucket
+from constructs import Construct
 
 __all__ = [
     "ADMIN_USER_NOT_PROVISIONED",
@@ -186,7 +186,7 @@ class OnboardingWorkflow(Construct):
         """
         :param sender_address: the welcome email's From address, on a domain SES can verify (one you
             own): an address on a reserved domain (``example.com``, ``.test``...) raises
-            :class:`~workflow_constructs.workflows.senders.UnverifiableSenderError`.
+            :class:`~business_workflows.senders.UnverifiableSenderError`.
         :param alarm_topic: where alarms and failure notices go (the operations topic). When it
             is encrypted with a KMS key, the topic must expose ``master_key`` so the workflow can
             be granted its use.

@@ -41,8 +41,6 @@ from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
-
-from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.answer_guard import TaskAnswerGuard
 from workflow_constructs.cfn_lint import RESOURCE_TYPE_NOT_IN_EVERY_REGION, ignore_cfn_lint
@@ -52,7 +50,9 @@ from workflow_constructs.function import DEFAULT_LOG_RETENTION, PythonFunction
 from workflow_constructs.log_encryption import log_encryption_key
 from workflow_constructs.retention import RETAINED
 from workflow_constructs.workflow import Workflow
-from workflow_constructs.workflows.senders import check_sender
+
+from business_workflows.senders import check_sender
+from constructs import Construct
 
 DEFAULT_WORKFLOW_NAME = "billing"
 DEFAULT_AUTHORISATION_TIMEOUT = Duration.hours(24)
@@ -146,7 +146,7 @@ class BillingWorkflow(Construct):
         :param alarm_topic: the operations topic: alarms, and the notice when an authorisation times out.
         :param sender_address: the From address of receipts and decline notices (verified in SES), on
             a domain you own: an address on a reserved domain (``example.com``, ``.test``...) raises
-            :class:`~workflow_constructs.workflows.senders.UnverifiableSenderError`.
+            :class:`~business_workflows.senders.UnverifiableSenderError`.
         :param payment_provider: ``SANDBOX`` for demos and tests, ``HTTP`` for a real provider.
         :param provider_secret: the provider secret; default: one is created with a generated
             ``signingSecret``.

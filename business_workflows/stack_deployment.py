@@ -38,15 +38,15 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
-
-from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.retention import RETAINED
 from workflow_constructs.retry import NoRetry
 from workflow_constructs.workflow import Workflow
-from workflow_constructs.workflows import stack_deployment_expressions as expr
-from workflow_constructs.workflows.storage import ACCESS_LOGS_BY_POLICY, access_log_bucket
+
+from business_workflows import stack_deployment_expressions as expr
+from business_workflows.storage import ACCESS_LOGS_BY_POLICY, access_log_bucket
+from constructs import Construct
 
 WORKFLOW_NAME = "stack-deployment"
 

@@ -30,13 +30,12 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
-
-from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.nag import acknowledge_wildcard_resource
 from workflow_constructs.workflow import Workflow
-from workflow_constructs.workflows.user_provisioning import (
+
+from business_workflows.user_provisioning import (
     LEDGER_PREFIX,
     STATUS_DEPROVISIONING,
     STATUS_PROVISIONING,
@@ -46,6 +45,7 @@ from workflow_constructs.workflows.user_provisioning import (
     _pascal_case,
     _unsupported,
 )
+from constructs import Construct
 
 __all__ = [
     "DEFAULT_WORKFLOW_NAME",

@@ -14,7 +14,7 @@ Input: ``{correlationId, tenantId, user: {id, email, role}, resources: [{type, c
    run created it; the user becomes ``PROVISIONING_FAILED`` with a per-resource report, operations are
    notified, and the execution fails ``ProvisioningFailed``.
 
-The resource types are a registry (:mod:`workflow_constructs.workflows.provisioners`); pass your own
+The resource types are a registry (:mod:`business_workflows.provisioners`); pass your own
 list as ``resource_types`` to add one. See ``docs/user-provisioning.md``.
 """
 
@@ -36,22 +36,22 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
-
-from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.nag import acknowledge_wildcard_resource
 from workflow_constructs.retention import RETAINED
 from workflow_constructs.workflow import Workflow
-from workflow_constructs.workflows.provisioners import (
+
+from business_workflows.provisioners import (
     ProvisioningContext,
     ResourceSteps,
     ResourceType,
     default_resource_types,
 )
-from workflow_constructs.workflows.provisioners.access_scope import check_trusted_principal
-from workflow_constructs.workflows.storage import secure_bucket
+from business_workflows.provisioners.access_scope import check_trusted_principal
+from business_workflows.storage import secure_bucket
+from constructs import Construct
 
 DEFAULT_WORKFLOW_NAME = "user-provisioning"
 DEFAULT_MAX_CONCURRENCY = 5
