@@ -53,8 +53,10 @@ from workflow_constructs.workflow import Workflow
 
 from business_workflows.senders import check_sender
 from constructs import Construct
+from lambdas.billing import contract
+from lambdas.billing.contract import InvoiceStatus
 
-DEFAULT_WORKFLOW_NAME = "billing"
+DEFAULT_WORKFLOW_NAME = contract.DEFAULT_WORKFLOW_NAME
 DEFAULT_AUTHORISATION_TIMEOUT = Duration.hours(24)
 MIN_AUTHORISATION_TIMEOUT = Duration.minutes(1)
 MAX_AUTHORISATION_TIMEOUT = Duration.days(364)  # a state machine runs at most a year, with margin
@@ -70,21 +72,21 @@ RECEIPT_PENDING = "PENDING"
 """The invoice is PAID but its receipt was not sent; a new billing run for the period sends it."""
 _RECEIPT_EMAIL = "$.receiptEmail"
 
-PAYMENT_DECLINED_ERROR = "PaymentDeclined"
-TIMED_OUT_ERROR = "AuthorisationTimedOut"
-REQUEST_INVALID_ERROR = "BillingRequestInvalid"
+PAYMENT_DECLINED_ERROR = contract.PAYMENT_DECLINED
+TIMED_OUT_ERROR = contract.AUTHORISATION_TIMED_OUT
+REQUEST_INVALID_ERROR = contract.REQUEST_INVALID
 """Raised by the validation handler (``lambdas/billing/errors.py``) for input that is no billing request."""
-BUSINESS_OUTCOMES = (REQUEST_INVALID_ERROR, PAYMENT_DECLINED_ERROR, TIMED_OUT_ERROR)
+BUSINESS_OUTCOMES = contract.BUSINESS_OUTCOMES
 """How a billing run may end without anything being wrong: a bad request, a declined card, a customer
 who never authorised. Counted on the dashboard; they page nobody."""
 CONDITIONAL_CHECK_FAILED = "DynamoDB.ConditionalCheckFailedException"
 
-# Powertools Metrics names, as lambdas/billing/metrics.py emits them.
-METRIC_INVOICES_CREATED = "InvoicesCreated"
-METRIC_PAYMENTS_AUTHORISED = "PaymentsAuthorised"
-METRIC_PAYMENTS_DECLINED = "PaymentsDeclined"
-METRIC_AUTHORISATIONS_TIMED_OUT = "AuthorisationsTimedOut"
-METRIC_AMOUNT_CAPTURED = "AmountCapturedCents"
+# Powertools Metrics names, as the handlers emit them (lambdas/billing/contract.py).
+METRIC_INVOICES_CREATED = contract.METRIC_INVOICES_CREATED
+METRIC_PAYMENTS_AUTHORISED = contract.METRIC_PAYMENTS_AUTHORISED
+METRIC_PAYMENTS_DECLINED = contract.METRIC_PAYMENTS_DECLINED
+METRIC_AUTHORISATIONS_TIMED_OUT = contract.METRIC_AUTHORISATIONS_TIMED_OUT
+METRIC_AMOUNT_CAPTURED = contract.METRIC_AMOUNT_CAPTURED
 
 _EMAIL = re.compile(r"^[^@\s]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$")
 
@@ -437,7 +439,7 @@ class BillingWorkflow(Construct):
         )
         request = tasks.wait_for_callback(
             self,
-            "Request payment authorisation",
+            contract.REQUEST_AUTHORISATION_STATE,
             function=f["request"],
             payload={
                 **correlation,
@@ -453,8 +455,8 @@ class BillingWorkflow(Construct):
             update="SET #status = :authorised, providerAuthorisationId = :providerId, authorisedAt = :now",
             condition="#status IN (:awaiting, :authorised) AND authorisationId = :authorisationId",
             values={
-                ":authorised": "AUTHORISED",
-                ":awaiting": "AWAITING_AUTHORISATION",
+                ":authorised": InvoiceStatus.AUTHORISED.value,
+                ":awaiting": InvoiceStatus.AWAITING_AUTHORISATION.value,
                 ":authorisationId": "$.authorisation.authorisationId",
                 ":providerId": "$.authorisation.providerAuthorisationId",
                 ":now": now,
@@ -462,7 +464,7 @@ class BillingWorkflow(Construct):
         )
         capture = tasks.invoke_lambda(
             self,
-            "Capture the payment",
+            contract.CAPTURE_STATE,
             function=f["capture"],
             payload=sfn.TaskInput.from_object(
                 {**correlation, "invoiceId": sfn.JsonPath.string_at("$.invoice.invoiceId")}
@@ -474,8 +476,8 @@ class BillingWorkflow(Construct):
             update="SET #status = :paid, captureId = :captureId, paidAt = if_not_exists(paidAt, :now)",
             condition="#status IN (:authorised, :paid)",
             values={
-                ":paid": "PAID",
-                ":authorised": "AUTHORISED",
+                ":paid": InvoiceStatus.PAID.value,
+                ":authorised": InvoiceStatus.AUTHORISED.value,
                 ":captureId": "$.capture.captureId",
                 ":now": now,
             },
@@ -507,7 +509,7 @@ class BillingWorkflow(Construct):
                 "billingPeriod.$": "$.invoice.billingPeriod",
                 "totalCents.$": "$.invoice.totalCents",
                 "currency.$": "$.invoice.currency",
-                "status": "PAID",
+                "status": InvoiceStatus.PAID.value,
                 "receiptEmail.$": f"{_RECEIPT_EMAIL}.status",
             },
         )
@@ -541,8 +543,8 @@ class BillingWorkflow(Construct):
 
         where = (
             sfn.Choice(self, "Check where the invoice stands")
-            .when(sfn.Condition.string_equals("$.stored.status", "PAID"), paid)
-            .when(sfn.Condition.string_equals("$.stored.status", "AUTHORISED"), capture)
+            .when(sfn.Condition.string_equals("$.stored.status", InvoiceStatus.PAID.value), paid)
+            .when(sfn.Condition.string_equals("$.stored.status", InvoiceStatus.AUTHORISED.value), capture)
             .otherwise(request)
         )
         return validate.next(calculate).next(store).next(where)
@@ -607,8 +609,8 @@ class BillingWorkflow(Construct):
             update="SET #status = :failed, declineCode = :code, declineMessage = :message, failedAt = :now",
             condition="#status IN (:awaiting, :failed) AND authorisationId = :authorisationId",
             values={
-                ":failed": "PAYMENT_FAILED",
-                ":awaiting": "AWAITING_AUTHORISATION",
+                ":failed": InvoiceStatus.PAYMENT_FAILED.value,
+                ":awaiting": InvoiceStatus.AWAITING_AUTHORISATION.value,
                 ":authorisationId": "$.decline.reason.authorisationId",
                 ":code": "$.decline.reason.code",
                 ":message": "$.decline.reason.message",
@@ -657,8 +659,8 @@ class BillingWorkflow(Construct):
             update="SET #status = :timedOut, timedOutAt = :now",
             condition="#status IN (:awaiting, :timedOut) AND executionId = :execution",
             values={
-                ":timedOut": "AUTHORISATION_TIMED_OUT",
-                ":awaiting": "AWAITING_AUTHORISATION",
+                ":timedOut": InvoiceStatus.AUTHORISATION_TIMED_OUT.value,
+                ":awaiting": InvoiceStatus.AWAITING_AUTHORISATION.value,
                 ":execution": "$$.Execution.Id",
                 ":now": now,
             },
