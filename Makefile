@@ -47,7 +47,7 @@ setup: .venv/.synced node_modules/.synced ## Install Python (uv) and Node (npm) 
 lint: setup ## ruff, mypy (strict on the construct, runtime and local cloud libraries), zizmor (GitHub Actions workflows)
 	ruff check .
 	ruff format --check .
-	mypy constructs/src/workflow_constructs runtime/src/workflow_runtime local-cloud/src/workflow_local_cloud stacks tools app.py
+	mypy constructs/src/workflow_constructs runtime/src/workflow_runtime local-cloud/src/workflow_local_cloud business_workflows stacks tools app.py
 	zizmor --offline --quiet .github/
 	cd lambdas && mypy --config-file ../pyproject.toml --explicit-package-bases .
 

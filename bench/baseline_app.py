@@ -16,8 +16,8 @@ from typing import Any
 from aws_cdk import App, Stack
 from aws_cdk import aws_sns as sns
 from workflow_constructs import PythonFunction, Workflow, add_checks, tasks
-from workflow_constructs.workflows.handler_code import app_handler_code
 
+from business_workflows.handler_code import app_handler_code
 from constructs import Construct
 from stacks.operations import OperationsStack
 

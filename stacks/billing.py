@@ -8,12 +8,12 @@ from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from workflow_constructs.errors import InvalidPropsError
-from workflow_constructs.workflows.billing import (
+
+from business_workflows.billing import (
     DEFAULT_AUTHORISATION_TIMEOUT,
     BillingWorkflow,
     PaymentProviderKind,
 )
-
 from constructs import Construct
 from stacks.senders import placeholder_senders_allowed, sender_address
 

@@ -9,8 +9,8 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from workflow_constructs.stage import staged_name
-from workflow_constructs.workflows.onboarding import OnboardingWorkflow
 
+from business_workflows.onboarding import OnboardingWorkflow
 from constructs import Construct
 from stacks.senders import placeholder_senders_allowed, sender_address
 

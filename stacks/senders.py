@@ -9,8 +9,7 @@ verifies nothing.
 
 from __future__ import annotations
 
-from workflow_constructs.workflows.senders import UnverifiableSenderError, check_sender
-
+from business_workflows.senders import UnverifiableSenderError, check_sender
 from constructs import Construct
 
 ALLOW_PLACEHOLDER_SENDERS_CONTEXT_KEY = "allowPlaceholderSenders"

@@ -7,8 +7,8 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
-from workflow_constructs.workflows.stack_deployment import StackDeployment
 
+from business_workflows.stack_deployment import StackDeployment
 from constructs import Construct
 
 STACK_NAME_PREFIX_CONTEXT = "stackDeploymentPrefix"

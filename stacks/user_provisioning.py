@@ -9,13 +9,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
-from workflow_constructs.workflows.bulk_user_provisioning import BulkUserProvisioningWorkflow
-from workflow_constructs.workflows.user_deprovisioning import (
+
+from business_workflows.bulk_user_provisioning import BulkUserProvisioningWorkflow
+from business_workflows.user_deprovisioning import (
     DEFAULT_WORKFLOW_NAME as DEFAULT_DEPROVISIONING_WORKFLOW_NAME,
 )
-from workflow_constructs.workflows.user_deprovisioning import UserDeprovisioningWorkflow
-from workflow_constructs.workflows.user_provisioning import DEFAULT_WORKFLOW_NAME, UserProvisioningWorkflow
-
+from business_workflows.user_deprovisioning import UserDeprovisioningWorkflow
+from business_workflows.user_provisioning import DEFAULT_WORKFLOW_NAME, UserProvisioningWorkflow
 from constructs import Construct
 
 USER_PROVISIONING_WORKFLOW = DEFAULT_WORKFLOW_NAME

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 from workflow_runtime import TransientError
 
-from billing.errors import PAYMENT_DECLINED
+from billing.contract import PAYMENT_DECLINED
 from billing.invoices import is_conditional_check_failure
 
 RECORD_RETENTION_SECONDS = 400 * 24 * 60 * 60  # kept a little over a year for disputes, then purged

@@ -27,11 +27,11 @@ from billing.authorisations import (
     decide_and_deliver,
     deliver_recorded,
 )
+from billing.contract import InvoiceStatus
 from billing.errors import InvoiceNotPayable, PaymentAlreadyInProgress
 from billing.invoices import (
     PAYABLE_STATUSES,
     InvoiceRecord,
-    InvoiceStatus,
     InvoiceStore,
     authorisation_id_for,
 )

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from workflow_runtime import RequestInvalidError
 
-PAYMENT_DECLINED = "PaymentDeclined"
-"""Error of the callback step when the provider declines (sent with ``SendTaskFailure``)."""
-
 
 class BillingRequestInvalid(RequestInvalidError):  # noqa: N818  (the workflow's error name)
     """The execution input is not a billing request; the message lists every problem."""

@@ -21,15 +21,15 @@ from workflow_runtime import TransientError, handler, logger, metrics
 
 from billing import authorise, payments
 from billing.authorisations import AuthorisationStore, DeliveryResult
+from billing.contract import (
+    METRIC_AMOUNT_CAPTURED,
+    METRIC_AUTHORISATIONS_TIMED_OUT,
+    METRIC_INVOICES_CREATED,
+    METRIC_PAYMENTS_AUTHORISED,
+    METRIC_PAYMENTS_DECLINED,
+)
 from billing.invoice import calculate_invoice as calculate
 from billing.invoices import InvoiceStore
-from billing.metrics import (
-    AMOUNT_CAPTURED,
-    AUTHORISATIONS_TIMED_OUT,
-    INVOICES_CREATED,
-    PAYMENTS_AUTHORISED,
-    PAYMENTS_DECLINED,
-)
 from billing.providers import Capture
 from billing.providers.config import provider_from_environment, read_provider_secret, signing_secret
 from billing.request import parse_request
@@ -69,13 +69,15 @@ def _count_decision(delivery: DeliveryResult | None) -> None:
         return
     authorised = delivery.record.decision.outcome == "authorised"
     metrics.add_metric(
-        name=PAYMENTS_AUTHORISED if authorised else PAYMENTS_DECLINED, unit=MetricUnit.Count, value=1
+        name=METRIC_PAYMENTS_AUTHORISED if authorised else METRIC_PAYMENTS_DECLINED,
+        unit=MetricUnit.Count,
+        value=1,
     )
 
 
 def _count_capture(capture: Capture) -> None:
     metrics.add_dimension(name="currency", value=capture.currency)
-    metrics.add_metric(name=AMOUNT_CAPTURED, unit=MetricUnit.Count, value=capture.amount_cents)
+    metrics.add_metric(name=METRIC_AMOUNT_CAPTURED, unit=MetricUnit.Count, value=capture.amount_cents)
 
 
 @handler
@@ -95,7 +97,7 @@ def store_invoice(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Step "Store the invoice as pending": create it, or continue the period's stored invoice."""
     stored = _invoices().create_or_continue(calculate(parse_request(event["request"])), now=datetime.now(UTC))
     if stored.created:
-        metrics.add_metric(name=INVOICES_CREATED, unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=METRIC_INVOICES_CREATED, unit=MetricUnit.Count, value=1)
     logger.info(
         "Invoice stored",
         extra={
@@ -160,7 +162,7 @@ def void_authorisation(event: dict[str, Any], context: Any) -> dict[str, Any]:
         provider=provider_from_environment(_secrets()),
     )
     if result.first_time:
-        metrics.add_metric(name=AUTHORISATIONS_TIMED_OUT, unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=METRIC_AUTHORISATIONS_TIMED_OUT, unit=MetricUnit.Count, value=1)
     logger.info("Authorisation voided", extra=result.to_json())
     return result.to_json()
 

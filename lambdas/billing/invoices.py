@@ -17,26 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import ClientError
 from workflow_runtime import TransientError
 
+from billing.contract import InvoiceStatus
 from billing.errors import InvoiceConflict
 from billing.invoice import Invoice, line_amount
-
-
-class InvoiceStatus(StrEnum):
-    """Where an invoice stands."""
-
-    PENDING = "PENDING"
-    AWAITING_AUTHORISATION = "AWAITING_AUTHORISATION"
-    AUTHORISED = "AUTHORISED"
-    PAID = "PAID"
-    PAYMENT_FAILED = "PAYMENT_FAILED"
-    AUTHORISATION_TIMED_OUT = "AUTHORISATION_TIMED_OUT"
-
 
 PAYABLE_STATUSES = frozenset(
     {InvoiceStatus.PENDING, InvoiceStatus.PAYMENT_FAILED, InvoiceStatus.AUTHORISATION_TIMED_OUT}

@@ -16,8 +16,9 @@ from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idemp
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
 from billing.authorisations import AuthorisationStatus, AuthorisationStore
+from billing.contract import InvoiceStatus
 from billing.errors import InvoiceNotPayable
-from billing.invoices import InvoiceStatus, InvoiceStore
+from billing.invoices import InvoiceStore
 from billing.providers import Capture, CaptureRequest, PaymentProvider
 
 CAPTURE_IDEMPOTENCY_SECONDS = 7 * 24 * 60 * 60  # a week: longer than any execution retries a capture

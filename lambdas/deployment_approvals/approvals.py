@@ -27,7 +27,7 @@ from deployment_approvals.errors import (
 from deployment_approvals.identity import same_person
 
 APPROVAL_STATE = "Ask for approval"
-"""The workflow's callback step (``workflow_constructs.workflows.stack_deployment.APPROVAL_STATE``)."""
+"""The workflow's callback step (``business_workflows.stack_deployment.APPROVAL_STATE``)."""
 REJECTION_ERROR = "DeploymentRejected"
 REQUESTED_BY = "requestedBy"
 """The execution input field the entry sets to the requester's ARN."""

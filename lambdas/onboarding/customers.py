@@ -15,9 +15,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 from workflow_runtime import error_code, transient_aws_errors
 
-ONBOARDING = "ONBOARDING"
-ACTIVE = "ACTIVE"
-ONBOARDING_FAILED = "ONBOARDING_FAILED"
+from onboarding.contract import CUSTOMER_ACTIVE as ACTIVE
+from onboarding.contract import CUSTOMER_ONBOARDING as ONBOARDING
+from onboarding.contract import CUSTOMER_ONBOARDING_FAILED as ONBOARDING_FAILED
+
 FAILURE_CAUSE_MAX_CHARS = 4000  # a Lambda cause carries a stack trace; keep the record small
 
 

@@ -17,9 +17,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from workflow_runtime import handler, metrics
 
 from onboarding import customers, request, tenant
-
-CUSTOMERS_ONBOARDED = "CustomersOnboarded"
-ONBOARDING_FAILED = "OnboardingFailed"
+from onboarding.contract import METRIC_CUSTOMERS_ONBOARDED as CUSTOMERS_ONBOARDED
+from onboarding.contract import METRIC_ONBOARDING_FAILED as ONBOARDING_FAILED
 
 
 @cache

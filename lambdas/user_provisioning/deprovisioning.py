@@ -18,6 +18,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from workflow_runtime import transient_aws_errors
 
+from user_provisioning import contract
 from user_provisioning.errors import DeprovisioningRequestInvalid
 from user_provisioning.report import MAX_CAUSE_LENGTH, REMOVAL_FAILED, MetricsSink
 from user_provisioning.request import (
@@ -28,9 +29,9 @@ from user_provisioning.request import (
 )
 
 LEDGER_PREFIX = "RESOURCE#"
-DEPROVISIONED = "DEPROVISIONED"
-DEPROVISIONING_FAILED = "DEPROVISIONING_FAILED"
-METRIC_NAMES = ("UsersDeprovisioned", "UserDeprovisioningFailed", "ResourcesRemoved", "ResourcesNotRemoved")
+DEPROVISIONED = contract.STATUS_DEPROVISIONED
+DEPROVISIONING_FAILED = contract.STATUS_DEPROVISIONING_FAILED
+METRIC_NAMES = contract.DEPROVISIONING_METRIC_NAMES
 """Every business metric :func:`summarize` records; the construct charts the same names."""
 
 
@@ -134,8 +135,14 @@ def summarize(event: Mapping[str, Any], *, metrics: MetricsSink | None = None) -
             "{} {} ({})".format(entry["type"], entry["name"], entry["error"]) for entry in failed
         )
     if metrics is not None:
-        user_metric = "UserDeprovisioningFailed" if failed else "UsersDeprovisioned"
+        user_metric = (
+            contract.METRIC_USER_DEPROVISIONING_FAILED if failed else contract.METRIC_USERS_DEPROVISIONED
+        )
         metrics.add_metric(name=user_metric, unit=MetricUnit.Count, value=1)
-        metrics.add_metric(name="ResourcesRemoved", unit=MetricUnit.Count, value=len(report) - len(failed))
-        metrics.add_metric(name="ResourcesNotRemoved", unit=MetricUnit.Count, value=len(failed))
+        metrics.add_metric(
+            name=contract.METRIC_RESOURCES_REMOVED, unit=MetricUnit.Count, value=len(report) - len(failed)
+        )
+        metrics.add_metric(
+            name=contract.METRIC_RESOURCES_NOT_REMOVED, unit=MetricUnit.Count, value=len(failed)
+        )
     return {"status": status, "summary": summary, "resources": report}

@@ -16,8 +16,11 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-ACTIVE = "ACTIVE"
-PROVISIONING_FAILED = "PROVISIONING_FAILED"
+from user_provisioning import contract
+from user_provisioning.contract import METRIC_NAMES as METRIC_NAMES
+from user_provisioning.contract import STATUS_ACTIVE as ACTIVE
+from user_provisioning.contract import STATUS_FAILED as PROVISIONING_FAILED
+
 PROVISIONED = "PROVISIONED"
 FAILED = "FAILED"
 REMOVED = "REMOVED"
@@ -25,15 +28,6 @@ ALREADY_GONE = "ALREADY_GONE"
 KEPT = "KEPT"
 NOT_CREATED_BY_THIS_RUN = "NOT_CREATED_BY_THIS_RUN"
 REMOVAL_FAILED = "REMOVAL_FAILED"
-METRIC_NAMES = (
-    "UsersProvisioned",
-    "UserProvisioningFailed",
-    "ResourcesProvisioned",
-    "ResourcesFailed",
-    "ResourcesRolledBack",
-    "ResourcesLeftBehind",
-)
-"""Every business metric a report records; the construct charts the same names on the dashboard."""
 MAX_CAUSE_LENGTH = 1000
 """Characters of an error's cause kept in the report (the user item must stay well under 400 KB)."""
 
@@ -132,11 +126,10 @@ def _short(cause: Any) -> str:
 
 
 def _record_metrics(metrics: MetricsSink, status: str, counts: Mapping[str, int]) -> None:
-    metrics.add_metric(
-        "UsersProvisioned" if status == ACTIVE else "UserProvisioningFailed", MetricUnit.Count, 1
-    )
-    metrics.add_metric("ResourcesProvisioned", MetricUnit.Count, counts["provisioned"])
-    metrics.add_metric("ResourcesFailed", MetricUnit.Count, counts["failed"])
+    user = contract.METRIC_USERS_PROVISIONED if status == ACTIVE else contract.METRIC_USER_PROVISIONING_FAILED
+    metrics.add_metric(user, MetricUnit.Count, 1)
+    metrics.add_metric(contract.METRIC_RESOURCES_PROVISIONED, MetricUnit.Count, counts["provisioned"])
+    metrics.add_metric(contract.METRIC_RESOURCES_FAILED, MetricUnit.Count, counts["failed"])
     if status != ACTIVE:
-        metrics.add_metric("ResourcesRolledBack", MetricUnit.Count, counts["removed"])
-        metrics.add_metric("ResourcesLeftBehind", MetricUnit.Count, counts["leftBehind"])
+        metrics.add_metric(contract.METRIC_RESOURCES_ROLLED_BACK, MetricUnit.Count, counts["removed"])
+        metrics.add_metric(contract.METRIC_RESOURCES_LEFT_BEHIND, MetricUnit.Count, counts["leftBehind"])

@@ -1,7 +1,7 @@
 """Validate a provisioning request and turn it into the plan the workflow follows.
 
 The supported resource types and the shape of each one's ``config`` come from the construct (the
-registry in ``workflow_constructs.workflows.provisioners``), serialized into the function's
+registry in ``business_workflows.provisioners``), serialized into the function's
 ``RESOURCE_TYPES`` environment variable, so adding a type never touches this module.
 
 Every problem is reported at once, in one :class:`ProvisioningRequestInvalid`, before anything exists.

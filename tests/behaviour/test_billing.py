@@ -13,6 +13,8 @@ import uuid
 from typing import Any
 
 import pytest
+from billing import contract
+from billing.contract import InvoiceStatus
 from boto3.dynamodb.types import TypeDeserializer
 from workflow_tools.demo.billing import SCENARIOS as DEMO_SCENARIOS
 from workflow_tools.payments_sandbox import (
@@ -23,9 +25,9 @@ from workflow_tools.payments_sandbox import (
     stack_outputs,
 )
 
-WORKFLOW = "billing"
-CALLBACK_STEP = "Request payment authorisation"
-CAPTURE_STEP = "Capture the payment"
+WORKFLOW = contract.DEFAULT_WORKFLOW_NAME
+CALLBACK_STEP = contract.REQUEST_AUTHORISATION_STATE
+CAPTURE_STEP = contract.CAPTURE_STATE
 
 
 def billing_input(
@@ -142,7 +144,7 @@ def test_authorised_payment_is_captured_once_and_receipted(local_cloud, sandbox,
         "receiptEmail": "SENT",
     }
     invoice = _invoice(local_cloud, outputs, invoice_id)
-    assert invoice["status"] == "PAID"
+    assert invoice["status"] == InvoiceStatus.PAID
     assert invoice["captureId"].startswith("sbx_cap_")
     (receipt,) = local_cloud.emails(to=request["customerEmail"])
     assert receipt.template == "billing-receipt"
@@ -162,11 +164,11 @@ def test_declined_payment_marks_the_invoice_and_tells_the_customer(local_cloud, 
     # THEN the execution fails with the decline reason, the invoice says so, the customer is told
     assert delivery.event["type"] == "authorisation.declined"
     assert result.status == "FAILED", local_cloud.trace(execution).render()
-    assert result.error == "PaymentDeclined"
+    assert result.error == contract.PAYMENT_DECLINED
     assert json.loads(result.cause)["code"] == "insufficient_funds"
     invoice_id = _authorisation(local_cloud, outputs, execution)["invoiceId"]
     invoice = _invoice(local_cloud, outputs, invoice_id)
-    assert (invoice["status"], invoice["declineCode"]) == ("PAYMENT_FAILED", "insufficient_funds")
+    assert (invoice["status"], invoice["declineCode"]) == (InvoiceStatus.PAYMENT_FAILED, "insufficient_funds")
     (notice,) = local_cloud.emails(to=request["customerEmail"])
     assert notice.template == "billing-payment-declined"
     assert notice.template_data["reason"] == "Your card has insufficient funds."
@@ -185,7 +187,7 @@ def test_no_answer_in_time_voids_and_escalates(local_cloud, sandbox, outputs):
 
     # THEN the authorisation is voided, the invoice marked, operations told, and nothing charged
     assert result.status == "FAILED", local_cloud.trace(execution).render()
-    assert result.error == "AuthorisationTimedOut"
+    assert result.error == contract.AUTHORISATION_TIMED_OUT
     states = [event for event in local_cloud.history(execution) if event["type"] == "TaskStateExited"]
     exited = [event["stateExitedEventDetails"]["name"] for event in states]
     assert exited[-3:] == [
@@ -196,7 +198,10 @@ def test_no_answer_in_time_voids_and_escalates(local_cloud, sandbox, outputs):
     authorisation = _authorisation(local_cloud, outputs, execution)
     assert authorisation["status"] == "TIMED_OUT"
     assert "taskToken" not in authorisation
-    assert _invoice(local_cloud, outputs, authorisation["invoiceId"])["status"] == "AUTHORISATION_TIMED_OUT"
+    assert (
+        _invoice(local_cloud, outputs, authorisation["invoiceId"])["status"]
+        == InvoiceStatus.AUTHORISATION_TIMED_OUT
+    )
     assert local_cloud.emails(to=request["customerEmail"]) == []
     assert _captures(local_cloud, authorisation["invoiceId"]) == []
     # a late answer after the timeout is acknowledged and moves nothing
@@ -332,7 +337,7 @@ def test_a_refused_receipt_keeps_the_paid_run_and_a_re_run_sends_exactly_one_rec
     assert paid.status == "SUCCEEDED", local_cloud.trace(first).render()
     assert (paid.output["status"], paid.output["receiptEmail"]) == ("PAID", "PENDING")
     invoice = _invoice(local_cloud, outputs, paid.output["invoiceId"])
-    assert invoice["status"] == "PAID"
+    assert invoice["status"] == InvoiceStatus.PAID
     assert "receiptSentBy" not in invoice
     assert "Tell operations the receipt was not sent" in _entered(local_cloud, first)
     assert local_cloud.emails(to=request["customerEmail"]) == []

@@ -18,15 +18,16 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
-from workflow_constructs.workflows.onboarding import OnboardingWorkflow
+from onboarding import contract
 from workflow_local_cloud import LocalCloudHarness, running_local_cloud
 
+from business_workflows.onboarding import OnboardingWorkflow
 from tests.conftest import cdk_json_context
 
-WORKFLOW = "customer-onboarding"
-PROVISION = "Provision the tenant configuration and storage"
-SEND = "Send the welcome email"
-ACTIVATE = "Mark the customer active"
+WORKFLOW = contract.DEFAULT_WORKFLOW_NAME
+PROVISION = contract.PROVISION_TENANT_STATE
+SEND = contract.SEND_WELCOME_STATE
+ACTIVATE = contract.ACTIVATE_STATE
 
 
 def _customer_id(email: str) -> str:
@@ -436,7 +437,7 @@ def test_invalid_input_fails_at_once_listing_every_problem_and_changes_nothing(l
     result = local_cloud.run(WORKFLOW, request, reason="invalid sign-up")
 
     # THEN it fails at the first step with the workflow's error, naming every problem
-    assert (result.status, result.error) == ("FAILED", "OnboardingRequestInvalid")
+    assert (result.status, result.error) == ("FAILED", contract.REQUEST_INVALID)
     assert json.loads(result.cause)["errorMessage"] == (
         "customer.name: must not be empty; "
         "customer.email: must be an email address like name@example.com; "
@@ -483,7 +484,7 @@ def test_another_request_for_a_recorded_customer_is_refused_without_side_effects
     )
 
     # THEN it fails CustomerAlreadyExists, saying who owns the customer, and nothing changed
-    assert (second.status, second.error) == ("FAILED", "CustomerAlreadyExists")
+    assert (second.status, second.error) == ("FAILED", contract.CUSTOMER_ALREADY_EXISTS)
     assert (
         second.cause
         == f"Customer {_customer_id(email)} already exists: recorded by request req-first with status ACTIVE"
@@ -583,7 +584,7 @@ def test_a_refused_admin_user_fails_onboarding_with_the_childs_error_after_rolli
     ).render()
     assert json.loads(result.cause)["Cause"] == "the stand-in refused the user"
     assert deployed.tenant_object_versions(_customer_id(email)) == []
-    assert deployed.customer(_customer_id(email))["status"] == "ONBOARDING_FAILED"
+    assert deployed.customer(_customer_id(email))["status"] == contract.CUSTOMER_ONBOARDING_FAILED
     assert admin_cloud.emails(to=email) == []
 
 

@@ -12,15 +12,15 @@ from aws_cdk.assertions import Match, Template
 from workflow_constructs import InvalidPropsError, Workflow
 from workflow_constructs.alarm_topic import ALARMS_MAY_PUBLISH_SID, AlarmTopic
 from workflow_constructs.definition import placeholder
-from workflow_constructs.workflows import (
+
+from business_workflows import (
     billing,
     bulk_user_provisioning,
     onboarding,
     stack_deployment,
     user_deprovisioning,
 )
-from workflow_constructs.workflows import user_provisioning as user_provisioning_module
-
+from business_workflows import user_provisioning as user_provisioning_module
 from stacks.operations import OperationsStack, operations_emails_from_context
 
 ALARM_ARNS_OF_THIS_ACCOUNT = {

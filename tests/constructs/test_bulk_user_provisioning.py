@@ -6,9 +6,9 @@ import aws_cdk as cdk
 import pytest
 from workflow_constructs import InvalidPropsError
 from workflow_constructs.definition import state_machines
-from workflow_constructs.workflows.bulk_user_provisioning import BulkUserProvisioningWorkflow
-from workflow_constructs.workflows.user_provisioning import UserProvisioningWorkflow
 
+from business_workflows.bulk_user_provisioning import BulkUserProvisioningWorkflow
+from business_workflows.user_provisioning import UserProvisioningWorkflow
 from stacks.user_provisioning import ROLE_RESOURCES
 
 

@@ -18,7 +18,8 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Match, Template
 from workflow_constructs import InvalidPropsError, Workflow, add_checks
 from workflow_constructs.definition import state_machines
-from workflow_constructs.workflows.onboarding import OnboardingWorkflow, WelcomeEmail
+
+from business_workflows.onboarding import OnboardingWorkflow, WelcomeEmail
 
 STACK = "CustomerOnboarding"
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sns as sns
-from workflow_constructs.workflows.billing import BillingWorkflow, PaymentProviderKind
-from workflow_constructs.workflows.onboarding import OnboardingWorkflow
-from workflow_constructs.workflows.senders import UnverifiableSenderError
 
 from app import build_app
+from business_workflows.billing import BillingWorkflow, PaymentProviderKind
+from business_workflows.onboarding import OnboardingWorkflow
+from business_workflows.senders import UnverifiableSenderError
 from stacks.senders import PlaceholderSenderError
 
 

@@ -14,7 +14,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 from workflow_constructs import InvalidPropsError, add_checks
 from workflow_constructs.definition import state_machines
-from workflow_constructs.workflows.stack_deployment import (
+
+from business_workflows.stack_deployment import (
     APPROVAL_STATE,
     DEFAULT_SERVICE_ROLE_ACTIONS,
     StackDeployment,

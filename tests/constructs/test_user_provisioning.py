@@ -13,7 +13,8 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Match, Template
 from workflow_constructs import InvalidPropsError, add_checks, tasks
 from workflow_constructs.definition import iter_states, state_machines
-from workflow_constructs.workflows.provisioners import (
+
+from business_workflows.provisioners import (
     AccessScope,
     ApiKey,
     ConfigField,
@@ -24,8 +25,8 @@ from workflow_constructs.workflows.provisioners import (
     StoragePrefix,
     default_resource_types,
 )
-from workflow_constructs.workflows.provisioners.base import PROVISIONED, RESOURCE_CONFIG, TENANT_ID, USER_ID
-from workflow_constructs.workflows.user_provisioning import UserProvisioningWorkflow
+from business_workflows.provisioners.base import PROVISIONED, RESOURCE_CONFIG, TENANT_ID, USER_ID
+from business_workflows.user_provisioning import UserProvisioningWorkflow
 
 BUILT_IN_TYPES = ("storage-prefix", "profile-record", "access-scope", "api-key")
 BROKER = "arn:aws:iam::123456789012:role/sign-in"

@@ -1,8 +1,8 @@
 """A consumer's CDK app, run from outside this repository against the installed wheel.
 
-It uses every construct of the library, with a Lambda step of its own: ``handlers/greeting.py``
-(copied beside this file by the test), written with the installed ``workflow_runtime``. Each workflow
-construct added to the library is added here too, so its Lambda code is proven to travel inside the wheel.
+It uses the library's constructs only (the app's business workflows are in ``business_workflows``,
+not in the wheel), with a Lambda step of its own: ``handlers/greeting.py`` (copied beside this file by
+the test), written with the installed ``workflow_runtime``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,6 @@ import workflow_constructs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from workflow_constructs import PythonFunction, Workflow, add_checks, tasks
-from workflow_constructs.workflows.billing import BillingWorkflow, PaymentProviderKind
-from workflow_constructs.workflows.onboarding import OnboardingWorkflow
-from workflow_constructs.workflows.stack_deployment import StackDeployment
-from workflow_constructs.workflows.user_provisioning import UserProvisioningWorkflow
 
 HANDLERS = Path(__file__).resolve().parent / "handlers"
 
@@ -38,22 +34,6 @@ class ConsumerStack(cdk.Stack):
         )
         Workflow(
             self, "Flow", workflow_name="consumer-flow", definition=first.next(second), alarm_topic=topic
-        )
-        BillingWorkflow(
-            self,
-            "Billing",
-            alarm_topic=topic,
-            sender_address="billing@consumer-app.com",
-            payment_provider=PaymentProviderKind.SANDBOX,
-        )
-        OnboardingWorkflow(self, "Onboarding", sender_address="welcome@consumer-app.com", alarm_topic=topic)
-        StackDeployment(self, "Deployments", stack_name_prefix="consumer-", alarm_topic=topic)
-        UserProvisioningWorkflow(
-            self,
-            "UserProvisioning",
-            workflow_name="consumer-users",
-            access_scope_trusted_principal_arn=f"arn:aws:iam::{self.account}:role/sign-in",
-            alarm_topic=topic,
         )
 
 

@@ -40,18 +40,13 @@ def wheel(dist) -> Path:
     return built
 
 
-def test_wheel_carries_the_handler_code_and_type_marker(wheel):
+def test_wheel_carries_the_type_marker_and_no_handler_of_this_app(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "workflow_constructs/py.typed" in names
-    assert "workflow_constructs/_lambdas/onboarding/handler.py" in names
+    # This app's handlers live in its own distribution (business-workflows), not in the common library.
+    assert not [n for n in names if "_lambdas" in n or n.startswith(("lambdas/", "business_workflows/"))]
     # The task library is a distribution of its own, not a copy inside this one.
     assert not [n for n in names if "workflow_runtime" in n or "/shared/" in n]
-    handler_sources = {
-        f"workflow_constructs/_lambdas/{path.relative_to(REPO_ROOT / 'lambdas').as_posix()}"
-        for path in (REPO_ROOT / "lambdas").rglob("*.py")
-        if "__pycache__" not in path.parts
-    }
-    assert handler_sources - names == set()
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 
@@ -92,32 +87,14 @@ def test_consumer_outside_the_repo_synthesizes_with_the_installed_wheel(dist, tm
     runtime = Path(installed["runtime"])
     assert venv in runtime.parents
     template = json.loads((outdir / "Consumer.template.json").read_text())
-    functions = {
-        logical_id: r
-        for logical_id, r in template["Resources"].items()
-        if r["Type"] == "AWS::Lambda::Function"
-    }
-
-    def asset_of(function: dict) -> Path:
-        return outdir / f"asset.{function['Properties']['Code']['S3Key'].removesuffix('.zip')}"
-
+    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
     # and the consumer's own function deploys the consumer's folder, with the installed task library in it
-    (greeter,) = [f for f in functions.values() if f["Properties"]["Handler"] == "greeting.greet"]
-    greeter_asset = asset_of(greeter)
+    (greeter,) = functions
+    assert greeter["Properties"]["Handler"] == "greeting.greet"
+    greeter_asset = outdir / f"asset.{greeter['Properties']['Code']['S3Key'].removesuffix('.zip')}"
     assert (greeter_asset / "greeting.py").read_text() == (GREETER / "greeting.py").read_text()
     assert (greeter_asset / "workflow_runtime" / "observability.py").read_text() == (
         runtime.parent / "observability.py"
     ).read_text()
+    # and nothing of this app's own handlers travels with the library
     assert not (greeter_asset / "onboarding").exists()
-    # Every workflow construct's handlers travel too, each with the task library beside them.
-    handlers = {f["Properties"]["Handler"] for f in functions.values()} - {"greeting.greet"}
-    for function in functions.values():
-        handler = function["Properties"]["Handler"]
-        if handler == "greeting.greet":
-            continue
-        module = handler.rsplit(".", 1)[0]
-        asset_dir = asset_of(function)
-        assert (asset_dir / f"{module.replace('.', '/')}.py").is_file(), handler
-        assert (asset_dir / "workflow_runtime" / "__init__.py").is_file(), handler
-    assert "onboarding.handler.validate_request" in handlers
-    assert "user_provisioning.handler.validate_request" in handlers

@@ -29,9 +29,9 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from workflow_constructs.workflows.provisioners.access_scope import trust_conditions
 from workflow_tools.payments_sandbox import SandboxClients, deliver_sandbox_webhook, stack_outputs
 
+from business_workflows.provisioners.access_scope import trust_conditions
 from tests.behaviour.test_billing import CALLBACK_STEP, _asked, billing_input
 from tests.behaviour.test_billing import WORKFLOW as BILLING_WORKFLOW
 from tests.reliability.profiles.base import quiet_inventory, settle

@@ -18,8 +18,8 @@ LIGHT = (
     "import workflow_constructs.errors",
     "import workflow_constructs.lambda_code",
     "import workflow_constructs.powertools",  # the local cloud seeds the layer parameter from it
-    "import workflow_constructs.workflows",
-    "import workflow_constructs.workflows.handler_code",
+    "import business_workflows",
+    "import business_workflows.handler_code",
     # The task library runs in Lambda: it never loads aws-cdk-lib.
     "import workflow_runtime",
     "import workflow_tools.bench.stats, workflow_tools.bench.procfs, workflow_tools.bench.importtime",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from workflow_constructs.workflows.senders import UnverifiableSenderError, check_sender, reserved_domain
+
+from business_workflows.senders import UnverifiableSenderError, check_sender, reserved_domain
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,8 @@ from typing import Any
 
 import jsonata
 import pytest
-from workflow_constructs.workflows import stack_deployment_expressions as expr
+
+from business_workflows import stack_deployment_expressions as expr
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "templates-bucket"

@@ -9,7 +9,8 @@ import pytest
 from moto import mock_aws
 from user_provisioning.deprovisioning import METRIC_NAMES, plan_request, removal_order, summarize
 from user_provisioning.errors import DeprovisioningRequestInvalid
-from workflow_constructs.workflows.user_deprovisioning import BUSINESS_METRICS
+
+from business_workflows.user_deprovisioning import BUSINESS_METRICS
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 KEY = "TENANT#acme#USER#u-1"

@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 from user_provisioning.errors import ProvisioningRequestInvalid
-from workflow_constructs.workflows.provisioners import default_resource_types
 
+from business_workflows.provisioners import default_resource_types
 from tests.unit.test_user_provisioning_api_key import create_api_keys_table
 
 RUN = "arn:aws:states:eu-west-1:123456789012:execution:user-provisioning:run-1"

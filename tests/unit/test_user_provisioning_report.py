@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from user_provisioning.report import METRIC_NAMES, summarize
-from workflow_constructs.workflows.user_provisioning import BUSINESS_METRICS
+
+from business_workflows.user_provisioning import BUSINESS_METRICS
 
 
 class RecordedMetrics:

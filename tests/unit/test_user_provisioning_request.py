@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from user_provisioning.errors import ProvisioningRequestInvalid
 from user_provisioning.request import MAX_RESOURCES, load_type_specs, plan, state_machine_time
-from workflow_constructs.workflows.provisioners import default_resource_types
+
+from business_workflows.provisioners import default_resource_types
 
 NOW = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
 # The document the construct writes into RESOURCE_TYPES, from the real registry.

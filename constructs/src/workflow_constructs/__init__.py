@@ -44,7 +44,23 @@ _EXPORTS = {
     "execution_name": "workflow_constructs.naming",
     "state_name_problem": "workflow_constructs.naming",
 }
-__all__ = [*sorted(_EXPORTS), "tasks"]
+# The deliberate public API, written out (not derived from _EXPORTS) so that adding a name is a
+# visible decision; tests/unit/test_public_api.py checks the two agree. Everything else in the
+# package (definition, naming helpers, nag and checkov helpers, ...) is importable from its module
+# but is not promised to other teams.
+__all__: list[str] = [
+    "AlarmTopic",
+    "InvalidPropsError",
+    "NoRetry",
+    "PythonFunction",
+    "RetryPolicy",
+    "Workflow",
+    "WorkflowGuards",
+    "add_checks",
+    "execution_name",
+    "state_name_problem",
+    "tasks",
+]
 
 
 def __getattr__(name: str) -> Any:

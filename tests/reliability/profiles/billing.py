@@ -9,6 +9,7 @@ import time
 import uuid
 from typing import Any, ClassVar
 
+from billing import contract
 from workflow_local_cloud import Execution
 from workflow_tools.payments_sandbox import (
     SIGNATURE_HEADER,
@@ -33,7 +34,7 @@ from tests.reliability.profiles.base import (
 )
 from tests.reliability.tally import Verdict
 
-AUTHORISE = "Request payment authorisation"
+AUTHORISE = contract.REQUEST_AUTHORISATION_STATE
 FINAL_INVOICE_STATUSES = ("PAID", "PAYMENT_FAILED", "AUTHORISATION_TIMED_OUT")
 CAPTURED = "Sandbox captured payment"  # the sandbox provider's line for each capture call it receives
 STALE_SECONDS = 10 * 60  # beyond the webhook's five-minute replay window
@@ -70,7 +71,9 @@ class Billing(WorkflowProfile):
     sample: ClassVar[str] = "authorised-payment.json"
     scenarios: ClassVar[tuple[Scenario, ...]] = (
         Scenario("an authorised payment"),
-        Scenario("a declined card", expect=Outcome("FAILED", "PaymentDeclined"), request=_declined_card),
+        Scenario(
+            "a declined card", expect=Outcome("FAILED", contract.PAYMENT_DECLINED), request=_declined_card
+        ),
         Scenario(
             "no answer from the provider in time",
             expect=Outcome("FAILED", "AuthorisationTimedOut"),
@@ -227,7 +230,7 @@ class Billing(WorkflowProfile):
                 verdict.side_effects.append("the receipt claim is held but no receipt was sent")
             elif (seen["status"], seen["captures"], seen["receipts"]) != ("PAID", 1, 0 if pending else 1):
                 verdict.lost.append(f"succeeded with {seen}")
-        elif error == "PaymentDeclined":
+        elif error == contract.PAYMENT_DECLINED:
             if (seen["status"], seen["captures"], seen["notices"]) != ("PAYMENT_FAILED", 0, 1):
                 verdict.lost.append(f"declined with {seen}")
         elif error == "AuthorisationTimedOut":

@@ -6,6 +6,8 @@ import hashlib
 import json
 from typing import Any, ClassVar
 
+from onboarding import contract
+
 from tests.reliability.profiles.base import (
     UNEXPECTED_ERROR,
     Outcome,
@@ -17,8 +19,8 @@ from tests.reliability.profiles.base import (
 )
 from tests.reliability.tally import Verdict
 
-SEND = "Send the welcome email"
-ACTIVATE = "Mark the customer active"
+SEND = contract.SEND_WELCOME_STATE
+ACTIVATE = contract.ACTIVATE_STATE
 USER_PROVISIONING = "user-provisioning"
 ADMIN_RESOURCES = [
     {"type": "storage-prefix", "config": {"name": "home"}},
@@ -66,10 +68,10 @@ class CustomerOnboarding(WorkflowProfile):
     free to be sent by a re-run), or ONBOARDING_FAILED with nothing of the tenant left; never stuck
     ONBOARDING."""
 
-    workflow: ClassVar[str] = "customer-onboarding"
+    workflow: ClassVar[str] = contract.DEFAULT_WORKFLOW_NAME
     stack: ClassVar[str] = "CustomerOnboarding"
-    invalid_error: ClassVar[str] = "OnboardingRequestInvalid"
-    validation_state: ClassVar[str] = "Validate the onboarding request"
+    invalid_error: ClassVar[str] = contract.REQUEST_INVALID
+    validation_state: ClassVar[str] = contract.VALIDATE_STATE
     sample: ClassVar[str] = "happy-path.json"
     scenarios: ClassVar[tuple[Scenario, ...]] = (
         Scenario("a new customer signs up"),
@@ -157,7 +159,7 @@ class CustomerOnboarding(WorkflowProfile):
         # The tenant's marker, and the first admin's folders under it when one was provisioned.
         has_tenant = bool(after["tenant"]) and f"tenants/{customer_id}/tenant.json" in after["objects"]
         if run.result.status == "SUCCEEDED":
-            if status != "ACTIVE":
+            if status != contract.CUSTOMER_ACTIVE:
                 verdict.lost.append(f"succeeded but customer {customer_id} is {status}")
             if not has_tenant:
                 verdict.lost.append(f"succeeded without its tenant: {after['tenant']}, {after['objects']}")
@@ -169,7 +171,7 @@ class CustomerOnboarding(WorkflowProfile):
                 )
             elif after["emails"] == 0 and not pending:
                 verdict.lost.append(f"succeeded without a welcome email to customer {customer_id}")
-        elif before["customer"].get("status") == "ACTIVE":
+        elif before["customer"].get("status") == contract.CUSTOMER_ACTIVE:
             # A repeat of a completed request failed: what the first run did must be untouched.
             if (after["customer"], after["tenant"], after["objects"]) != (
                 before["customer"],
@@ -178,7 +180,7 @@ class CustomerOnboarding(WorkflowProfile):
             ):
                 verdict.side_effects.append(f"a failed repeat changed the active customer {customer_id}")
         else:
-            if status not in (None, "ONBOARDING_FAILED"):
+            if status not in (None, contract.CUSTOMER_ONBOARDING_FAILED):
                 verdict.lost.append(f"failed but customer {customer_id} is left {status}")
             if after["tenant"] or after["objects"]:
                 verdict.side_effects.append(

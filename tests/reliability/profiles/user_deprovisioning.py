@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from user_provisioning import contract
+
 from tests.reliability.profiles.base import Outcome, Request, Run, Scenario
 from tests.reliability.profiles.user_provisioning import UserProvisioning
 from tests.reliability.tally import Verdict
 
 FINAL_STATUSES = ("DEPROVISIONED", "DEPROVISIONING_FAILED", None)
-PROVISIONING = "user-provisioning"
+PROVISIONING = contract.DEFAULT_WORKFLOW_NAME
 RESOURCES = (
     {"type": "storage-prefix", "config": {"name": "home"}},
     {"type": "profile-record", "config": {}},
@@ -45,9 +47,9 @@ class UserDeprovisioning(UserProvisioning):
     """Clean end: DEPROVISIONED (or never provisioned) with no resource and no ledger entry left; or
     DEPROVISIONING_FAILED with exactly what the ledger still lists left; never DEPROVISIONING."""
 
-    workflow: ClassVar[str] = "user-deprovisioning"
-    invalid_error: ClassVar[str] = "DeprovisioningRequestInvalid"
-    validation_state: ClassVar[str] = "Validate the deprovisioning request"
+    workflow: ClassVar[str] = contract.DEPROVISIONING_WORKFLOW_NAME
+    invalid_error: ClassVar[str] = contract.DEPROVISIONING_REQUEST_INVALID
+    validation_state: ClassVar[str] = contract.DEPROVISIONING_VALIDATE_STATE
     sample: ClassVar[str] = "remove-user.json"
     scenarios: ClassVar[tuple[Scenario, ...]] = (
         Scenario("a provisioned user is removed", setup=_provision_first),

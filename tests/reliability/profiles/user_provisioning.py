@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from user_provisioning import contract
+
 from tests.reliability.profiles.base import (
     Outcome,
     Request,
@@ -22,10 +24,10 @@ class UserProvisioning(WorkflowProfile):
     """Clean end: ACTIVE with one of each requested resource and its ledger entry; or
     PROVISIONING_FAILED with nothing this run created left (what an earlier run made stays)."""
 
-    workflow: ClassVar[str] = "user-provisioning"
+    workflow: ClassVar[str] = contract.DEFAULT_WORKFLOW_NAME
     stack: ClassVar[str] = "UserProvisioning"
-    invalid_error: ClassVar[str] = "ProvisioningRequestInvalid"
-    validation_state: ClassVar[str] = "Validate the provisioning request"
+    invalid_error: ClassVar[str] = contract.REQUEST_INVALID
+    validation_state: ClassVar[str] = contract.VALIDATE_STATE
     sample: ClassVar[str] = "first-admin.json"
     scenarios: ClassVar[tuple[Scenario, ...]] = (
         Scenario("a user with every resource"),

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from billing.authorisations import AuthorisationStatus, Decision, decide_and_deliver
 from billing.authorise import AuthorisationCommand, request_authorisation
+from billing.contract import InvoiceStatus
 from billing.errors import InvoiceNotPayable, PaymentAlreadyInProgress
 from billing.invoice import calculate_invoice
-from billing.invoices import InvoiceStatus
 from billing.providers.sandbox import SandboxPaymentProvider
 from billing.request import parse_request
 from workflow_runtime.errors import TransientError

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from billing.contract import InvoiceStatus
 from billing.errors import InvoiceConflict
 from billing.invoice import calculate_invoice
-from billing.invoices import InvoiceStatus
 from billing.request import parse_request
 
 from tests.unit.billing.fakes import billing_input

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 from onboarding.request import OnboardingRequestInvalid, derive_customer_id, validate_request
-from workflow_constructs.workflows.onboarding import DEFAULT_PLANS
 from workflow_runtime.errors import RequestInvalidError
+
+from business_workflows.onboarding import DEFAULT_PLANS
 
 PLANS = ("starter", "team")
 

@@ -10,10 +10,9 @@ from typing import ClassVar
 
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_stepfunctions as sfn
-
-from constructs import Construct
 from workflow_constructs import tasks
-from workflow_constructs.workflows.provisioners.base import (
+
+from business_workflows.provisioners.base import (
     PROVISIONED,
     REMOVAL,
     RESOURCE_CONFIG,
@@ -26,6 +25,7 @@ from workflow_constructs.workflows.provisioners.base import (
     ResourceType,
     record_table,
 )
+from constructs import Construct
 
 
 class ProfileRecord(ResourceType):

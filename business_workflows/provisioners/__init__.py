@@ -7,16 +7,16 @@ can instead pass their own list to ``UserProvisioningWorkflow(resource_types=...
 
 from __future__ import annotations
 
-from workflow_constructs.workflows.provisioners.access_scope import AccessScope
-from workflow_constructs.workflows.provisioners.api_key import ApiKey
-from workflow_constructs.workflows.provisioners.base import (
+from business_workflows.provisioners.access_scope import AccessScope
+from business_workflows.provisioners.api_key import ApiKey
+from business_workflows.provisioners.base import (
     ConfigField,
     ProvisioningContext,
     ResourceSteps,
     ResourceType,
 )
-from workflow_constructs.workflows.provisioners.profile_record import ProfileRecord
-from workflow_constructs.workflows.provisioners.storage_prefix import StoragePrefix
+from business_workflows.provisioners.profile_record import ProfileRecord
+from business_workflows.provisioners.storage_prefix import StoragePrefix
 
 
 def default_resource_types(*, access_scope_trusted_principal_arn: str | None = None) -> list[ResourceType]:

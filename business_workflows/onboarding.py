@@ -45,8 +45,6 @@ from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
-
-from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.cfn_lint import RESOURCE_TYPE_NOT_IN_EVERY_REGION, ignore_cfn_lint
 from workflow_constructs.errors import InvalidPropsError
@@ -54,9 +52,12 @@ from workflow_constructs.function import PythonFunction
 from workflow_constructs.retention import RETAINED
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
-from workflow_constructs.workflows.handler_code import app_handler_code
-from workflow_constructs.workflows.senders import check_sender
-from workflow_constructs.workflows.storage import access_log_bucket
+
+from business_workflows.handler_code import app_handler_code
+from business_workflows.senders import check_sender
+from business_workflows.storage import access_log_bucket
+from constructs import Construct
+from lambdas.onboarding import contract
 
 __all__ = [
     "ADMIN_USER_NOT_PROVISIONED",
@@ -72,23 +73,18 @@ __all__ = [
     "WelcomeEmail",
 ]
 
-DEFAULT_WORKFLOW_NAME = "customer-onboarding"
+DEFAULT_WORKFLOW_NAME = contract.DEFAULT_WORKFLOW_NAME
 DEFAULT_PLANS = ("starter", "team", "enterprise")
-REQUEST_INVALID = "OnboardingRequestInvalid"
-"""Error of an execution whose input is invalid; its cause lists every problem."""
-CUSTOMER_ALREADY_EXISTS = "CustomerAlreadyExists"
-"""Error of an execution for a customer another request already recorded."""
-ADMIN_USER_NOT_PROVISIONED = "AdminUserNotProvisioned"
-"""Error when an earlier run's admin-user execution (found by its name) did not succeed."""
-STEP_FAILED = "OnboardingStepFailed"
-"""Error raised for a step's Step Functions error (``States.Timeout``...); the cause starts with it."""
-BUSINESS_OUTCOMES = (REQUEST_INVALID, CUSTOMER_ALREADY_EXISTS)
-"""How an onboarding may end as intended although it failed: counted on the dashboard, paging nobody."""
-WELCOME_EMAIL_SENT = "SENT"
-WELCOME_EMAIL_PENDING = "PENDING"
-"""The customer is ACTIVE but the welcome email was not sent; a re-run of the request sends it."""
-METRIC_CUSTOMERS_ONBOARDED = "CustomersOnboarded"
-METRIC_ONBOARDING_FAILED = "OnboardingFailed"
+# Error, status and metric names: one definition, shared with the handlers (lambdas/onboarding/contract.py).
+REQUEST_INVALID = contract.REQUEST_INVALID
+CUSTOMER_ALREADY_EXISTS = contract.CUSTOMER_ALREADY_EXISTS
+ADMIN_USER_NOT_PROVISIONED = contract.ADMIN_USER_NOT_PROVISIONED
+STEP_FAILED = contract.STEP_FAILED
+BUSINESS_OUTCOMES = contract.BUSINESS_OUTCOMES
+WELCOME_EMAIL_SENT = contract.WELCOME_EMAIL_SENT
+WELCOME_EMAIL_PENDING = contract.WELCOME_EMAIL_PENDING
+METRIC_CUSTOMERS_ONBOARDED = contract.METRIC_CUSTOMERS_ONBOARDED
+METRIC_ONBOARDING_FAILED = contract.METRIC_ONBOARDING_FAILED
 TENANT_PREFIX_PATTERN = "tenants/*"
 """Every tenant's storage lives under ``tenants/<tenant id>/`` (see ``lambdas/onboarding/tenant.py``)."""
 ADMIN_ROLE = "admin"
@@ -188,7 +184,7 @@ class OnboardingWorkflow(Construct):
         """
         :param sender_address: the welcome email's From address, on a domain SES can verify (one you
             own): an address on a reserved domain (``example.com``, ``.test``...) raises
-            :class:`~workflow_constructs.workflows.senders.UnverifiableSenderError`.
+            :class:`~business_workflows.senders.UnverifiableSenderError`.
         :param alarm_topic: where alarms and failure notices go (the operations topic). When it
             is encrypted with a KMS key, the topic must expose ``master_key`` so the workflow can
             be granted its use.
@@ -394,9 +390,7 @@ class OnboardingWorkflow(Construct):
         customer_key = {"customerId": tasks.ddb_string(sfn.JsonPath.string_at(_CUSTOMER_ID))}
         functions = self.functions
 
-        validate = tasks.invoke_lambda(
-            self, "Validate the onboarding request", function=functions["validate"]
-        )
+        validate = tasks.invoke_lambda(self, contract.VALIDATE_STATE, function=functions["validate"])
         record = tasks.dynamodb_update_item(
             self,
             "Record the customer as onboarding",
@@ -414,8 +408,8 @@ class OnboardingWorkflow(Construct):
             # Both are DynamoDB reserved words.
             expression_attribute_names={"#status": "status", "#plan": "plan"},
             expression_attribute_values={
-                ":onboarding": tasks.ddb_string("ONBOARDING"),
-                ":active": tasks.ddb_string("ACTIVE"),
+                ":onboarding": tasks.ddb_string(contract.CUSTOMER_ONBOARDING),
+                ":active": tasks.ddb_string(contract.CUSTOMER_ACTIVE),
                 ":name": tasks.ddb_string(sfn.JsonPath.string_at("$.customer.name")),
                 ":email": tasks.ddb_string(sfn.JsonPath.string_at("$.customer.email")),
                 ":plan": tasks.ddb_string(sfn.JsonPath.string_at("$.customer.plan")),
@@ -579,7 +573,7 @@ class OnboardingWorkflow(Construct):
 
         provision = tasks.invoke_lambda(
             self,
-            "Provision the tenant configuration and storage",
+            contract.PROVISION_TENANT_STATE,
             function=functions["provision"],
             payload=_customer_payload(now=True),
             result_path="$.provisioned",
@@ -588,7 +582,7 @@ class OnboardingWorkflow(Construct):
 
         activate = tasks.invoke_lambda(
             self,
-            "Mark the customer active",
+            contract.ACTIVATE_STATE,
             function=functions["complete"],
             payload=sfn.TaskInput.from_object(
                 {
@@ -660,7 +654,7 @@ class OnboardingWorkflow(Construct):
         )
         send = tasks.send_email(
             self,
-            "Send the welcome email",
+            contract.SEND_WELCOME_STATE,
             from_address=sender_address,
             to_address_path="$.customer.email",
             template_name=self.welcome_template_name,
@@ -747,7 +741,7 @@ class OnboardingWorkflow(Construct):
             expression_attribute_values={
                 ":welcome": tasks.ddb_string(sfn.JsonPath.string_at(f"{_WELCOME_EMAIL}.status")),
                 ":request": tasks.ddb_string(sfn.JsonPath.string_at(_CORRELATION_ID)),
-                ":active": tasks.ddb_string("ACTIVE"),
+                ":active": tasks.ddb_string(contract.CUSTOMER_ACTIVE),
                 ":now": tasks.ddb_string(sfn.JsonPath.string_at(_NOW)),
             },
             result_path=sfn.JsonPath.DISCARD,
@@ -758,7 +752,7 @@ class OnboardingWorkflow(Construct):
             parameters={
                 "correlationId": sfn.JsonPath.string_at(_CORRELATION_ID),
                 "customerId": sfn.JsonPath.string_at(_CUSTOMER_ID),
-                "status": "ACTIVE",
+                "status": contract.CUSTOMER_ACTIVE,
                 "provisioned": sfn.JsonPath.object_at("$.provisioned"),
                 "welcomeEmail": sfn.JsonPath.object_at(_WELCOME_EMAIL),
             },

@@ -13,7 +13,6 @@ The local cloud verifies nothing, so it (and tests) opt in with ``allow_reserved
 from __future__ import annotations
 
 from aws_cdk import Token
-
 from workflow_constructs.errors import InvalidPropsError
 
 __all__ = [

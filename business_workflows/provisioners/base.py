@@ -33,13 +33,13 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_stepfunctions as sfn
-
-from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.retention import RETAINED
-from workflow_constructs.workflows.handler_code import app_handler_code
+
+from business_workflows.handler_code import app_handler_code
+from constructs import Construct
 
 # Paths into the item state, for provisioner authors.
 RESOURCE_NAME = "$.resource.name"

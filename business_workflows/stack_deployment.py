@@ -1,7 +1,7 @@
 """Stack deployment: CloudFormation change sets, optional approval, and the failed events on failure.
 
 Direct AWS SDK integrations and JSONata states only; one Lambda function, outside the state machine,
-is the deployment entry (:mod:`workflow_constructs.workflows.deployment_entry`). Input::
+is the deployment entry (:mod:`business_workflows.deployment_entry`). Input::
 
     {"correlationId": "c-1", "stackName": "svc-orders", "reason": "Release 42",
      "templateUrl": "https://<template bucket>.s3.eu-west-1.amazonaws.com/orders/42.yaml",
@@ -43,17 +43,17 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
-
-from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.retention import RETAINED
 from workflow_constructs.retry import NoRetry
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
-from workflow_constructs.workflows import stack_deployment_expressions as expr
-from workflow_constructs.workflows.deployment_entry import DeploymentEntry
-from workflow_constructs.workflows.storage import ACCESS_LOGS_BY_POLICY, access_log_bucket
+
+from business_workflows import stack_deployment_expressions as expr
+from business_workflows.deployment_entry import DeploymentEntry
+from business_workflows.storage import ACCESS_LOGS_BY_POLICY, access_log_bucket
+from constructs import Construct
 
 WORKFLOW_NAME = "stack-deployment"
 

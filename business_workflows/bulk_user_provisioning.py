@@ -19,15 +19,15 @@ from aws_cdk import Acknowledgment, Aws, Duration, Stack, Token, Validations
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
-
-from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.nag import flatten_reference, wildcard_resources
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
-from workflow_constructs.workflows.storage import secure_bucket
-from workflow_constructs.workflows.user_provisioning import UserProvisioningWorkflow
+
+from business_workflows.storage import secure_bucket
+from business_workflows.user_provisioning import UserProvisioningWorkflow
+from constructs import Construct
 
 DEFAULT_WORKFLOW_NAME = "bulk-user-provisioning"
 DEFAULT_MAX_CONCURRENCY = 10

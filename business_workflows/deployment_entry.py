@@ -26,14 +26,14 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_stepfunctions as sfn
-
-from constructs import Construct
 from workflow_constructs.answer_guard import TaskAnswerGuard
 from workflow_constructs.checkov_skips import skip_checkov
 from workflow_constructs.function import DEFAULT_LOG_RETENTION, PythonFunction
 from workflow_constructs.log_encryption import log_encryption_key
 from workflow_constructs.retention import RETAINED
-from workflow_constructs.workflows.handler_code import app_handler_code
+
+from business_workflows.handler_code import app_handler_code
+from constructs import Construct
 
 ENTRY_HANDLER = "deployment_approvals.handler.deployment_entry"
 ENTRY_STAGE = "v1"

@@ -30,15 +30,14 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
-
-from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.nag import acknowledge_wildcard_resource
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
-from workflow_constructs.workflows.handler_code import app_handler_code
-from workflow_constructs.workflows.user_provisioning import (
+
+from business_workflows.handler_code import app_handler_code
+from business_workflows.user_provisioning import (
     LEDGER_PREFIX,
     STATUS_DEPROVISIONING,
     STATUS_PROVISIONING,
@@ -48,6 +47,8 @@ from workflow_constructs.workflows.user_provisioning import (
     _pascal_case,
     _unsupported,
 )
+from constructs import Construct
+from lambdas.user_provisioning import contract
 
 __all__ = [
     "DEFAULT_WORKFLOW_NAME",
@@ -59,23 +60,18 @@ __all__ = [
     "UserDeprovisioningWorkflow",
 ]
 
-DEFAULT_WORKFLOW_NAME = "user-deprovisioning"
-EVENT_DETAIL_TYPE = "User deprovisioned"
-REQUEST_INVALID_ERROR = "DeprovisioningRequestInvalid"
-DEPROVISIONING_FAILED_ERROR = "DeprovisioningFailed"
-IN_PROGRESS_ERROR = "DeprovisioningInProgress"
-EVENT_NOT_PUBLISHED_ERROR = "UserDeprovisionedEventNotPublished"
-BUSINESS_OUTCOMES = (REQUEST_INVALID_ERROR, IN_PROGRESS_ERROR)
+DEFAULT_WORKFLOW_NAME = contract.DEPROVISIONING_WORKFLOW_NAME
+EVENT_DETAIL_TYPE = contract.DEPROVISIONING_EVENT_DETAIL_TYPE
+REQUEST_INVALID_ERROR = contract.DEPROVISIONING_REQUEST_INVALID
+DEPROVISIONING_FAILED_ERROR = contract.DEPROVISIONING_FAILED
+IN_PROGRESS_ERROR = contract.DEPROVISIONING_IN_PROGRESS
+EVENT_NOT_PUBLISHED_ERROR = contract.DEPROVISIONING_EVENT_NOT_PUBLISHED
+BUSINESS_OUTCOMES = contract.DEPROVISIONING_BUSINESS_OUTCOMES
 """A rejected request, or one for a user another run is changing: no fault, paging nobody."""
-STATUS_DEPROVISIONED = "DEPROVISIONED"
-STATUS_FAILED = "DEPROVISIONING_FAILED"
-STATUS_NOT_PROVISIONED = "NOT_PROVISIONED"
-BUSINESS_METRICS = (
-    "UsersDeprovisioned",
-    "UserDeprovisioningFailed",
-    "ResourcesRemoved",
-    "ResourcesNotRemoved",
-)
+STATUS_DEPROVISIONED = contract.STATUS_DEPROVISIONED
+STATUS_FAILED = contract.STATUS_DEPROVISIONING_FAILED
+STATUS_NOT_PROVISIONED = contract.STATUS_NOT_PROVISIONED
+BUSINESS_METRICS = contract.DEPROVISIONING_METRIC_NAMES
 """Recorded by "Summarize the deprovisioning" (``lambdas/user_provisioning/deprovisioning.py``)."""
 _HANDLERS = "user_provisioning.handler"
 _FAILURE = "$.failure"
@@ -195,7 +191,7 @@ class UserDeprovisioningWorkflow(Construct):
         alarm_topic: sns.ITopic | None,
     ) -> sfn.IChainable:
         validate = tasks.invoke_lambda(
-            self, "Validate the deprovisioning request", function=self.functions["validate"]
+            self, contract.DEPROVISIONING_VALIDATE_STATE, function=self.functions["validate"]
         )
         plan = tasks.invoke_lambda(
             self,

@@ -6,10 +6,10 @@ from typing import Any
 
 from aws_cdk import Acknowledgment, Duration, Validations
 from aws_cdk import aws_s3 as s3
-
-from constructs import Construct
 from workflow_constructs.checkov_skips import skip_checkov
 from workflow_constructs.retention import RETAINED
+
+from constructs import Construct
 
 ACCESS_LOGS_BY_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 ACCESS_LOG_RETENTION = Duration.days(365)

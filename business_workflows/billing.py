@@ -41,8 +41,6 @@ from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
-
-from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.answer_guard import TaskAnswerGuard
 from workflow_constructs.cfn_lint import RESOURCE_TYPE_NOT_IN_EVERY_REGION, ignore_cfn_lint
@@ -53,10 +51,14 @@ from workflow_constructs.log_encryption import log_encryption_key
 from workflow_constructs.retention import RETAINED
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
-from workflow_constructs.workflows.handler_code import app_handler_code
-from workflow_constructs.workflows.senders import check_sender
 
-DEFAULT_WORKFLOW_NAME = "billing"
+from business_workflows.handler_code import app_handler_code
+from business_workflows.senders import check_sender
+from constructs import Construct
+from lambdas.billing import contract
+from lambdas.billing.contract import InvoiceStatus
+
+DEFAULT_WORKFLOW_NAME = contract.DEFAULT_WORKFLOW_NAME
 DEFAULT_AUTHORISATION_TIMEOUT = Duration.hours(24)
 MIN_AUTHORISATION_TIMEOUT = Duration.minutes(1)
 MAX_AUTHORISATION_TIMEOUT = Duration.days(364)  # a state machine runs at most a year, with margin
@@ -72,21 +74,21 @@ RECEIPT_PENDING = "PENDING"
 """The invoice is PAID but its receipt was not sent; a new billing run for the period sends it."""
 _RECEIPT_EMAIL = "$.receiptEmail"
 
-PAYMENT_DECLINED_ERROR = "PaymentDeclined"
-TIMED_OUT_ERROR = "AuthorisationTimedOut"
-REQUEST_INVALID_ERROR = "BillingRequestInvalid"
+PAYMENT_DECLINED_ERROR = contract.PAYMENT_DECLINED
+TIMED_OUT_ERROR = contract.AUTHORISATION_TIMED_OUT
+REQUEST_INVALID_ERROR = contract.REQUEST_INVALID
 """Raised by the validation handler (``lambdas/billing/errors.py``) for input that is no billing request."""
-BUSINESS_OUTCOMES = (REQUEST_INVALID_ERROR, PAYMENT_DECLINED_ERROR, TIMED_OUT_ERROR)
+BUSINESS_OUTCOMES = contract.BUSINESS_OUTCOMES
 """How a billing run may end without anything being wrong: a bad request, a declined card, a customer
 who never authorised. Counted on the dashboard; they page nobody."""
 CONDITIONAL_CHECK_FAILED = "DynamoDB.ConditionalCheckFailedException"
 
-# Powertools Metrics names, as lambdas/billing/metrics.py emits them.
-METRIC_INVOICES_CREATED = "InvoicesCreated"
-METRIC_PAYMENTS_AUTHORISED = "PaymentsAuthorised"
-METRIC_PAYMENTS_DECLINED = "PaymentsDeclined"
-METRIC_AUTHORISATIONS_TIMED_OUT = "AuthorisationsTimedOut"
-METRIC_AMOUNT_CAPTURED = "AmountCapturedCents"
+# Powertools Metrics names, as the handlers emit them (lambdas/billing/contract.py).
+METRIC_INVOICES_CREATED = contract.METRIC_INVOICES_CREATED
+METRIC_PAYMENTS_AUTHORISED = contract.METRIC_PAYMENTS_AUTHORISED
+METRIC_PAYMENTS_DECLINED = contract.METRIC_PAYMENTS_DECLINED
+METRIC_AUTHORISATIONS_TIMED_OUT = contract.METRIC_AUTHORISATIONS_TIMED_OUT
+METRIC_AMOUNT_CAPTURED = contract.METRIC_AMOUNT_CAPTURED
 
 _EMAIL = re.compile(r"^[^@\s]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$")
 
@@ -148,7 +150,7 @@ class BillingWorkflow(Construct):
         :param alarm_topic: the operations topic: alarms, and the notice when an authorisation times out.
         :param sender_address: the From address of receipts and decline notices (verified in SES), on
             a domain you own: an address on a reserved domain (``example.com``, ``.test``...) raises
-            :class:`~workflow_constructs.workflows.senders.UnverifiableSenderError`.
+            :class:`~business_workflows.senders.UnverifiableSenderError`.
         :param payment_provider: ``SANDBOX`` for demos and tests, ``HTTP`` for a real provider.
         :param provider_secret: the provider secret; default: one is created with a generated
             ``signingSecret``.
@@ -442,7 +444,7 @@ class BillingWorkflow(Construct):
         )
         request = tasks.wait_for_callback(
             self,
-            "Request payment authorisation",
+            contract.REQUEST_AUTHORISATION_STATE,
             function=f["request"],
             payload={
                 **correlation,
@@ -458,8 +460,8 @@ class BillingWorkflow(Construct):
             update="SET #status = :authorised, providerAuthorisationId = :providerId, authorisedAt = :now",
             condition="#status IN (:awaiting, :authorised) AND authorisationId = :authorisationId",
             values={
-                ":authorised": "AUTHORISED",
-                ":awaiting": "AWAITING_AUTHORISATION",
+                ":authorised": InvoiceStatus.AUTHORISED.value,
+                ":awaiting": InvoiceStatus.AWAITING_AUTHORISATION.value,
                 ":authorisationId": "$.authorisation.authorisationId",
                 ":providerId": "$.authorisation.providerAuthorisationId",
                 ":now": now,
@@ -467,7 +469,7 @@ class BillingWorkflow(Construct):
         )
         capture = tasks.invoke_lambda(
             self,
-            "Capture the payment",
+            contract.CAPTURE_STATE,
             function=f["capture"],
             payload=sfn.TaskInput.from_object(
                 {**correlation, "invoiceId": sfn.JsonPath.string_at("$.invoice.invoiceId")}
@@ -479,8 +481,8 @@ class BillingWorkflow(Construct):
             update="SET #status = :paid, captureId = :captureId, paidAt = if_not_exists(paidAt, :now)",
             condition="#status IN (:authorised, :paid)",
             values={
-                ":paid": "PAID",
-                ":authorised": "AUTHORISED",
+                ":paid": InvoiceStatus.PAID.value,
+                ":authorised": InvoiceStatus.AUTHORISED.value,
                 ":captureId": "$.capture.captureId",
                 ":now": now,
             },
@@ -512,7 +514,7 @@ class BillingWorkflow(Construct):
                 "billingPeriod.$": "$.invoice.billingPeriod",
                 "totalCents.$": "$.invoice.totalCents",
                 "currency.$": "$.invoice.currency",
-                "status": "PAID",
+                "status": InvoiceStatus.PAID.value,
                 "receiptEmail.$": f"{_RECEIPT_EMAIL}.status",
             },
         )
@@ -546,8 +548,8 @@ class BillingWorkflow(Construct):
 
         where = (
             sfn.Choice(self, "Check where the invoice stands")
-            .when(sfn.Condition.string_equals("$.stored.status", "PAID"), paid)
-            .when(sfn.Condition.string_equals("$.stored.status", "AUTHORISED"), capture)
+            .when(sfn.Condition.string_equals("$.stored.status", InvoiceStatus.PAID.value), paid)
+            .when(sfn.Condition.string_equals("$.stored.status", InvoiceStatus.AUTHORISED.value), capture)
             .otherwise(request)
         )
         return validate.next(calculate).next(store).next(where)
@@ -612,8 +614,8 @@ class BillingWorkflow(Construct):
             update="SET #status = :failed, declineCode = :code, declineMessage = :message, failedAt = :now",
             condition="#status IN (:awaiting, :failed) AND authorisationId = :authorisationId",
             values={
-                ":failed": "PAYMENT_FAILED",
-                ":awaiting": "AWAITING_AUTHORISATION",
+                ":failed": InvoiceStatus.PAYMENT_FAILED.value,
+                ":awaiting": InvoiceStatus.AWAITING_AUTHORISATION.value,
                 ":authorisationId": "$.decline.reason.authorisationId",
                 ":code": "$.decline.reason.code",
                 ":message": "$.decline.reason.message",
@@ -662,8 +664,8 @@ class BillingWorkflow(Construct):
             update="SET #status = :timedOut, timedOutAt = :now",
             condition="#status IN (:awaiting, :timedOut) AND executionId = :execution",
             values={
-                ":timedOut": "AUTHORISATION_TIMED_OUT",
-                ":awaiting": "AWAITING_AUTHORISATION",
+                ":timedOut": InvoiceStatus.AUTHORISATION_TIMED_OUT.value,
+                ":awaiting": InvoiceStatus.AWAITING_AUTHORISATION.value,
                 ":execution": "$$.Execution.Id",
                 ":now": now,
             },

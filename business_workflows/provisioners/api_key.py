@@ -19,16 +19,16 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_stepfunctions as sfn
-
-from constructs import Construct
 from workflow_constructs.retention import RETAINED
-from workflow_constructs.workflows.provisioners.base import (
+
+from business_workflows.provisioners.base import (
     ConfigField,
     ProvisioningContext,
     ResourceSteps,
     ResourceType,
     record_table,
 )
+from constructs import Construct
 
 HASH_INDEX = "byHash"
 """The API keys table's index on ``keyHash``, by which a presented key is verified."""

@@ -14,7 +14,7 @@ Input: ``{correlationId, tenantId, user: {id, email, role}, resources: [{type, c
    run created it; the user becomes ``PROVISIONING_FAILED`` with a per-resource report, operations are
    notified, and the execution fails ``ProvisioningFailed``.
 
-The resource types are a registry (:mod:`workflow_constructs.workflows.provisioners`); pass your own
+The resource types are a registry (:mod:`business_workflows.provisioners`); pass your own
 list as ``resource_types`` to add one. See ``docs/user-provisioning.md``.
 """
 
@@ -36,8 +36,6 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
-
-from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
@@ -45,48 +43,44 @@ from workflow_constructs.nag import acknowledge_wildcard_resource
 from workflow_constructs.retention import RETAINED
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
-from workflow_constructs.workflows.handler_code import app_handler_code
-from workflow_constructs.workflows.provisioners import (
+
+from business_workflows.handler_code import app_handler_code
+from business_workflows.provisioners import (
     ProvisioningContext,
     ResourceSteps,
     ResourceType,
     default_resource_types,
 )
-from workflow_constructs.workflows.provisioners.access_scope import check_trusted_principal
-from workflow_constructs.workflows.storage import secure_bucket
+from business_workflows.provisioners.access_scope import check_trusted_principal
+from business_workflows.storage import secure_bucket
+from constructs import Construct
+from lambdas.user_provisioning import contract
 
-DEFAULT_WORKFLOW_NAME = "user-provisioning"
+DEFAULT_WORKFLOW_NAME = contract.DEFAULT_WORKFLOW_NAME
 DEFAULT_MAX_CONCURRENCY = 5
 MAX_CONCURRENCY_LIMIT = 40  # an inline Map runs at most 40 iterations at once
 DEFAULT_TIMEOUT = Duration.hours(1)
 DEFAULT_EVENT_SOURCE = "business-workflows.user-provisioning"
-EVENT_DETAIL_TYPE = "User provisioned"
+EVENT_DETAIL_TYPE = contract.EVENT_DETAIL_TYPE
 
-REQUEST_INVALID_ERROR = "ProvisioningRequestInvalid"
-PROVISIONING_FAILED_ERROR = "ProvisioningFailed"
-IN_PROGRESS_ERROR = "ProvisioningInProgress"
-BUSINESS_OUTCOMES = (REQUEST_INVALID_ERROR, IN_PROGRESS_ERROR)
+REQUEST_INVALID_ERROR = contract.REQUEST_INVALID
+PROVISIONING_FAILED_ERROR = contract.PROVISIONING_FAILED
+IN_PROGRESS_ERROR = contract.IN_PROGRESS
+BUSINESS_OUTCOMES = contract.BUSINESS_OUTCOMES
 """A rejected request, or one for a user another run is provisioning: no fault, paging nobody."""
-EVENT_NOT_PUBLISHED_ERROR = "UserProvisionedEventNotPublished"
+EVENT_NOT_PUBLISHED_ERROR = contract.EVENT_NOT_PUBLISHED
 
-STATUS_PROVISIONING = "PROVISIONING"
-STATUS_ACTIVE = "ACTIVE"
-STATUS_FAILED = "PROVISIONING_FAILED"
-STATUS_DEPROVISIONING = "DEPROVISIONING"
+STATUS_PROVISIONING = contract.STATUS_PROVISIONING
+STATUS_ACTIVE = contract.STATUS_ACTIVE
+STATUS_FAILED = contract.STATUS_FAILED
+STATUS_DEPROVISIONING = contract.STATUS_DEPROVISIONING
 USER_ITEM = "USER"
 """Sort key of a user's own item in the users table; the user's ledger entries sort after ``RESOURCE#``."""
 LEDGER_PREFIX = "RESOURCE#"
 ANNOUNCEMENT_PREFIX = "ANNOUNCED#"
 """Sort key prefix of the item, one per user and ``correlationId``, that lets one run announce the user."""
 
-BUSINESS_METRICS = (
-    "UsersProvisioned",
-    "UserProvisioningFailed",
-    "ResourcesProvisioned",
-    "ResourcesFailed",
-    "ResourcesRolledBack",
-    "ResourcesLeftBehind",
-)
+BUSINESS_METRICS = contract.METRIC_NAMES
 """Recorded by the "Summarize ..." steps (``lambdas/user_provisioning/report.py``); on the dashboard."""
 
 MAX_RESOURCE_TYPES_DOCUMENT = 3 * 1024  # characters: Lambda allows 4 KB of environment in all
@@ -286,9 +280,7 @@ class UserProvisioningWorkflow(Construct):
     def _definition(
         self, *, event_bus: events.IEventBus | None, event_source: str, alarm_topic: sns.ITopic | None
     ) -> sfn.IChainable:
-        validate = tasks.invoke_lambda(
-            self, "Validate the provisioning request", function=self.validate_function
-        )
+        validate = tasks.invoke_lambda(self, contract.VALIDATE_STATE, function=self.validate_function)
         record_request = self._record_request()
         provision_each = sfn.Map(
             self,

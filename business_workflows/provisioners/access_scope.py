@@ -27,11 +27,10 @@ from typing import ClassVar
 from aws_cdk import Duration, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
-
-from constructs import Construct
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.nag import acknowledge_wildcard_resource
-from workflow_constructs.workflows.provisioners.base import (
+
+from business_workflows.provisioners.base import (
     USER_STORAGE_ROOT,
     ConfigField,
     ProvisioningContext,
@@ -39,6 +38,7 @@ from workflow_constructs.workflows.provisioners.base import (
     ResourceType,
     record_table,
 )
+from constructs import Construct
 
 TENANT_SESSION_TAG = "tenant"
 USER_SESSION_TAG = "user"

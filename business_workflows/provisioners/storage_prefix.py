@@ -13,11 +13,10 @@ from typing import ClassVar
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
-
-from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.nag import acknowledge_wildcard_resource
-from workflow_constructs.workflows.provisioners.base import (
+
+from business_workflows.provisioners.base import (
     PROVISIONED,
     RESOURCE_NAME,
     RUN_ID,
@@ -30,6 +29,7 @@ from workflow_constructs.workflows.provisioners.base import (
     ResourceSteps,
     ResourceType,
 )
+from constructs import Construct
 
 FOLDER_NAME = r"^[a-z0-9][a-z0-9-]{0,62}$"
 REMOVAL_TIMEOUT = Duration.minutes(5)
