@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 CDK := npx --no-install cdk
 CDK_FLAGS := --no-notices --no-version-reporting --ci
-# `make diff` compares cdk.out with BASE synthesized in .diff/base; DIFF_ARGS go to workflow_tools.diff.
+# `make diff` compares cdk.out with BASE synthesized in .diff/base; DIFF_ARGS go to workflow_review.diff.
 BASE ?= main
 DIFF_ARGS ?=
 # `template` reads the deployed templates through the bootstrap lookup role (read-only); `change-set`
@@ -68,13 +68,13 @@ synth: setup ## Synthesize every stack into cdk.out/ (no AWS account needed)
 
 diff: synth ## Readable diff of cdk.out against BASE (default main), synthesized with BASE's own pins
 	tools/synth-ref "$(BASE)" .diff/base
-	python -m workflow_tools.diff .diff/base/cdk.out cdk.out $(DIFF_ARGS) || [ $$? -eq 1 ]
+	python -m workflow_review.diff .diff/base/cdk.out cdk.out $(DIFF_ARGS) || [ $$? -eq 1 ]
 
 diff-deployed: synth ## `cdk diff` of cdk.out against the deployed stacks (needs AWS credentials; exit 0 on changes)
 	$(CDK) diff --app cdk.out --method $(CDK_DIFF_METHOD) --fail-on never $(CDK_FLAGS)
 
 diagrams: synth ## Mermaid page per workflow in docs/workflows (+ SVG/PNG in build/diagrams with Graphviz)
-	python -m workflow_tools.diagrams
+	python -m workflow_review.diagrams
 
 demo: setup ## Deploy to a local cloud with the CDK CLI and run every workflow's demo scenarios
 	python -m workflow_tools.demo

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from workflow_tools.assembly import load_assembly
-from workflow_tools.diagrams.pages import REGENERATE_HINT, plan, problems
-from workflow_tools.diff import diff_directories
+from workflow_review.assembly import load_assembly
+from workflow_review.diagrams.pages import REGENERATE_HINT, plan, problems
+from workflow_review.diff import diff_directories
 
 from tests.conftest import REPO_ROOT
 

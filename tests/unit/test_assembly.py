@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from workflow_tools.assembly import AssemblyError, load_assembly, machine_name, text_value
+from workflow_review.assembly import AssemblyError, load_assembly, machine_name, text_value
 
 from tests.unit.tooling import ASSEMBLIES
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from workflow_tools.assembly import load_assembly
-from workflow_tools.diagrams import DiagramError, main, plan, problems, write
-from workflow_tools.diagrams.pages import GENERATED_HEADER, README_END, README_START
+from workflow_review.assembly import load_assembly
+from workflow_review.diagrams import DiagramError, main, plan, problems, write
+from workflow_review.diagrams.pages import GENERATED_HEADER, README_END, README_START
 
 from tests.unit.tooling import ASSEMBLIES, fixture_template
 

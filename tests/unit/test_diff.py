@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from workflow_tools.asl import Transition
-from workflow_tools.diff import diff_directories, main, render_markdown, render_text
-from workflow_tools.diff.model import Rerouted, StateChange
-from workflow_tools.diff.values import MISSING, FieldChange
+from workflow_review.asl import Transition
+from workflow_review.diff import diff_directories, main, render_markdown, render_text
+from workflow_review.diff.model import Rerouted, StateChange
+from workflow_review.diff.values import MISSING, FieldChange
 
 from tests.unit.tooling import ASSEMBLIES, fixture_template
 

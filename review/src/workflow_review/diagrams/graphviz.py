@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from workflow_tools.diagrams.graph import Edge, Graph, Group, Node
-from workflow_tools.diagrams.mermaid import retry_label
+from workflow_review.diagrams.graph import Edge, Graph, Group, Node
+from workflow_review.diagrams.mermaid import retry_label
 
 IMAGE_FORMATS = ("svg", "png")
 DOT_TIMEOUT_SECONDS = 60

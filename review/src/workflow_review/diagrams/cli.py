@@ -1,4 +1,4 @@
-"""``python -m workflow_tools.diagrams``: regenerate (or ``--check``) the workflow diagram pages.
+"""``python -m workflow_review.diagrams``: regenerate (or ``--check``) the workflow diagram pages.
 
 Reads a synthesized assembly (``make diagrams`` synthesizes first), writes one Mermaid page per
 state machine into ``docs/workflows/`` and the list of them into the README. Where Graphviz is
@@ -16,11 +16,10 @@ from typing import Annotated
 
 import typer
 from workflow_constructs.definition import DefinitionError
-
-from workflow_tools.assembly import AssemblyError, load_assembly
-from workflow_tools.diagrams.graph import DiagramError
-from workflow_tools.diagrams.graphviz import render_images
-from workflow_tools.diagrams.pages import REGENERATE_HINT, plan, problems, write
+from workflow_review.assembly import AssemblyError, load_assembly
+from workflow_review.diagrams.graph import DiagramError
+from workflow_review.diagrams.graphviz import render_images
+from workflow_review.diagrams.pages import REGENERATE_HINT, plan, problems, write
 
 EXIT_OK = 0
 EXIT_OUT_OF_DATE = 1
@@ -73,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.command()(diagrams_command)
     try:
-        app(args=list(sys.argv[1:] if argv is None else argv), prog_name="python -m workflow_tools.diagrams")
+        app(args=list(sys.argv[1:] if argv is None else argv), prog_name="python -m workflow_review.diagrams")
     except SystemExit as exit_:
         code = exit_.code
         return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_ERROR)

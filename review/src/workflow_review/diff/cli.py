@@ -1,4 +1,4 @@
-"""``python -m workflow_tools.diff OLD NEW``: the readable diff of two synthesized assemblies.
+"""``python -m workflow_review.diff OLD NEW``: the readable diff of two synthesized assemblies.
 
 Exit status, as ``diff`` and ``cdk diff --fail``: 0 no change, 1 changes, 2 error (a missing or
 malformed assembly, a bad argument). The operator CLI mounts :func:`diff_command` as ``workflows diff``.
@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from workflow_tools.assembly import AssemblyError
-from workflow_tools.diff.compare import DiffError, diff_directories
-from workflow_tools.diff.render import DEFAULT_TITLE, render_markdown, render_text
+from workflow_review.assembly import AssemblyError
+from workflow_review.diff.compare import DiffError, diff_directories
+from workflow_review.diff.render import DEFAULT_TITLE, render_markdown, render_text
 
 EXIT_NO_CHANGES = 0
 EXIT_CHANGES = 1
@@ -82,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.command()(diff_command)
     try:
-        app(args=list(sys.argv[1:] if argv is None else argv), prog_name="python -m workflow_tools.diff")
+        app(args=list(sys.argv[1:] if argv is None else argv), prog_name="python -m workflow_review.diff")
     except SystemExit as exit_:
         code = exit_.code
         return code if isinstance(code, int) else (EXIT_NO_CHANGES if code is None else EXIT_ERROR)

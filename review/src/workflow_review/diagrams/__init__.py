@@ -7,20 +7,20 @@ too, where ``dot`` is installed.
 
 Example::
 
-    from workflow_tools.diagrams import build_graph, to_mermaid
+    from workflow_review.diagrams import build_graph, to_mermaid
 
     print(to_mermaid(build_graph(definition, name="billing")))
 
-From a shell: ``make diagrams`` (``python -m workflow_tools.diagrams``; ``--check`` to verify).
+From a shell: ``make diagrams`` (``python -m workflow_review.diagrams``; ``--check`` to verify).
 """
 
 from __future__ import annotations
 
-from workflow_tools.diagrams.cli import diagrams_command, main
-from workflow_tools.diagrams.graph import DiagramError, Graph, build_graph
-from workflow_tools.diagrams.graphviz import render_images, to_dot
-from workflow_tools.diagrams.mermaid import to_mermaid
-from workflow_tools.diagrams.pages import plan, problems, write
+from workflow_review.diagrams.cli import diagrams_command, main
+from workflow_review.diagrams.graph import DiagramError, Graph, build_graph
+from workflow_review.diagrams.graphviz import render_images, to_dot
+from workflow_review.diagrams.mermaid import to_mermaid
+from workflow_review.diagrams.pages import plan, problems, write
 
 __all__ = [
     "DiagramError",
