@@ -1,22 +1,22 @@
 """Diagrams of the workflows, drawn from their synthesized definitions.
 
-A Mermaid flowchart per state machine (GitHub renders it in the committed page
-``docs/workflows/<state-machine-name>.md``): Choice branches labelled with their conditions, Map and
-Parallel states as subgraphs, Catch edges dashed, retried steps marked. Graphviz SVG/PNG images
-too, where ``dot`` is installed.
+A Mermaid flowchart per state machine (GitHub renders it in the page
+``<out>/<state-machine-name>.md``, committed next to the code): Choice branches labelled with their
+conditions, Map and Parallel states as subgraphs, Catch edges dashed, retried steps marked.
+Graphviz SVG/PNG images too, where ``dot`` is installed.
 
 Example::
 
     from workflow_review.diagrams import build_graph, to_mermaid
 
-    print(to_mermaid(build_graph(definition, name="billing")))
+    print(to_mermaid(build_graph(definition, name="order-fulfilment")))
 
-From a shell: ``make diagrams`` (``python -m workflow_review.diagrams``; ``--check`` to verify).
+From a shell: ``workflow-review diagrams cdk.out --out docs/workflows`` (``--check`` to verify).
 """
 
 from __future__ import annotations
 
-from workflow_review.diagrams.cli import diagrams_command, main
+from workflow_review.diagrams.cli import diagrams_command
 from workflow_review.diagrams.graph import DiagramError, Graph, build_graph
 from workflow_review.diagrams.graphviz import render_images, to_dot
 from workflow_review.diagrams.mermaid import to_mermaid
@@ -27,7 +27,6 @@ __all__ = [
     "Graph",
     "build_graph",
     "diagrams_command",
-    "main",
     "plan",
     "problems",
     "render_images",

@@ -11,12 +11,12 @@ Example::
 
     print(render_markdown(diff_directories("base/cdk.out", "cdk.out")))
 
-From a shell: ``python -m workflow_review.diff base/cdk.out cdk.out --format markdown``.
+From a shell: ``workflow-review diff base/cdk.out cdk.out --format markdown``.
 """
 
 from __future__ import annotations
 
-from workflow_review.diff.cli import diff_command, main
+from workflow_review.diff.cli import diff_command
 from workflow_review.diff.compare import DiffError, diff_assemblies, diff_directories
 from workflow_review.diff.model import AssemblyDiff
 from workflow_review.diff.render import render_markdown, render_text
@@ -29,7 +29,6 @@ __all__ = [
     "diff_assemblies",
     "diff_command",
     "diff_directories",
-    "main",
     "render_markdown",
     "render_text",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workflow_constructs.definition import DefinitionError
+
 from workflow_review.assembly import CloudAssembly, Stack, load_assembly
 from workflow_review.diff.model import AssemblyDiff, StackChange
 from workflow_review.diff.resources import hazards, resource_changes, section_changes

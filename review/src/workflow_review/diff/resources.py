@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflow_constructs.definition import STATE_MACHINE_TYPE
+
 from workflow_review.diff.model import Hazard, ResourceChange, SectionChange
 from workflow_review.diff.stateful import RETAINING_POLICIES, STATEFUL_RESOURCES, StatefulType
 from workflow_review.diff.values import FieldChange, as_document, diff_values

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflow_constructs.definition import StateRef, iter_states, state_machines
+
 from workflow_review.asl import CONTAINER_KEYS, Transition, transitions
 from workflow_review.assembly import machine_name
 from workflow_review.diff.model import Rerouted, StateChange, StateMachineChange
