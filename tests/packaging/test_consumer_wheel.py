@@ -5,27 +5,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.packaging.venv import REPO_ROOT, fresh_venv, run
+
 pytestmark = pytest.mark.slow
-
-
-def _run(*command: str | Path, **kwargs) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([str(c) for c in command], capture_output=True, text=True, check=False, **kwargs)
-    assert result.returncode == 0, f"{command[0]} failed:\n{result.stdout}\n{result.stderr}"
-    return result
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
-    _run(shutil.which("uv") or "uv", "build", "--wheel", "--out-dir", dist, REPO_ROOT / "constructs")
+    run(shutil.which("uv") or "uv", "build", "--wheel", "--out-dir", dist, REPO_ROOT / "constructs")
     (built,) = dist.glob("workflow_constructs-*.whl")
     return built
 
@@ -44,25 +37,10 @@ def test_wheel_carries_the_handler_code_and_type_marker(wheel):
 
 
 def test_consumer_outside_the_repo_synthesizes_with_the_installed_wheel(wheel, tmp_path):
-    uv = shutil.which("uv") or "uv"
     # GIVEN a fresh virtual environment outside the repository, with the wheel installed and the
     # same dependency versions as this repo's lock (so the install comes from uv's cache)
-    constraints = tmp_path / "constraints.txt"
-    _run(
-        uv,
-        "export",
-        "--frozen",
-        "--no-hashes",
-        "--no-emit-workspace",
-        "--no-dev",
-        "-o",
-        constraints,
-        cwd=REPO_ROOT,
-    )
-    venv = tmp_path / "venv"
-    _run(uv, "venv", "--python", sys.executable, venv)
+    venv = fresh_venv(tmp_path, wheel)
     python = venv / "bin" / "python"
-    _run(uv, "pip", "install", "--python", python, "--constraint", constraints, wheel)
     consumer = tmp_path / "consumer"
     consumer.mkdir()
     shutil.copy(Path(__file__).with_name("consumer_app.py"), consumer / "app.py")
@@ -70,7 +48,7 @@ def test_consumer_outside_the_repo_synthesizes_with_the_installed_wheel(wheel, t
     # WHEN the consumer's app is synthesized there
     outdir = consumer / "cdk.out"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    result = _run(python, "app.py", outdir, cwd=consumer, env=env)
+    result = run(python, "app.py", outdir, cwd=consumer, env=env)
 
     # THEN the library came from the wheel, and the Lambda asset holds the packaged handler code
     library = Path(json.loads(result.stdout.strip().splitlines()[-1])["library"])
