@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 CDK := npx --no-install cdk
 CDK_FLAGS := --no-notices --no-version-reporting --ci
-# `make diff` compares cdk.out with BASE synthesized in .diff/base; DIFF_ARGS go to workflow_tools.diff.
+# `make diff` compares cdk.out with BASE synthesized in .diff/base; DIFF_ARGS go to `workflow-review diff`.
 BASE ?= main
 DIFF_ARGS ?=
 # `template` reads the deployed templates through the bootstrap lookup role (read-only); `change-set`
@@ -33,7 +33,7 @@ $(CURDIR)/.tools/bin/uv:
 # library, half the test suite's CPU (docs/performance.md). Then compile once, at install. Elsewhere
 # Python caches what it imports by itself, cheaper than compiling all ~10,000 installed files.
 UV_SYNC_FLAGS := --frozen $(if $(PYTHONDONTWRITEBYTECODE),--compile-bytecode)
-.venv/.synced: pyproject.toml uv.lock constructs/pyproject.toml runtime/pyproject.toml local-cloud/pyproject.toml | $(UV)
+.venv/.synced: pyproject.toml uv.lock constructs/pyproject.toml runtime/pyproject.toml local-cloud/pyproject.toml review/pyproject.toml | $(UV)
 	$(UV) sync $(UV_SYNC_FLAGS)
 	@touch $@
 
@@ -44,10 +44,10 @@ node_modules/.synced: package.json package-lock.json
 setup: .venv/.synced node_modules/.synced ## Install Python (uv) and Node (npm) dependencies, pinned
 	@node --version | grep -q '^v22\.' || { echo "expected Node 22 first on PATH, got $$(node --version)"; exit 1; }
 
-lint: setup ## ruff, mypy (strict on the construct, runtime and local cloud libraries), zizmor (GitHub Actions workflows)
+lint: setup ## ruff, mypy (strict on the libraries and business_workflows), zizmor (GitHub Actions workflows)
 	ruff check .
 	ruff format --check .
-	mypy constructs/src/workflow_constructs runtime/src/workflow_runtime local-cloud/src/workflow_local_cloud business_workflows stacks tools app.py
+	mypy constructs/src/workflow_constructs runtime/src/workflow_runtime local-cloud/src/workflow_local_cloud review/src/workflow_review business_workflows stacks tools app.py
 	zizmor --offline --quiet .github/
 	cd lambdas && mypy --config-file ../pyproject.toml --explicit-package-bases .
 
@@ -68,13 +68,13 @@ synth: setup ## Synthesize every stack into cdk.out/ (no AWS account needed)
 
 diff: synth ## Readable diff of cdk.out against BASE (default main), synthesized with BASE's own pins
 	tools/synth-ref "$(BASE)" .diff/base
-	python -m workflow_tools.diff .diff/base/cdk.out cdk.out $(DIFF_ARGS) || [ $$? -eq 1 ]
+	workflow-review diff .diff/base/cdk.out cdk.out $(DIFF_ARGS) || [ $$? -eq 1 ]
 
 diff-deployed: synth ## `cdk diff` of cdk.out against the deployed stacks (needs AWS credentials; exit 0 on changes)
 	$(CDK) diff --app cdk.out --method $(CDK_DIFF_METHOD) --fail-on never $(CDK_FLAGS)
 
 diagrams: synth ## Mermaid page per workflow in docs/workflows (+ SVG/PNG in build/diagrams with Graphviz)
-	python -m workflow_tools.diagrams
+	workflow-review diagrams cdk.out --out docs/workflows --readme README.md --images build/diagrams
 
 demo: setup ## Deploy to a local cloud with the CDK CLI and run every workflow's demo scenarios
 	python -m workflow_tools.demo

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from workflow_tools.assembly import load_assembly
-from workflow_tools.diagrams.pages import REGENERATE_HINT, plan, problems
-from workflow_tools.diff import diff_directories
+from workflow_review.assembly import load_assembly
+from workflow_review.diagrams.pages import plan, problems
+from workflow_review.diff import diff_directories
 
 from tests.conftest import REPO_ROOT
 
@@ -19,7 +19,10 @@ def test_committed_workflow_diagrams_match_the_synthesized_definitions(synthesiz
     # WHEN compared
     stale = problems(the_plan)
     # THEN every page is current; otherwise the message says what is stale and what to run
-    assert not stale, "Workflow diagrams are out of date: " + REGENERATE_HINT + ".\n  " + "\n  ".join(stale)
+    assert not stale, (
+        "Workflow diagrams are out of date: run `make diagrams` and commit the result.\n  "
+        + "\n  ".join(stale)
+    )
 
 
 def test_the_app_compared_with_itself_has_no_changes(synthesized_app):

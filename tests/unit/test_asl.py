@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from workflow_tools.asl import (
+from workflow_review.asl import (
     Transition,
     describe_condition,
     describe_retrier,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from workflow_tools.assembly import AssemblyError, load_assembly, machine_name, text_value
+from workflow_review.assembly import AssemblyError, load_assembly, machine_name, text_value
 
 from tests.unit.tooling import ASSEMBLIES
 
@@ -67,7 +67,7 @@ def test_a_missing_directory_is_a_named_error(tmp_path):
 
 
 def test_a_directory_without_manifest_says_how_to_make_one(tmp_path):
-    with pytest.raises(AssemblyError, match=r"manifest not found: .*synthesize one with `make synth`"):
+    with pytest.raises(AssemblyError, match=r"manifest not found: .*synthesize one with `cdk synth`"):
         load_assembly(tmp_path)
 
 

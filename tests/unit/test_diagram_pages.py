@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from workflow_tools.assembly import load_assembly
-from workflow_tools.diagrams import DiagramError, main, plan, problems, write
-from workflow_tools.diagrams.pages import GENERATED_HEADER, README_END, README_START
+from workflow_review.assembly import load_assembly
+from workflow_review.cli import main
+from workflow_review.diagrams import DiagramError, plan, problems, write
+from workflow_review.diagrams.pages import GENERATED_HEADER, README_END, README_START
 
 from tests.unit.tooling import ASSEMBLIES, fixture_template
 
@@ -101,9 +102,9 @@ def test_state_machines_of_the_same_name_in_two_stacks_get_the_stack_in_the_file
 def test_check_fails_until_the_pages_are_written(repo, capsys):
     # GIVEN no pages yet
     args = [
-        "--assembly",
+        "diagrams",
         str(ASSEMBLIES / "base"),
-        "--docs",
+        "--out",
         str(repo / "docs" / "workflows"),
         "--readme",
         str(repo / "README.md"),
@@ -111,8 +112,8 @@ def test_check_fails_until_the_pages_are_written(repo, capsys):
     # WHEN checked, THEN it fails and says what to run
     assert main([*args, "--check"]) == 1
     assert (
-        "Workflow diagrams are out of date: run `make diagrams` and commit the result."
-        in capsys.readouterr().err
+        "Workflow diagrams are out of date: "
+        "run `workflow-review diagrams` without --check and commit the result." in capsys.readouterr().err
     )
     # WHEN written (images to a temporary folder), THEN the check passes
     assert main([*args, "--images", str(repo / "build")]) == 0
@@ -121,5 +122,21 @@ def test_check_fails_until_the_pages_are_written(repo, capsys):
 
 
 def test_a_missing_assembly_is_exit_status_2(repo, capsys):
-    assert main(["--assembly", str(repo / "cdk.out"), "--readme", str(repo / "README.md"), "--check"]) == 2
+    assert main(["diagrams", str(repo / "cdk.out"), "--out", str(repo / "docs"), "--check"]) == 2
     assert capsys.readouterr().err.startswith("error: no cloud assembly at [")
+
+
+def test_without_a_readme_only_the_pages_are_written_and_checked(tmp_path, capsys):
+    # GIVEN an assembly and an output folder, and no README named
+    out = tmp_path / "diagrams"
+    # WHEN written, THEN there is the page and nothing else (no README, no images)
+    assert main(["diagrams", str(ASSEMBLIES / "base"), "--out", str(out)]) == 0
+    assert sorted(path.name for path in tmp_path.rglob("*") if path.is_file()) == ["billing.md"]
+    # ...and the check passes on the pages alone
+    assert main(["diagrams", str(ASSEMBLIES / "base"), "--out", str(out), "--check"]) == 0
+    assert capsys.readouterr().out.endswith("1 workflow diagram(s) up to date.\n")
+
+
+def test_the_output_folder_is_required(tmp_path, capsys):
+    assert main(["diagrams", str(ASSEMBLIES / "base")]) == 2
+    assert "Missing option '--out'" in capsys.readouterr().err

@@ -6,8 +6,8 @@ import json
 import shutil
 
 import pytest
-from workflow_tools.diagrams import DiagramError, build_graph, render_images, to_dot, to_mermaid
-from workflow_tools.diagrams import graphviz as graphviz_module
+from workflow_review.diagrams import DiagramError, build_graph, render_images, to_dot, to_mermaid
+from workflow_review.diagrams import graphviz as graphviz_module
 
 from tests.unit.tooling import DEFINITIONS
 

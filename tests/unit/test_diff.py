@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from workflow_tools.asl import Transition
-from workflow_tools.diff import diff_directories, main, render_markdown, render_text
-from workflow_tools.diff.model import Rerouted, StateChange
-from workflow_tools.diff.values import MISSING, FieldChange
+from workflow_review.asl import Transition
+from workflow_review.cli import main
+from workflow_review.diff import diff_directories, render_markdown, render_text
+from workflow_review.diff.model import Rerouted, StateChange
+from workflow_review.diff.values import MISSING, FieldChange
 
 from tests.unit.tooling import ASSEMBLIES, fixture_template
 
@@ -295,7 +296,7 @@ def test_pipes_in_values_do_not_break_a_markdown_table(write_assembly):
 
 
 def test_exit_status_is_0_without_changes(capsys):
-    assert main([str(ASSEMBLIES / "base"), str(ASSEMBLIES / "base")]) == 0
+    assert main(["diff", str(ASSEMBLIES / "base"), str(ASSEMBLIES / "base")]) == 0
     assert "No changes" in capsys.readouterr().out
 
 
@@ -303,6 +304,7 @@ def test_exit_status_is_1_with_changes_and_markdown_goes_to_the_output_file(tmp_
     output = tmp_path / "diff.md"
     status = main(
         [
+            "diff",
             str(ASSEMBLIES / "base"),
             str(ASSEMBLIES / "retry-change"),
             "--format",
@@ -318,24 +320,24 @@ def test_exit_status_is_1_with_changes_and_markdown_goes_to_the_output_file(tmp_
 
 def test_the_title_can_come_from_the_environment(monkeypatch, capsys):
     monkeypatch.setenv("WORKFLOWS_DIFF_TITLE", "Synthesized diff against main")
-    main([str(ASSEMBLIES / "base"), str(ASSEMBLIES / "retry-change")])
+    main(["diff", str(ASSEMBLIES / "base"), str(ASSEMBLIES / "retry-change")])
     assert capsys.readouterr().out.startswith("Synthesized diff against main: ")
 
 
 def test_exit_status_is_2_with_a_clear_error_for_a_missing_assembly(tmp_path, capsys):
-    assert main([str(ASSEMBLIES / "base"), str(tmp_path / "cdk.out")]) == 2
+    assert main(["diff", str(ASSEMBLIES / "base"), str(tmp_path / "cdk.out")]) == 2
     assert capsys.readouterr().err.startswith("error: no cloud assembly at [")
 
 
 def test_exit_status_is_2_for_a_malformed_definition(write_assembly, capsys):
     new = fixture_template()
     new["Resources"][MACHINE]["Properties"]["DefinitionString"] = '{"States": '
-    assert main([str(ASSEMBLIES / "base"), str(write_assembly({"Billing": new}))]) == 2
+    assert main(["diff", str(ASSEMBLIES / "base"), str(write_assembly({"Billing": new}))]) == 2
     assert "error: stack [Billing]: definition is not valid JSON" in capsys.readouterr().err
 
 
 def test_exit_status_is_2_for_a_bad_argument(capsys):
-    assert main([str(ASSEMBLIES / "base")]) == 2
+    assert main(["diff", str(ASSEMBLIES / "base")]) == 2
     assert "Missing argument" in capsys.readouterr().err
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from workflow_tools.asl import Transition
-from workflow_tools.diff.model import Rerouted
-from workflow_tools.diff.state_machines import STATE_LIST_KEYS, compare_definitions
-from workflow_tools.diff.values import MISSING, FieldChange, as_document, child_path, diff_values
+from workflow_review.asl import Transition
+from workflow_review.diff.model import Rerouted
+from workflow_review.diff.state_machines import STATE_LIST_KEYS, compare_definitions
+from workflow_review.diff.values import MISSING, FieldChange, as_document, child_path, diff_values
 
 RETRIER = {"ErrorEquals": ["TransientError"], "MaxAttempts": 3, "IntervalSeconds": 2, "BackoffRate": 2}
 

@@ -1,4 +1,8 @@
-"""The ``workflows`` command: the Typer app, its global options and its error handling."""
+"""The ``workflows`` command: the Typer app, its global options, its error handling and its plugins.
+
+The core commands are generic; an application's own commands come from command plugins
+(:mod:`workflow_tools.cli.plugins`, entry-point group ``workflows.commands``).
+"""
 
 from __future__ import annotations
 
@@ -13,11 +17,12 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 from workflow_constructs.naming import STAGE_ENV_VAR, InvalidStageError, parse_stage
 
-from workflow_tools.cli import approvals, diagnose, executions, sandbox
+from workflow_tools.cli import diagnose, executions
 from workflow_tools.cli.aws import Aws
 from workflow_tools.cli.errors import EXIT_CODE_MEANINGS, CliError, ExitCode, from_aws_error
 from workflow_tools.cli.errors import UsageError as CliUsageError
 from workflow_tools.cli.executions import STAGE_META
+from workflow_tools.cli.plugins import load_plugins
 
 EPILOG = (
     "Exit codes: " + "; ".join(f"{int(code)} {meaning}" for code, meaning in EXIT_CODE_MEANINGS.items()) + "."
@@ -68,7 +73,7 @@ def _fail(message: str, code: ExitCode) -> ExitCode:
 app = typer.Typer(
     name="workflows",
     cls=WorkflowsGroup,
-    help="Start, find and explain workflow executions; answer deployment approvals (and sandbox payments).",
+    help="Start, find and explain workflow executions (and whatever the installed command plugins add).",
     epilog=EPILOG,
     no_args_is_help=True,
     add_completion=False,
@@ -118,9 +123,8 @@ app.command("start")(executions.start)
 app.command("status")(executions.status)
 app.command("list")(executions.list_executions)
 app.command("why")(diagnose.why)
-app.command("approve")(approvals.approve)
-app.command("reject")(approvals.reject)
-sandbox.register(app)
+# This app's approve/reject and pay/decline come in here: see [project.entry-points."workflows.commands"].
+load_plugins(app)
 
 
 def main() -> None:

@@ -7,20 +7,20 @@ deleted. Fully offline: it reads two ``cdk.out`` directories and nothing else.
 
 Example::
 
-    from workflow_tools.diff import diff_directories, render_markdown
+    from workflow_review.diff import diff_directories, render_markdown
 
     print(render_markdown(diff_directories("base/cdk.out", "cdk.out")))
 
-From a shell: ``python -m workflow_tools.diff base/cdk.out cdk.out --format markdown``.
+From a shell: ``workflow-review diff base/cdk.out cdk.out --format markdown``.
 """
 
 from __future__ import annotations
 
-from workflow_tools.diff.cli import diff_command, main
-from workflow_tools.diff.compare import DiffError, diff_assemblies, diff_directories
-from workflow_tools.diff.model import AssemblyDiff
-from workflow_tools.diff.render import render_markdown, render_text
-from workflow_tools.diff.stateful import STATEFUL_RESOURCES
+from workflow_review.diff.cli import diff_command
+from workflow_review.diff.compare import DiffError, diff_assemblies, diff_directories
+from workflow_review.diff.model import AssemblyDiff
+from workflow_review.diff.render import render_markdown, render_text
+from workflow_review.diff.stateful import STATEFUL_RESOURCES
 
 __all__ = [
     "STATEFUL_RESOURCES",
@@ -29,7 +29,6 @@ __all__ = [
     "diff_assemblies",
     "diff_command",
     "diff_directories",
-    "main",
     "render_markdown",
     "render_text",
 ]

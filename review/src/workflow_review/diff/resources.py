@@ -13,9 +13,9 @@ from typing import Any
 
 from workflow_constructs.definition import STATE_MACHINE_TYPE
 
-from workflow_tools.diff.model import Hazard, ResourceChange, SectionChange
-from workflow_tools.diff.stateful import RETAINING_POLICIES, STATEFUL_RESOURCES, StatefulType
-from workflow_tools.diff.values import FieldChange, as_document, diff_values
+from workflow_review.diff.model import Hazard, ResourceChange, SectionChange
+from workflow_review.diff.stateful import RETAINING_POLICIES, STATEFUL_RESOURCES, StatefulType
+from workflow_review.diff.values import FieldChange, as_document, diff_values
 
 COMPARED_ATTRIBUTES = (
     "DeletionPolicy",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from workflow_tools.asl import Transition
-from workflow_tools.diff.model import (
+from workflow_review.asl import Transition
+from workflow_review.diff.model import (
     AssemblyDiff,
     Hazard,
     Rerouted,
@@ -19,7 +19,7 @@ from workflow_tools.diff.model import (
     StateChange,
     StateMachineChange,
 )
-from workflow_tools.diff.values import MISSING, FieldChange, show
+from workflow_review.diff.values import MISSING, FieldChange, show
 
 DEFAULT_TITLE = "Synthesized diff"
 COMMENT_MARKER = "<!-- workflow-tools:diff -->"

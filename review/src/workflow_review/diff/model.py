@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from workflow_tools.asl import Transition
-from workflow_tools.diff.values import FieldChange
+from workflow_review.asl import Transition
+from workflow_review.diff.values import FieldChange
 
 Kind = Literal["added", "removed", "modified"]
 Severity = Literal["danger", "warning"]

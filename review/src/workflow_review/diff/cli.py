@@ -1,22 +1,20 @@
-"""``python -m workflow_tools.diff OLD NEW``: the readable diff of two synthesized assemblies.
+"""``workflow-review diff BASE HEAD``: the readable diff of two synthesized assemblies.
 
 Exit status, as ``diff`` and ``cdk diff --fail``: 0 no change, 1 changes, 2 error (a missing or
-malformed assembly, a bad argument). The operator CLI mounts :func:`diff_command` as ``workflows diff``.
+malformed assembly, a bad argument).
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from workflow_tools.assembly import AssemblyError
-from workflow_tools.diff.compare import DiffError, diff_directories
-from workflow_tools.diff.render import DEFAULT_TITLE, render_markdown, render_text
+from workflow_review.assembly import AssemblyError
+from workflow_review.diff.compare import DiffError, diff_directories
+from workflow_review.diff.render import DEFAULT_TITLE, render_markdown, render_text
 
 EXIT_NO_CHANGES = 0
 EXIT_CHANGES = 1
@@ -34,13 +32,17 @@ def diff_command(
     old: Annotated[
         Path,
         typer.Argument(
-            metavar="OLD", help="Assembly before the change, e.g. main's cdk.out.", show_default=False
+            metavar="BASE_ASSEMBLY",
+            help="Assembly before the change, e.g. the base branch's cdk.out.",
+            show_default=False,
         ),
     ],
     new: Annotated[
         Path,
         typer.Argument(
-            metavar="NEW", help="Assembly after the change, e.g. this branch's cdk.out.", show_default=False
+            metavar="HEAD_ASSEMBLY",
+            help="Assembly after the change, e.g. this branch's cdk.out.",
+            show_default=False,
         ),
     ],
     output_format: Annotated[
@@ -75,15 +77,3 @@ def diff_command(
             typer.echo(f"error: cannot write [{output}]: {error.strerror}", err=True)
             raise typer.Exit(EXIT_ERROR) from error
     raise typer.Exit(EXIT_CHANGES if diff.has_changes else EXIT_NO_CHANGES)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command on ``argv`` (default: ``sys.argv[1:]``) and return its exit status."""
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    app.command()(diff_command)
-    try:
-        app(args=list(sys.argv[1:] if argv is None else argv), prog_name="python -m workflow_tools.diff")
-    except SystemExit as exit_:
-        code = exit_.code
-        return code if isinstance(code, int) else (EXIT_NO_CHANGES if code is None else EXIT_ERROR)
-    return EXIT_NO_CHANGES

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from workflow_constructs.definition import iter_states
 from workflow_constructs.naming import slugify
 
-from workflow_tools.asl import (
+from workflow_review.asl import (
     describe_condition,
     errors_label,
     integration,

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from workflow_constructs.definition import DefinitionError
 
-from workflow_tools.assembly import CloudAssembly, Stack, load_assembly
-from workflow_tools.diff.model import AssemblyDiff, StackChange
-from workflow_tools.diff.resources import hazards, resource_changes, section_changes
-from workflow_tools.diff.state_machines import state_machine_changes
+from workflow_review.assembly import CloudAssembly, Stack, load_assembly
+from workflow_review.diff.model import AssemblyDiff, StackChange
+from workflow_review.diff.resources import hazards, resource_changes, section_changes
+from workflow_review.diff.state_machines import state_machine_changes
 
 
 class DiffError(Exception):

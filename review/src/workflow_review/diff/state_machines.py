@@ -13,10 +13,10 @@ from typing import Any
 
 from workflow_constructs.definition import StateRef, iter_states, state_machines
 
-from workflow_tools.asl import CONTAINER_KEYS, Transition, transitions
-from workflow_tools.assembly import machine_name
-from workflow_tools.diff.model import Rerouted, StateChange, StateMachineChange
-from workflow_tools.diff.values import KeyFunction, diff_values
+from workflow_review.asl import CONTAINER_KEYS, Transition, transitions
+from workflow_review.assembly import machine_name
+from workflow_review.diff.model import Rerouted, StateChange, StateMachineChange
+from workflow_review.diff.values import KeyFunction, diff_values
 
 STATE_LIST_KEYS: dict[str, KeyFunction] = {
     "Retry": lambda retrier: tuple(map(str, retrier.get("ErrorEquals", []))),

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from workflow_tools.assembly import text_value
+from workflow_review.assembly import text_value
 
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9_:-]+$")
 

@@ -35,7 +35,7 @@ class Stack:
     """One stack of an assembly."""
 
     name: str
-    """How the CDK CLI names the stack (``Billing``, or ``Prod/Billing`` inside a Stage)."""
+    """How the CDK CLI names the stack (``Orders``, or ``Prod/Orders`` inside a Stage)."""
     stack_name: str
     """The CloudFormation stack name it deploys as."""
     template_file: Path
@@ -89,7 +89,7 @@ def load_assembly(directory: str | Path) -> CloudAssembly:
     root = Path(directory)
     if not root.is_dir():
         raise AssemblyError(
-            f"no cloud assembly at [{root}]: not a directory (synthesize one with `make synth`)"
+            f"no cloud assembly at [{root}]: not a directory (synthesize one with `cdk synth`)"
         )
     stacks: dict[str, Stack] = {}
     _collect(root, stacks, seen=set())
@@ -142,9 +142,7 @@ def _read_json(path: Path, *, what: str) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         hint = (
-            " (is this a cdk.out directory? synthesize one with `make synth`)"
-            if path.name == MANIFEST
-            else ""
+            " (is this a cdk.out directory? synthesize one with `cdk synth`)" if path.name == MANIFEST else ""
         )
         raise AssemblyError(f"{what} not found: [{path}]{hint}") from None
     except OSError as error:

@@ -1,6 +1,6 @@
 """A workflow graph as Graphviz DOT, and SVG/PNG images from it where Graphviz is installed.
 
-Images are optional: nothing in ``make test`` needs Graphviz. When ``dot`` is not on PATH
+Images are optional: nothing else here needs Graphviz. When ``dot`` is not on PATH
 (Debian/Ubuntu: ``apt-get install graphviz``), :func:`render_images` writes the DOT source only and
 says so. Map and Parallel states are clusters; an edge into or out of one points at the cluster's
 boundary (``lhead``/``ltail``), like the Mermaid subgraphs.
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from workflow_tools.diagrams.graph import Edge, Graph, Group, Node
-from workflow_tools.diagrams.mermaid import retry_label
+from workflow_review.diagrams.graph import Edge, Graph, Group, Node
+from workflow_review.diagrams.mermaid import retry_label
 
 IMAGE_FORMATS = ("svg", "png")
 DOT_TIMEOUT_SECONDS = 60

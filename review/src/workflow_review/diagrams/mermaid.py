@@ -8,7 +8,7 @@ All nodes are declared before any edge: Mermaid puts a node in the subgraph wher
 
 from __future__ import annotations
 
-from workflow_tools.diagrams.graph import Edge, Graph, Group, Node
+from workflow_review.diagrams.graph import Edge, Graph, Group, Node
 
 RETRY_MARK = "↻"
 INDENT = "    "
