@@ -6,11 +6,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.packaging.venv import fresh_venv
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -51,25 +52,10 @@ def test_wheel_carries_the_type_marker_and_no_handler_of_this_app(wheel):
 
 
 def test_consumer_outside_the_repo_synthesizes_with_the_installed_wheel(dist, tmp_path):
-    uv = shutil.which("uv") or "uv"
     # GIVEN a fresh virtual environment outside the repository, with the wheel installed and the
     # same dependency versions as this repo's lock (so the install comes from uv's cache)
-    constraints = tmp_path / "constraints.txt"
-    _run(
-        uv,
-        "export",
-        "--frozen",
-        "--no-hashes",
-        "--no-emit-workspace",
-        "--no-dev",
-        "-o",
-        constraints,
-        cwd=REPO_ROOT,
-    )
-    venv = tmp_path / "venv"
-    _run(uv, "venv", "--python", sys.executable, venv)
+    venv = fresh_venv(tmp_path, *sorted(dist.glob("*.whl")))
     python = venv / "bin" / "python"
-    _run(uv, "pip", "install", "--python", python, "--constraint", constraints, *sorted(dist.glob("*.whl")))
     # and a consumer project of its own: a CDK app and a folder of handlers written with workflow_runtime
     consumer = tmp_path / "consumer"
     consumer.mkdir()

@@ -6,12 +6,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import textwrap
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.packaging.venv import fresh_venv
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNTIME_SOURCE = REPO_ROOT / "runtime" / "src" / "workflow_runtime"
@@ -87,24 +88,9 @@ def test_wheel_holds_the_package_its_type_marker_and_nothing_else(wheel):
 
 
 def test_a_handler_outside_the_repo_runs_with_the_installed_wheel(wheel, tmp_path):
-    uv = shutil.which("uv") or "uv"
     # GIVEN a fresh venv outside the repository with only the wheel (and the lock's versions) installed
-    constraints = tmp_path / "constraints.txt"
-    _run(
-        uv,
-        "export",
-        "--frozen",
-        "--no-hashes",
-        "--no-emit-workspace",
-        "--no-dev",
-        "-o",
-        constraints,
-        cwd=REPO_ROOT,
-    )
-    venv = tmp_path / "venv"
-    _run(uv, "venv", "--python", sys.executable, venv)
+    venv = fresh_venv(tmp_path, wheel)
     python = venv / "bin" / "python"
-    _run(uv, "pip", "install", "--python", python, "--constraint", constraints, wheel)
     project = tmp_path / "orders"
     project.mkdir()
     (project / "orders.py").write_text(HANDLER)
