@@ -33,7 +33,7 @@ $(CURDIR)/.tools/bin/uv:
 # library, half the test suite's CPU (docs/performance.md). Then compile once, at install. Elsewhere
 # Python caches what it imports by itself, cheaper than compiling all ~10,000 installed files.
 UV_SYNC_FLAGS := --frozen $(if $(PYTHONDONTWRITEBYTECODE),--compile-bytecode)
-.venv/.synced: pyproject.toml uv.lock constructs/pyproject.toml runtime/pyproject.toml local-cloud/pyproject.toml review/pyproject.toml | $(UV)
+.venv/.synced: pyproject.toml uv.lock constructs/pyproject.toml runtime/pyproject.toml local-cloud/pyproject.toml review/pyproject.toml cli/pyproject.toml | $(UV)
 	$(UV) sync $(UV_SYNC_FLAGS)
 	@touch $@
 
@@ -44,10 +44,10 @@ node_modules/.synced: package.json package-lock.json
 setup: .venv/.synced node_modules/.synced ## Install Python (uv) and Node (npm) dependencies, pinned
 	@node --version | grep -q '^v22\.' || { echo "expected Node 22 first on PATH, got $$(node --version)"; exit 1; }
 
-lint: setup ## ruff, mypy (strict on the libraries and business_workflows), zizmor (GitHub Actions workflows)
+lint: setup ## ruff, mypy (strict on the libraries, the CLI and business_workflows), zizmor (GitHub Actions workflows)
 	ruff check .
 	ruff format --check .
-	mypy constructs/src/workflow_constructs runtime/src/workflow_runtime local-cloud/src/workflow_local_cloud review/src/workflow_review business_workflows stacks tools app.py
+	mypy constructs/src/workflow_constructs runtime/src/workflow_runtime local-cloud/src/workflow_local_cloud review/src/workflow_review cli/src/workflow_cli business_workflows stacks tools app.py
 	zizmor --offline --quiet .github/
 	cd lambdas && mypy --config-file ../pyproject.toml --explicit-package-bases .
 

@@ -14,7 +14,7 @@ from workflow_local_cloud import running_local_cloud
 from workflow_local_cloud.server import DEFAULT_REGION
 
 from tests.behaviour.operations_cli_app import BILLING, DEPLOYMENT, build_app
-from tests.cli_support import invoke_workflows, isolate_aws_environment
+from tests.cli.support import invoke_workflows, isolate_aws_environment
 
 
 @pytest.fixture(scope="module")

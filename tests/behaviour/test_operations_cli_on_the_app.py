@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from workflow_local_cloud.server import DEFAULT_REGION
 
-from tests.cli_support import invoke_workflows, isolate_aws_environment
+from tests.cli.support import invoke_workflows, isolate_aws_environment
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 PAYMENT_STEP = "Request payment authorisation"

@@ -1,11 +1,6 @@
-"""``workflows``: the operator CLI. Start, find and explain workflow executions from a terminal,
-and answer stack-deployment approvals, against AWS or the local cloud (``--endpoint-url``).
+"""This app's commands of the ``workflows`` CLI (workflow-cli), as command plugins.
 
-Core commands: ``start``, ``status``, ``list``, ``why``; this app's plugins add ``approve``, ``reject``,
-``pay`` and ``decline`` (see docs/operations.md and :mod:`workflow_tools.cli.plugins`). Exit codes:
-``workflow_tools.cli.errors.ExitCode``.
+``approve`` and ``reject`` answer stack-deployment approvals (:mod:`.approval_commands`, which also
+starts stack-deployment through its entry); ``pay`` and ``decline`` play the sandbox payment provider
+(:mod:`.sandbox`). The root ``pyproject.toml`` registers them under ``workflows.commands``.
 """
-
-from workflow_tools.cli.main import app, main
-
-__all__ = ["app", "main"]

@@ -15,14 +15,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from workflow_cli.aws import Aws, ClientFactory
+from workflow_cli.errors import AwsError, NotFoundError, UsageError
+from workflow_cli.executions import aws, stage
+from workflow_cli.history import current_state, pending_task
+from workflow_cli.render import consoles, workflow_of
+from workflow_cli.resolve import describe_execution, execution_history
 from workflow_constructs.naming import logical_name, physical_name
 
-from workflow_tools.cli.aws import Aws, ClientFactory
-from workflow_tools.cli.errors import AwsError, NotFoundError, UsageError
-from workflow_tools.cli.executions import aws, stage
-from workflow_tools.cli.history import current_state, pending_task
-from workflow_tools.cli.render import consoles, workflow_of
-from workflow_tools.cli.resolve import describe_execution, execution_history
 from workflow_tools.deployment_entry import (
     APPROVALS_ROUTE,
     DEPLOYMENTS_ROUTE,
@@ -34,7 +34,9 @@ from workflow_tools.deployment_entry import (
     call_entry,
 )
 
-APPROVAL_WORKFLOWS = frozenset({"stack-deployment"})
+DEPLOYMENT_WORKFLOW = "stack-deployment"
+"""Started through its entry (`workflows start`, :func:`start_deployment`), answered by approve/reject."""
+APPROVAL_WORKFLOWS = frozenset({DEPLOYMENT_WORKFLOW})
 """Workflows whose callback steps are human approvals. Elsewhere a callback waits for a system
 (a payment provider, a directory), and answering it by hand would fake that system's answer."""
 NOT_PENDING_ERRORS = frozenset({"ApprovalNotPending"})
@@ -101,7 +103,7 @@ def _decide(
 ) -> None:
     clients = aws(ctx)
     sfn = clients.client("stepfunctions")
-    description = describe_execution(sfn, execution)
+    description = describe_execution(sfn, execution, stage(ctx))
     name, workflow = description["name"], workflow_of(description)
     if logical_name(workflow, stage(ctx)) not in APPROVAL_WORKFLOWS:
         raise UsageError(

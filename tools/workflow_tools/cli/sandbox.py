@@ -17,13 +17,13 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from workflow_cli.aws import Aws, ClientFactory
+from workflow_cli.errors import AwsError, NotFoundError, UsageError
+from workflow_cli.executions import aws, stage
+from workflow_cli.render import consoles, workflow_of
+from workflow_cli.resolve import describe_execution
 from workflow_constructs.naming import logical_name, physical_name
 
-from workflow_tools.cli.aws import Aws, ClientFactory
-from workflow_tools.cli.errors import AwsError, NotFoundError, UsageError
-from workflow_tools.cli.executions import aws, stage
-from workflow_tools.cli.render import consoles, workflow_of
-from workflow_tools.cli.resolve import describe_execution
 from workflow_tools.payments_sandbox import (
     STACK_NAME,
     AuthorisationNotFoundError,
@@ -100,7 +100,7 @@ def _deliver(
 ) -> None:
     clients = aws(ctx)
     chosen = _transport(clients, transport)
-    description = describe_execution(clients.client("stepfunctions"), execution)
+    description = describe_execution(clients.client("stepfunctions"), execution, stage(ctx))
     name = description["name"]
     if logical_name(workflow_of(description), stage(ctx)) != BILLING_WORKFLOW:
         raise UsageError(

@@ -7,13 +7,12 @@ CloudWatch Logs filter per log group finds every line a business request caused.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from workflow_constructs.definition import iter_states
 
 # Lines logged this long before the execution started, or after it stopped, still belong to it
 # (clock skew between services; a Lambda still flushing after Step Functions moved on).
@@ -76,18 +75,27 @@ def function_names(definition: Mapping[str, Any]) -> list[str]:
     """The Lambda functions a state machine definition invokes (``FunctionName`` or ``Resource``),
     in the order of their states, each once; names chosen at run time (``FunctionName.$``) are skipped."""
     found: list[str] = []
-    for ref in iter_states(definition):
-        if ref.type != "Task":
+    for state in _states(definition):
+        if state.get("Type") != "Task":
             continue
-        resource = str(ref.state.get("Resource", ""))
+        resource = str(state.get("Resource", ""))
         name = None
         if resource.startswith(_LAMBDA_INVOKE):
-            name = (ref.state.get("Parameters") or ref.state.get("Arguments") or {}).get("FunctionName")
+            name = (state.get("Parameters") or state.get("Arguments") or {}).get("FunctionName")
         elif ":lambda:" in resource and ":function:" in resource:
             name = resource
         if isinstance(name, str) and name and name not in found:
             found.append(name)
     return found
+
+
+def _states(definition: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """Every state, including those in Parallel branches and Map item processors."""
+    for state in definition.get("States", {}).values():
+        yield state
+        for branch in [*state.get("Branches", []), state.get("ItemProcessor"), state.get("Iterator")]:
+            if branch:
+                yield from _states(branch)
 
 
 def default_log_group(function_name: str) -> str:

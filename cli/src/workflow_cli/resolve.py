@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import ClientError
-from workflow_constructs.naming import logical_name
 
-from workflow_tools.cli.errors import NotFoundError, UsageError
+from workflow_cli.errors import NotFoundError, UsageError
+from workflow_cli.naming import logical_name, physical_name
 
 
 def _error_code(error: ClientError) -> str:
@@ -19,7 +19,7 @@ def state_machines(sfn: Any, stage: str | None = None) -> dict[str, str]:
     """Every state machine of the account and region: name -> ARN.
 
     With a ``stage``, only that stage's machines, by their name without the stage
-    (``dev-billing`` is ``billing``; see ``workflow_constructs.naming.physical_name``).
+    (``dev-billing`` is ``billing``; see :func:`workflow_cli.naming.physical_name`).
     """
     machines: dict[str, str] = {}
     request: dict[str, Any] = {}
@@ -56,10 +56,11 @@ def execution_arn_for(state_machine: str, execution_name: str) -> str:
     return f"{state_machine.replace(':stateMachine:', ':execution:', 1)}:{execution_name}"
 
 
-def describe_execution(sfn: Any, execution: str) -> dict[str, Any]:
-    """``DescribeExecution`` of ``execution``: a full ARN, or a name looked up in every state machine.
+def describe_execution(sfn: Any, execution: str, stage: str | None = None) -> dict[str, Any]:
+    """``DescribeExecution`` of ``execution``: a full ARN, or a name looked up in every state machine
+    (with a ``stage``, in that stage's machines only).
 
-    Names made by ``execution_name`` start with their workflow's name, so the state machines whose
+    Names made by ``execution_name`` start with their machine's name, so the state machines whose
     name prefixes ``execution`` are asked first.
     """
     if execution.startswith("arn:"):
@@ -71,8 +72,10 @@ def describe_execution(sfn: Any, execution: str) -> dict[str, Any]:
             if _error_code(error) != "ExecutionDoesNotExist":
                 raise
             raise NotFoundError(f"execution not found: [{execution}]") from None
-    machines = state_machines(sfn)
-    likely_first = sorted(machines, key=lambda name: (not execution.startswith(f"{name}-"), name))
+    machines = state_machines(sfn, stage)
+    likely_first = sorted(
+        machines, key=lambda name: (not execution.startswith(f"{physical_name(name, stage)}-"), name)
+    )
     for name in likely_first:
         try:
             return dict(sfn.describe_execution(executionArn=execution_arn_for(machines[name], execution)))
@@ -81,7 +84,8 @@ def describe_execution(sfn: Any, execution: str) -> dict[str, Any]:
                 raise
     raise NotFoundError(
         f"execution not found: no state machine has an execution named [{execution}] "
-        f"(searched {len(machines)}: {', '.join(sorted(machines)) or 'none'})"
+        f"(searched {len(machines)}{f' of stage {stage}' if stage else ''}: "
+        f"{', '.join(sorted(machines)) or 'none'})"
     )
 
 

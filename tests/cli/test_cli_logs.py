@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import ClientError, EndpointConnectionError
-from workflow_tools.cli.logs import filter_pattern, function_names, log_group_of, parse_line, search
+from workflow_cli.logs import filter_pattern, function_names, log_group_of, parse_line, search
 
 FUNCTION = "arn:aws:lambda:eu-west-1:111111111111:function:billing-ChargeCard"
 STARTED = datetime(2026, 3, 2, 9, 15, tzinfo=UTC)

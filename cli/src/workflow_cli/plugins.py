@@ -12,21 +12,47 @@ entry point names a function that takes the Typer app and registers commands on 
         app.command("approve")(approve)
 
 Plugins load in the order of their entry-point names, so ``workflows --help`` lists them the same
-way every time.
+way every time. A plugin may also say how ``workflows start`` starts one of its workflows, when
+that is not a plain ``StartExecution`` (say, through an entry that records who asked):
+:func:`register_starter`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from importlib.metadata import EntryPoint, entry_points
+from typing import Any
 
 import typer
 
+from workflow_cli.aws import ClientFactory
+
 ENTRY_POINT_GROUP = "workflows.commands"
+
+Starter = Callable[[ClientFactory, str, dict[str, Any], str | None], str]
+"""Starts an execution of one workflow: ``(clients, execution name, input, stage) -> execution ARN``."""
+
+_STARTERS: dict[str, Starter] = {}
 
 
 class PluginError(Exception):
     """A command plugin could not be loaded, or clashes with a command that is already there."""
+
+
+def register_starter(workflow: str, starter: Starter) -> None:
+    """Make ``workflows start <workflow>`` call ``starter`` instead of ``StartExecution``.
+
+    ``workflow`` is the name without the stage. Raises :class:`PluginError` when another starter
+    has that workflow already.
+    """
+    known = _STARTERS.setdefault(workflow, starter)
+    if known is not starter:
+        raise PluginError(f"workflow [{workflow}] has a starter already: [{known!r}]")
+
+
+def starter_for(workflow: str) -> Starter | None:
+    """The starter a plugin registered for ``workflow``, if any."""
+    return _STARTERS.get(workflow)
 
 
 def installed_plugins() -> list[EntryPoint]:

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 from rich.console import Console
-from workflow_tools.cli.executions import Progress, wait_until_ended
+from workflow_cli.executions import Progress, wait_until_ended
 
 
 class ScriptedStepFunctions:

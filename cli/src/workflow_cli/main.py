@@ -1,7 +1,7 @@
 """The ``workflows`` command: the Typer app, its global options, its error handling and its plugins.
 
 The core commands are generic; an application's own commands come from command plugins
-(:mod:`workflow_tools.cli.plugins`, entry-point group ``workflows.commands``).
+(:mod:`workflow_cli.plugins`, entry-point group ``workflows.commands``).
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 # Typer 0.29 vendors click: its parser raises these, not the `click` package's classes.
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
-from workflow_constructs.naming import STAGE_ENV_VAR, InvalidStageError, parse_stage
 
-from workflow_tools.cli import diagnose, executions
-from workflow_tools.cli.aws import Aws
-from workflow_tools.cli.errors import EXIT_CODE_MEANINGS, CliError, ExitCode, from_aws_error
-from workflow_tools.cli.errors import UsageError as CliUsageError
-from workflow_tools.cli.executions import STAGE_META
-from workflow_tools.cli.plugins import load_plugins
+from workflow_cli import diagnose, executions
+from workflow_cli.aws import Aws
+from workflow_cli.errors import EXIT_CODE_MEANINGS, CliError, ExitCode, from_aws_error
+from workflow_cli.errors import UsageError as CliUsageError
+from workflow_cli.executions import STAGE_META
+from workflow_cli.naming import STAGE_ENV_VAR, InvalidStageError, parse_stage
+from workflow_cli.plugins import load_plugins
 
 EPILOG = (
     "Exit codes: " + "; ".join(f"{int(code)} {meaning}" for code, meaning in EXIT_CODE_MEANINGS.items()) + "."
@@ -88,7 +88,7 @@ def _options(
     endpoint_url: Annotated[
         str | None,
         typer.Option(
-            "--endpoint-url", envvar="AWS_ENDPOINT_URL", help="Send every AWS call here (the local cloud)."
+            "--endpoint-url", envvar="AWS_ENDPOINT_URL", help="Send every AWS call here (a local cloud, say)."
         ),
     ] = None,
     region: Annotated[
@@ -106,7 +106,7 @@ def _options(
         typer.Option(
             "--stage",
             envvar=STAGE_ENV_VAR,
-            help="The stage deployed with `cdk deploy -c stage=...`: its workflows only (default: unstaged).",
+            help="Only the workflows of this stage, named <stage>-<workflow> (default: unstaged).",
         ),
     ] = None,
 ) -> None:
@@ -123,10 +123,10 @@ app.command("start")(executions.start)
 app.command("status")(executions.status)
 app.command("list")(executions.list_executions)
 app.command("why")(diagnose.why)
-# This app's approve/reject and pay/decline come in here: see [project.entry-points."workflows.commands"].
+# An application's own commands come in here (its [project.entry-points."workflows.commands"]).
 load_plugins(app)
 
 
 def main() -> None:
-    """Console entry point (``[project.scripts] workflows``)."""
+    """Console entry point (``workflows``, the ``[project.scripts]`` of workflow-cli)."""
     app()

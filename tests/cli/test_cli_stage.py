@@ -17,6 +17,17 @@ def stages(cloud):
     }
 
 
+@pytest.fixture
+def ended(cloud, stages):
+    """An ended execution named ``dev-billing-run`` of dev's billing, and one named ``billing-run`` of
+    the unstaged billing: an execution name is unique per machine only."""
+    arns = {}
+    for machine, name in (("dev-billing", "dev-billing-run"), ("billing", "billing-run")):
+        arns[name] = cloud.start(stages[machine], name, {})
+        cloud.wait_until(arns[name], ended=True)
+    return arns
+
+
 def _started(outcome) -> tuple[str, str]:
     assert outcome.exit_code == 0, outcome.stderr
     name = re.search(r"^Started (\S+)$", outcome.stdout, re.MULTILINE).group(1)
@@ -82,37 +93,31 @@ def test_an_invalid_stage_is_a_usage_error_naming_the_rule(run, stages):
     assert outcome.stderr.strip().endswith("Received: [Dev]")
 
 
-@pytest.fixture
-def ended_dev_runs(cloud, stages):
-    """A finished execution of dev's stack-deployment and of dev's billing machine, by name."""
-    deployment = cloud.state_machine("dev-stack-deployment", PASS, "Done")
-    runs = {"deployment": "dev-stack-deployment-a", "billing": "dev-billing-b"}
-    for machine, name in ((deployment, runs["deployment"]), (stages["dev-billing"], runs["billing"])):
-        cloud.wait_until(cloud.start(machine, name, {}), ended=True)
-    return runs
-
-
-def test_approve_in_a_stage_recognises_that_stages_deployment_runs(run, ended_dev_runs, monkeypatch):
-    monkeypatch.delenv("WORKFLOWS_STAGE", raising=False)
-    # WHEN approving dev's run with --stage dev, THEN it is taken for a deployment (only nothing waits)
-    staged = run("--stage", "dev", "approve", ended_dev_runs["deployment"])
-    assert (staged.exit_code, staged.stderr.strip()) == (
-        3,
-        "error: no approval is pending: [dev-stack-deployment-a] is SUCCEEDED",
+def test_status_with_a_stage_finds_the_execution_in_that_stages_machines(run, ended):
+    # WHEN asking for dev's run by name, in stage dev
+    outcome = run("--stage", "dev", "status", "dev-billing-run")
+    # THEN it is found there
+    assert outcome.exit_code == 0, outcome.stderr
+    assert ended["dev-billing-run"] in outcome.stdout
+    # AND the unstaged run is not dev's: not found, saying where it looked
+    other = run("--stage", "dev", "status", "billing-run")
+    assert other.exit_code == 3
+    assert other.stderr.strip() == (
+        "error: execution not found: no state machine has an execution named [billing-run] "
+        "(searched 1 of stage dev: billing)"
     )
-    # AND without the stage the same run is another workflow's, as before
-    unstaged = run("approve", ended_dev_runs["deployment"])
-    assert unstaged.exit_code == 2
-    assert "[dev-stack-deployment-a] is a dev-stack-deployment execution" in unstaged.stderr
 
 
-def test_pay_in_a_stage_recognises_that_stages_billing_runs(run, ended_dev_runs, monkeypatch):
-    monkeypatch.delenv("WORKFLOWS_STAGE", raising=False)
-    staged = run("--stage", "dev", "pay", ended_dev_runs["billing"], "--transport", "invoke")
-    assert (staged.exit_code, staged.stderr.strip()) == (
-        3,
-        "error: no payment is waiting: [dev-billing-b] is SUCCEEDED",
-    )
-    unstaged = run("pay", ended_dev_runs["billing"], "--transport", "invoke")
-    assert unstaged.exit_code == 2
-    assert "[dev-billing-b] is a dev-billing execution" in unstaged.stderr
+def test_why_with_a_stage_searches_that_stages_machines_only(run, ended, monkeypatch):
+    # GIVEN the stage from the environment
+    monkeypatch.setenv("WORKFLOWS_STAGE", "prod")
+    # WHEN explaining a run of another stage, THEN it is not found in prod's machines
+    outcome = run("why", "dev-billing-run", "--no-logs")
+    assert outcome.exit_code == 3
+    assert "(searched 1 of stage prod: billing)" in outcome.stderr
+    # AND in its own stage it is explained
+    monkeypatch.setenv("WORKFLOWS_STAGE", "dev")
+    explained = run("why", "dev-billing-run", "--no-logs")
+    assert explained.exit_code == 0, explained.stderr
+    assert "dev-billing-run" in explained.stdout
+    assert "SUCCEEDED" in explained.stdout

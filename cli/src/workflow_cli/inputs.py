@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from workflow_tools.cli.errors import UsageError
+from workflow_cli.errors import UsageError
 
 CORRELATION_ID_KEY = "correlationId"
 """Where every execution input carries its correlation id (the workflows validate it first)."""

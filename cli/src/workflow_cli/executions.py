@@ -12,13 +12,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from workflow_constructs.naming import execution_name, physical_name
 
-from workflow_tools.cli.aws import ClientFactory
-from workflow_tools.cli.errors import ExitCode, UsageError
-from workflow_tools.cli.history import current_state, explain
-from workflow_tools.cli.inputs import parse_since, read_input, with_correlation_id
-from workflow_tools.cli.render import (
+from workflow_cli.aws import ClientFactory
+from workflow_cli.errors import ExitCode, UsageError
+from workflow_cli.history import current_state, explain
+from workflow_cli.inputs import parse_since, read_input, with_correlation_id
+from workflow_cli.naming import execution_name, physical_name
+from workflow_cli.plugins import starter_for
+from workflow_cli.render import (
     consoles,
     duration,
     print_execution,
@@ -27,7 +28,7 @@ from workflow_tools.cli.render import (
     status_text,
     step_summary,
 )
-from workflow_tools.cli.resolve import (
+from workflow_cli.resolve import (
     describe_execution,
     execution_history,
     pick_state_machine,
@@ -55,9 +56,6 @@ class Status(StrEnum):
 STAGE_META = "workflows.stage"
 """Where the app's callback keeps ``--stage`` (``ctx.meta`` is shared by every command's context)."""
 
-ENTRY_WORKFLOWS = frozenset({"stack-deployment"})
-"""Workflows started through their IAM-authorised entry, which records who asked (the requester)."""
-
 
 def aws(ctx: typer.Context) -> ClientFactory:
     """The AWS clients of this invocation (set by the app's callback, or by a test)."""
@@ -72,7 +70,7 @@ def stage(ctx: typer.Context) -> str | None:
 
 def start(
     ctx: typer.Context,
-    workflow: Annotated[str, typer.Argument(help="State machine name: customer-onboarding, billing, ...")],
+    workflow: Annotated[str, typer.Argument(help="The state machine's name (without the stage).")],
     reason: Annotated[
         str, typer.Option("--reason", help="Why this run; becomes part of the execution name.")
     ],
@@ -106,11 +104,9 @@ def start(
     machine = state_machine_arn(sfn, workflow, stage(ctx))
     # The physical name leads, as describe_execution expects (it asks that machine first).
     name = execution_name(physical_name(workflow, stage(ctx)), reason)
-    if workflow in ENTRY_WORKFLOWS:
-        # Imported here: approvals builds on this module's helpers.
-        from workflow_tools.cli.approvals import start_deployment
-
-        started = {"executionArn": start_deployment(aws(ctx), name, payload, stage(ctx))}
+    starter = starter_for(workflow)
+    if starter is not None:
+        started = {"executionArn": starter(aws(ctx), name, payload, stage(ctx))}
     else:
         started = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))
     out, err = consoles()
@@ -189,7 +185,7 @@ def status(
 ) -> None:
     """Show an execution: status, times, correlation id, where it is or how it ended."""
     sfn = aws(ctx).client("stepfunctions")
-    description = describe_execution(sfn, execution)
+    description = describe_execution(sfn, execution, stage(ctx))
     state = None
     if description["status"] == "RUNNING":
         state = current_state(recent_events(sfn, description["executionArn"]))

@@ -6,8 +6,8 @@ import io
 from datetime import timedelta
 
 import pytest
-from workflow_tools.cli.errors import UsageError
-from workflow_tools.cli.inputs import parse_since, read_input, with_correlation_id
+from workflow_cli.errors import UsageError
+from workflow_cli.inputs import parse_since, read_input, with_correlation_id
 
 
 def test_reads_a_json_object_from_a_file(tmp_path):

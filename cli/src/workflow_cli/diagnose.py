@@ -8,11 +8,11 @@ from typing import Annotated, Any
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from workflow_tools.cli.aws import ClientFactory
-from workflow_tools.cli.errors import from_aws_error
-from workflow_tools.cli.executions import aws
-from workflow_tools.cli.history import explain
-from workflow_tools.cli.logs import (
+from workflow_cli.aws import ClientFactory
+from workflow_cli.errors import from_aws_error
+from workflow_cli.executions import aws, stage
+from workflow_cli.history import explain
+from workflow_cli.logs import (
     DEFAULT_LINE_LIMIT,
     LogSearch,
     default_log_group,
@@ -20,8 +20,8 @@ from workflow_tools.cli.logs import (
     log_group_of,
     search,
 )
-from workflow_tools.cli.render import consoles, correlation_id_of, print_explanation, print_logs
-from workflow_tools.cli.resolve import describe_execution, execution_history
+from workflow_cli.render import consoles, correlation_id_of, print_explanation, print_logs
+from workflow_cli.resolve import describe_execution, execution_history
 
 DEFAULT_TAIL = 10
 
@@ -43,7 +43,7 @@ def why(
     """Explain an execution: the state it failed in, error, cause, retries, last events and log lines."""
     clients = aws(ctx)
     sfn = clients.client("stepfunctions")
-    description = describe_execution(sfn, execution)
+    description = describe_execution(sfn, execution, stage(ctx))
     events = execution_history(sfn, description["executionArn"])
     out, _ = consoles()
     print_explanation(out, description, explain(description["status"], events), events, tail)

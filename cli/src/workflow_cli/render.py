@@ -10,8 +10,8 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from workflow_tools.cli.history import Event, Explanation, History, StepRecord, event_details, summarize_cause
-from workflow_tools.cli.logs import LogSearch
+from workflow_cli.history import Event, Explanation, History, StepRecord, event_details, summarize_cause
+from workflow_cli.logs import LogSearch
 
 STATUS_STYLES = {
     "RUNNING": "yellow",

@@ -38,9 +38,9 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.OK: "success",
     ExitCode.EXECUTION_UNSUCCESSFUL: "start --wait: the execution ended FAILED, TIMED_OUT or ABORTED",
     ExitCode.USAGE: "bad usage: unknown option or workflow, unreadable or invalid JSON input",
-    ExitCode.NOT_FOUND: "no such execution, or nothing waiting in it to answer (approval, payment)",
+    ExitCode.NOT_FOUND: "no such execution, or nothing waiting in it for what the command sends",
     ExitCode.AWS: "AWS unreachable or refused: credentials, region, endpoint, permissions, throttling; "
-    "or the webhook refused",
+    "or a service a command calls refused",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C); a started execution keeps running",
 }
 
@@ -62,7 +62,7 @@ class UsageError(CliError):
 
 
 class NotFoundError(CliError):
-    """The execution, or the approval the command answers, does not exist."""
+    """The execution, or the task waiting in it that the command answers, does not exist."""
 
     exit_code = ExitCode.NOT_FOUND
 

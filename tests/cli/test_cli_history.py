@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from workflow_tools.cli.history import (
+from workflow_cli.history import (
     History,
     current_state,
     explain,
@@ -14,7 +14,7 @@ from workflow_tools.cli.history import (
     summarize_cause,
 )
 
-from tests.unit.cli.recorded import load_history
+from tests.cli.recorded import load_history
 
 
 def _explain(name):

@@ -5,6 +5,17 @@ from __future__ import annotations
 import typer
 
 
+def core_app() -> typer.Typer:
+    """A stand-in for the core: one command named like the real one."""
+    app = typer.Typer()
+
+    @app.command("start")
+    def start() -> None:
+        typer.echo("started")
+
+    return app
+
+
 def greet(name: str) -> None:
     """Say hello (a command a plugin adds)."""
     typer.echo(f"hello {name}")

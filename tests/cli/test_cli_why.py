@@ -9,9 +9,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
-from workflow_tools.cli.aws import Aws
+from workflow_cli.aws import Aws
 
-from tests.unit.cli.recorded import load_history, started_recently
+from tests.cli.recorded import load_history, started_recently
 
 FUNCTION = "arn:aws:lambda:eu-west-1:111111111111:function:billing-ChargeCard"
 DEFINITION = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from typer.testing import CliRunner, Result
-from workflow_tools.cli import app
+from workflow_cli import app
 
 
 def isolate_aws_environment(monkeypatch: pytest.MonkeyPatch, *, region: str) -> None:

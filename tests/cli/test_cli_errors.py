@@ -16,10 +16,10 @@ from botocore.exceptions import (
     ReadTimeoutError,
     SSOTokenLoadError,
 )
-from workflow_tools.cli.errors import EXIT_CODE_MEANINGS, ExitCode, from_aws_error
-from workflow_tools.cli.main import EPILOG
+from workflow_cli.errors import EXIT_CODE_MEANINGS, ExitCode, from_aws_error
+from workflow_cli.main import EPILOG
 
-OPERATIONS_DOC = Path(__file__).resolve().parents[3] / "docs" / "operations.md"
+OPERATIONS_DOC = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
 
 
 def client_error(code: str, message: str = "details", operation: str = "DescribeExecution") -> ClientError:
