@@ -1,7 +1,7 @@
 """AWS access for the CLI: one boto3 session, clients made on first use.
 
 The normal credential chain applies (environment, profile, SSO, instance role). ``endpoint_url``
-(``--endpoint-url`` or ``AWS_ENDPOINT_URL``) points every client at the local cloud instead.
+(``--endpoint-url`` or ``AWS_ENDPOINT_URL``) points every client elsewhere instead (a local cloud, say).
 Tests pass their own ``Aws`` (or anything with ``client(service)``) as the Typer context object.
 """
 

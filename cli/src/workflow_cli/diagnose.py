@@ -75,7 +75,7 @@ def request_logs(
         found = search(
             clients.client("logs"),
             # Each function's own group, and Lambda's default one: where a function without a
-            # LoggingConfig logs, and where the local cloud puts every function's lines.
+            # LoggingConfig logs, and where a moto-based local cloud puts every function's lines.
             [
                 group
                 for function in functions

@@ -1,7 +1,7 @@
 """The Powertools log lines of one request, from the log groups of a workflow's functions.
 
-Handlers log JSON with ``correlation_id`` on every line (``workflow_runtime.observability``), so one
-CloudWatch Logs filter per log group finds every line a business request caused.
+Handlers log JSON with ``correlation_id`` on every line (Powertools' Logger with a correlation id),
+so one CloudWatch Logs filter per log group finds every line a business request caused.
 """
 
 from __future__ import annotations
