@@ -1,7 +1,9 @@
 """Naming rules shared by the constructs, the synth guards and the operator tooling.
 
 Pure Python: importing this module does not load aws-cdk-lib, so Lambda handlers and the
-CLI can use it too.
+local cloud can use it too. The operator CLI (workflow-cli), which installs without this library,
+keeps the stage and execution-name rules in ``workflow_cli.naming``; ``tests/cli/test_cli_naming.py``
+checks that both give the same answers, so change them together.
 """
 
 from __future__ import annotations
