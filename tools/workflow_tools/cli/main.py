@@ -17,7 +17,7 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 from workflow_constructs.naming import STAGE_ENV_VAR, InvalidStageError, parse_stage
 
-from workflow_tools.cli import diagnose, executions
+from workflow_tools.cli import diagnose, executions, redrive
 from workflow_tools.cli.aws import Aws
 from workflow_tools.cli.errors import EXIT_CODE_MEANINGS, CliError, ExitCode, from_aws_error
 from workflow_tools.cli.errors import UsageError as CliUsageError
@@ -123,6 +123,7 @@ app.command("start")(executions.start)
 app.command("status")(executions.status)
 app.command("list")(executions.list_executions)
 app.command("why")(diagnose.why)
+app.command("redrive")(redrive.redrive)
 # This app's approve/reject and pay/decline come in here: see [project.entry-points."workflows.commands"].
 load_plugins(app)
 
