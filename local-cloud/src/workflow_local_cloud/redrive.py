@@ -17,7 +17,7 @@ redrive", https://docs.aws.amazon.com/step-functions/latest/dg/redrive-execution
 What moto 5.2.5 does: it has no RedriveExecution at all (the action is unknown) and no redrive
 fields.
 
-Here, as on AWS, with these differences (each said in ``local-cloud/README.md``):
+Here, as on AWS, with these differences (said in ``docs/local-cloud.md``, "What differs from AWS"):
 
 - the restart point is the top-level state that was entered and never exited (the failed Task,
   the Fail state a Catch led to, the Parallel or Map state a failure came out of); a Parallel or
