@@ -410,14 +410,17 @@ def _apply() -> None:
         result = original_list(self)
         response: dict[str, Any] = dict(result.result)  # type: ignore[call-overload]
         items = []
+        machine = self.stepfunction_backend.describe_state_machine(self._get_param("stateMachineArn"))
+        by_arn = {execution.exec_arn: execution for execution in list(machine.executions)}
         for item in response.get("executions", []):
-            count = redrive_count(find_execution(item["executionArn"]))
+            execution = by_arn[item["executionArn"]]
+            count = redrive_count(execution)
             if redrive_filter == "REDRIVEN" and count == 0:
                 continue
             if redrive_filter == "NOT_REDRIVEN" and count > 0:
                 continue
             item = dict(item, redriveCount=count)
-            date = getattr(find_execution(item["executionArn"]), "_local_cloud_redrive_date", None)
+            date = getattr(execution, "_local_cloud_redrive_date", None)
             if date is not None:
                 item["redriveDate"] = date
             items.append(item)
