@@ -251,6 +251,15 @@ def test_the_same_client_token_answers_the_same_redrive_and_starts_nothing(cloud
     assert _messages(cloud, queue) == sorted([FIRST, SECOND, THIRD])
 
 
+def test_an_execution_that_does_not_exist_is_execution_does_not_exist(cloud, queue):
+    machine = cloud.state_machine_arn(_three_sends(cloud, queue))
+    sfn = cloud.client("stepfunctions")
+    with pytest.raises(sfn.exceptions.ExecutionDoesNotExist):
+        sfn.redrive_execution(
+            executionArn=machine.replace(":stateMachine:", ":execution:") + ":never-started"
+        )
+
+
 def test_backdate_refuses_a_non_positive_number_of_days(cloud, queue):
     _, failed = _failed_at_second(cloud, queue)
     with pytest.raises(AssertionError, match=r"days must be a positive number. Received: \[0\]"):
