@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from botocore.exceptions import ClientError
 from workflow_tools.cli.errors import ExitCode
 from workflow_tools.cli.redrive import MAX_REDRIVES, Redrivability, RedriveRefusedError, redrivability
 
@@ -59,3 +60,51 @@ def test_the_last_moment_of_the_window_is_still_redrivable():
 
 def test_a_refusal_exits_with_its_own_code():
     assert RedriveRefusedError("x").exit_code == ExitCode.REFUSED == 5
+
+
+class RefusingStepFunctions:
+    """Step Functions that reports an execution redrivable, then refuses the redrive itself."""
+
+    ARN = "arn:aws:states:eu-west-1:111111111111:execution:billing:billing-x"
+
+    def __init__(self) -> None:
+        self.redrives = 0
+
+    def client(self, service: str) -> RefusingStepFunctions:
+        return self
+
+    def describe_execution(self, executionArn: str) -> dict:  # noqa: N803 - boto3's name
+        return {
+            "executionArn": executionArn,
+            "name": "billing-x",
+            "status": "FAILED",
+            "stopDate": datetime.now(UTC),
+            "redriveStatus": "REDRIVABLE",
+        }
+
+    def redrive_execution(self, executionArn: str) -> dict:  # noqa: N803 - boto3's name
+        self.redrives += 1
+        raise ClientError(
+            {
+                "Error": {
+                    "Code": "ExecutionNotRedrivable",
+                    "Message": "Execution history event limit exceeded.",
+                }
+            },
+            "RedriveExecution",
+        )
+
+
+def test_a_redrive_step_functions_refuses_exits_5_with_its_message(run):
+    # GIVEN an execution Step Functions refuses to redrive when asked (its limits are its own)
+    clients = RefusingStepFunctions()
+
+    # WHEN it is redriven
+    outcome = run("redrive", RefusingStepFunctions.ARN, obj=clients)
+
+    # THEN the CLI says what Step Functions said, and exits 5
+    assert outcome.exit_code == 5
+    assert outcome.stderr.strip() == (
+        "error: cannot redrive [billing-x]: Step Functions says: Execution history event limit exceeded."
+    )
+    assert clients.redrives == 1
