@@ -116,7 +116,7 @@ def test_help_lists_the_core_commands_and_no_app_plugin(workflows, tmp_path):
     result = run(workflows, "--help", cwd=tmp_path, env=_operator_env())
     # THEN the core commands and the exit codes are there, and none of this app's commands
     commands = re.findall(r"^  (\S+)  ", result.stdout.split("Commands:")[1], re.MULTILINE)
-    assert commands == ["start", "status", "list", "why"]
+    assert commands == ["start", "status", "list", "why", "redrive"]
     assert not set(APP_COMMANDS) & set(result.stdout.split())
     assert "Exit codes: 0 success;" in " ".join(result.stdout.split())
     # AND the venv has no command plugin, no CDK and no local cloud
@@ -171,6 +171,7 @@ def test_a_staged_failure_started_and_explained_through_the_environment(workflow
     assert "Refuse the order" in why.stdout
     assert "OrderRefused" in why.stdout
     assert "the customer is blocked" in why.stdout
+    assert f"workflows redrive {name}" in why.stdout
     # AND another stage's machines do not have it: exit 3, saying where it looked
     other = run(workflows, "--stage", "prod", "status", name, expect=3, cwd=tmp_path, env=env)
     assert other.stderr.strip().endswith("(searched 0 of stage prod: none)")

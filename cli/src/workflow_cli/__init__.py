@@ -1,7 +1,7 @@
 """``workflows``: the operator CLI for AWS Step Functions. Start, find and explain executions from a
 terminal, against AWS or any endpoint that speaks its API (``--endpoint-url``).
 
-Core commands: ``start``, ``status``, ``list``, ``why``. An application adds its own commands as
+Core commands: ``start``, ``status``, ``list``, ``why``, ``redrive``. An application adds its own commands as
 command plugins (entry-point group ``workflows.commands``, see :mod:`workflow_cli.plugins`).
 Exit codes: :class:`ExitCode`; a command fails with a :class:`CliError` (one ``error:`` line).
 """

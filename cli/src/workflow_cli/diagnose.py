@@ -1,4 +1,5 @@
-"""``why``: the failing state, its error and cause, the retries, the last events, the request's logs."""
+"""``why``: the failing state, its error and cause, the retries, the last events, whether it can be
+redriven, and the request's logs."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from workflow_cli.logs import (
     log_group_of,
     search,
 )
+from workflow_cli.redrive import print_redrivability
 from workflow_cli.render import consoles, correlation_id_of, print_explanation, print_logs
 from workflow_cli.resolve import describe_execution, execution_history
 
@@ -46,7 +48,14 @@ def why(
     description = describe_execution(sfn, execution, stage(ctx))
     events = execution_history(sfn, description["executionArn"])
     out, _ = consoles()
-    print_explanation(out, description, explain(description["status"], events), events, tail)
+    print_explanation(
+        out,
+        description,
+        explain(description["status"], events),
+        events,
+        tail,
+        after_failure=lambda console: print_redrivability(console, description),
+    )
     if logs:
         correlation_id = correlation_id_of(description)
         found, reason = request_logs(clients, description, correlation_id, log_lines)

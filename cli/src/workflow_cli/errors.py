@@ -31,6 +31,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     NOT_FOUND = 3
     AWS = 4
+    REFUSED = 5
     INTERRUPTED = 130
 
 
@@ -41,6 +42,8 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.NOT_FOUND: "no such execution, or nothing waiting in it for what the command sends",
     ExitCode.AWS: "AWS unreachable or refused: credentials, region, endpoint, permissions, throttling; "
     "or a service a command calls refused",
+    ExitCode.REFUSED: "redrive refused: the execution succeeded, is running, is too old or was redriven "
+    "too often",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C); a started execution keeps running",
 }
 

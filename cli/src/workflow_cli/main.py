@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
-from workflow_cli import diagnose, executions
+from workflow_cli import diagnose, executions, redrive
 from workflow_cli.aws import Aws
 from workflow_cli.errors import EXIT_CODE_MEANINGS, CliError, ExitCode, from_aws_error
 from workflow_cli.errors import UsageError as CliUsageError
@@ -123,6 +123,7 @@ app.command("start")(executions.start)
 app.command("status")(executions.status)
 app.command("list")(executions.list_executions)
 app.command("why")(diagnose.why)
+app.command("redrive")(redrive.redrive)
 # An application's own commands come in here (its [project.entry-points."workflows.commands"]).
 load_plugins(app)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -150,8 +150,12 @@ def print_explanation(
     explanation: Explanation,
     events: Sequence[Event],
     tail: int,
+    after_failure: Callable[[Console], None] | None = None,
 ) -> None:
-    """``why``: where and why it failed, what was retried, and the last events."""
+    """``why``: where and why it failed, what was retried, and the last events.
+
+    ``after_failure`` prints more about an execution that did not succeed, under its error and cause.
+    """
     name, status = execution["name"], explanation.status
     console.print(
         f"[bold]{escape(name)}[/]  {status_text(status)}  "
@@ -179,6 +183,8 @@ def print_explanation(
                 f"{escape(str(last.error))}"
             )
             _print_cause(console, "cause", last.cause)
+        if after_failure is not None:
+            after_failure(console)
     if explanation.steps:
         console.print("[bold]Retries and failures[/]")
         for step in explanation.steps:

@@ -8,8 +8,8 @@ any step; callbacks can be answered or timed out.
 The layout tells the architecture:
 
 - ``server``: moto on one port, with the control API (``control``) and every patch (``patches``,
-  with ``integration_errors`` and ``rollback_retention``, the only modules that touch moto's
-  internals; each patch has a canary test);
+  with ``integration_errors``, ``rollback_retention`` and ``redrive``, the only modules that touch
+  moto's internals; each patch has a canary test);
 - ``lambda_runner`` (+ ``_lambda_worker``): warm Lambda workers; ``clock``: simulated time;
   ``faults``: armed faults; ``steps``: the Task states of a definition and the faults each takes;
 - ``process``: the server in a child process (``start``/``stop``); ``__main__``: the same as a
@@ -32,6 +32,8 @@ Harness API (stable; tests use it through the plugin's ``local_cloud`` fixture):
         .start(workflow, input, *, reason="behaviour test") -> Execution
         .wait(execution, *, timeout=30) -> ExecutionResult      # status, output, error, cause
         .run(workflow, input, *, reason=..., timeout=30) -> ExecutionResult
+        .redrive(execution) -> Execution    # RedriveExecution: on from the state that did not succeed
+        .backdate(execution, *, days)      # started and stopped earlier (the 14-day redrive window)
         .history(execution) -> list[dict];  .trace(execution) -> Trace   # Trace.render() -> str
         .pauses(execution=None) -> list[Pause]                  # waits skipped by simulated time
         .task_steps(workflow=None) -> list[TaskStep];  .step(workflow, state) -> TaskStep

@@ -21,6 +21,7 @@ GET      /_local_cloud/emails             every email sent through SES, template
 GET      /_local_cloud/inventory          what the services hold, by kind (``patches.inventory``)
 GET      /_local_cloud/alarm-actions      every SNS action an alarm ran on a state change, delivered or failed
 POST     /_local_cloud/prewarm            start a warm Lambda worker for every function, in the background
+POST     /_local_cloud/backdate           ``{"executionArn", "days"}``: an execution started, stopped earlier
 POST     /_local_cloud/iam                ``{"evaluate": true|false}``: the IAM evaluation mode on or off
 GET      /_local_cloud/iam                ``{"evaluate", "decisions"}``: every request the mode evaluated
 =======  ===============================  ====================================================
@@ -32,7 +33,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from workflow_local_cloud import patches
+from workflow_local_cloud import patches, redrive
 from workflow_local_cloud.faults import Answer, Fault, FaultError
 
 if TYPE_CHECKING:
@@ -103,6 +104,10 @@ class ControlApp:
             return 200, patches.inventory()
         if (method, route) == ("GET", "alarm-actions"):
             return 200, patches.alarm_actions()
+        if (method, route) == ("POST", "backdate"):
+            body = _body(environ)
+            redrive.backdate(redrive.find_execution(str(body["executionArn"])), body["days"])
+            return 200, {"executionArn": body["executionArn"], "days": body["days"]}
         if (method, route) == ("POST", "iam"):
             patches.set_iam_evaluation(bool(_body(environ)["evaluate"]))
             return 200, {"evaluate": patches.iam_evaluation_enabled()}

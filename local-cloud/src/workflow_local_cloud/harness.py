@@ -273,6 +273,20 @@ class LocalCloudHarness:
         """Start ``workflow`` and wait until it ends."""
         return self.wait(self.start(workflow, input, reason=reason), timeout=timeout)
 
+    def redrive(self, execution: ExecutionRef) -> Execution:
+        """RedriveExecution: continue a FAILED, TIMED_OUT or ABORTED execution from the state that did
+        not succeed (same ARN, same input; succeeded states are not run again). Wait with :meth:`wait`.
+
+        Raises the client's ``ExecutionNotRedrivable`` (with AWS's reason) when it cannot be redriven.
+        """
+        execution = self._execution(execution)
+        self.client("stepfunctions").redrive_execution(executionArn=execution.arn)
+        return execution
+
+    def backdate(self, execution: ExecutionRef, *, days: float) -> None:
+        """Make an execution look as if it started and stopped ``days`` earlier (14-day redrive window)."""
+        self.control("POST", "backdate", {"executionArn": self._execution(execution).arn, "days": days})
+
     def history(self, execution: ExecutionRef) -> list[dict[str, Any]]:
         """The execution's full event history, oldest first."""
         arn = self._execution(execution).arn
