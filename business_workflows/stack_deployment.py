@@ -1,7 +1,9 @@
 """Stack deployment: CloudFormation change sets, optional approval, and the failed events on failure.
 
-Direct AWS SDK integrations and JSONata states only; one Lambda function, outside the state machine,
-is the deployment entry (:mod:`business_workflows.deployment_entry`). Input::
+The states are the library's :class:`~workflow_constructs.fragments.ChangeSetDeployment`; this
+construct owns what they deploy with (bucket, topic, service role), the entry, the metrics and the
+acknowledgements. Direct AWS SDK integrations and JSONata states only; one Lambda function, outside the
+state machine, is the deployment entry (:mod:`business_workflows.deployment_entry`). Input::
 
     {"correlationId": "c-1", "stackName": "svc-orders", "reason": "Release 42",
      "templateUrl": "https://<template bucket>.s3.eu-west-1.amazonaws.com/orders/42.yaml",
