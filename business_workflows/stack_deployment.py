@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, Aws, Duration, Stack, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -193,42 +193,35 @@ class StackDeployment(Construct):
         )
         self.stack_name_prefix = stack_name_prefix
         self.sentry_dsn_secret = sentry_dsn_secret
-        self._capabilities = tuple(capabilities)
-        self._approval_timeout = approval_timeout
-        self._change_set_poll_interval = change_set_poll_interval
-        self._change_set_max_polls = change_set_max_polls
-        self._stack_poll_interval = stack_poll_interval
-        self._stack_max_polls = stack_max_polls
-        self._failure_event_count = failure_event_count
-        self._failure_event_pages = failure_event_pages
 
         self.template_bucket = template_bucket or self._template_bucket()
         self.notification_topic = notification_topic or self._notification_topic()
         self.service_role = service_role or self._service_role(service_role_statements)
 
+        self.deployment = ChangeSetDeployment(
+            self,
+            "Deployment",
+            stack_name_prefix=stack_name_prefix,
+            template_bucket=self.template_bucket,
+            service_role=self.service_role,
+            notification_topic=self.notification_topic,
+            capabilities=capabilities,
+            approval_timeout=approval_timeout,
+            approval_message=_APPROVAL_ANSWER,
+            change_set_poll_interval=change_set_poll_interval,
+            change_set_max_polls=change_set_max_polls,
+            stack_poll_interval=stack_poll_interval,
+            stack_max_polls=stack_max_polls,
+            failure_event_count=failure_event_count,
+            failure_event_pages=failure_event_pages,
+        )
         self.business_metrics = _business_metrics(namespace=workflow_name)
         self.workflow = Workflow(
             self,
             "Workflow",
             workflow_name=workflow_name,
             description="Deploys a CloudFormation stack through a change set, with optional approval",
-            definition=ChangeSetDeployment(
-                self,
-                "Deployment",
-                stack_name_prefix=stack_name_prefix,
-                template_bucket=self.template_bucket,
-                service_role=self.service_role,
-                notification_topic=self.notification_topic,
-                capabilities=capabilities,
-                approval_timeout=approval_timeout,
-                approval_message=_APPROVAL_ANSWER,
-                change_set_poll_interval=change_set_poll_interval,
-                change_set_max_polls=change_set_max_polls,
-                stack_poll_interval=stack_poll_interval,
-                stack_max_polls=stack_max_polls,
-                failure_event_count=failure_event_count,
-                failure_event_pages=failure_event_pages,
-            ),
+            definition=self.deployment,
             timeout=self._workflow_timeout(),
             p99_duration_threshold=approval_timeout.plus(Duration.hours(1)),
             alarm_topic=alarm_topic,
@@ -322,11 +315,7 @@ class StackDeployment(Construct):
         ]
 
     def _workflow_timeout(self) -> Duration:
-        change_set = self._change_set_poll_interval.to_seconds() * self._change_set_max_polls
-        stack = self._stack_poll_interval.to_seconds() * self._stack_max_polls
-        return Duration.seconds(
-            change_set + self._approval_timeout.to_seconds() + stack + _TIMEOUT_MARGIN.to_seconds()
-        )
+        return self.deployment.max_duration.plus(_TIMEOUT_MARGIN)
 
     def _grant_notification_key(self) -> None:
         # Publishing to a topic encrypted with a customer key needs that key; only these two actions.
@@ -354,25 +343,7 @@ class StackDeployment(Construct):
             )
 
     def _acknowledge_scoped_wildcards(self) -> None:
-        role = self.state_machine.role
-        Validations.of(role).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:"
-                f"<AWS::AccountId>:stack/{self.stack_name_prefix}*/*]",
-                reason="Only stacks named with the deployment prefix; the stack id part of the ARN is "
-                "unknown until the stack exists.",
-            ),
-        )
-        # A bucket of this stack is referenced by logical id; elsewhere the caller acknowledges it.
-        if isinstance(self.template_bucket, s3.Bucket) and Stack.of(self.template_bucket) is Stack.of(self):
-            logical_id = Stack.of(self).get_logical_id(self.template_bucket.node.default_child)  # type: ignore[arg-type]
-            Validations.of(role).acknowledge(
-                Acknowledgment(
-                    id=f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/*]",
-                    reason="Any template in the template bucket may be deployed; CloudFormation reads it "
-                    "with the caller's permissions.",
-                ),
-            )
+        self.deployment.acknowledge_scoped_wildcards(self.state_machine.role)
 
 
 # Log events that count as business events: (event type, state name) by metric name.

@@ -40,11 +40,10 @@ def function(stack: cdk.Stack) -> PythonFunction:
     return PythonFunction(stack, "Greeter", entry=GREETER, handler="greeting.greet", service="fragments")
 
 
-def _states(stack: cdk.Stack, definition: sfn.IChainable, *, checked: bool = True) -> dict[str, Any]:
+def _states(stack: cdk.Stack, definition: sfn.IChainable) -> dict[str, Any]:
     topic = sns.Topic(stack, "Alarms", enforce_ssl=True)
     Workflow(stack, "Flow", workflow_name="fragments", definition=definition, alarm_topic=topic)
-    if checked:
-        add_checks(stack.node.scope)  # type: ignore[arg-type]
+    add_checks(stack.node.scope)  # type: ignore[arg-type]
     (document,) = state_machines(Template.from_stack(stack).to_json()).values()
     return dict(document["States"])
 
@@ -286,7 +285,13 @@ def _deployment(stack: cdk.Stack, **props: Any) -> ChangeSetDeployment:
         stack,
         "Deploy",
         stack_name_prefix="orders-",
-        template_bucket=s3.Bucket(stack, "Templates", enforce_ssl=True),
+        template_bucket=s3.Bucket(
+            stack,
+            "Templates",
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            server_access_logs_prefix="access-logs/",
+        ),
         service_role=iam.Role(
             stack, "Deployer", assumed_by=iam.ServicePrincipal("cloudformation.amazonaws.com")
         ),
@@ -298,7 +303,13 @@ def _deployment(stack: cdk.Stack, **props: Any) -> ChangeSetDeployment:
 def test_a_change_set_deployment_deploys_any_stack_of_its_prefix(stack):
     # GIVEN the fragment for another team's stacks, with their own way to answer approvals
     deployment = _deployment(stack, approval_message={"answer": "Reply in #orders-deploys"})
-    states = _states(stack, deployment, checked=False)
+    topic = sns.Topic(stack, "Alarms", enforce_ssl=True)
+    workflow = Workflow(stack, "Flow", workflow_name="deployments", definition=deployment, alarm_topic=topic)
+    # WHEN its wildcards are acknowledged on the role, as the fragment offers
+    deployment.acknowledge_scoped_wildcards(workflow.state_machine.role)
+    add_checks(stack.node.scope)  # type: ignore[arg-type]
+    (document,) = state_machines(Template.from_stack(stack).to_json()).values()  # synth: cdk-nag passes
+    states = document["States"]
 
     # THEN it starts by checking the request and never calls a Lambda
     assert next(iter(states)) == "Check the deployment request"
@@ -359,3 +370,14 @@ def test_a_change_set_deployment_deploys_any_stack_of_its_prefix(stack):
 def test_a_change_set_deployment_refuses_what_it_cannot_use(stack, props, message):
     with pytest.raises(InvalidPropsError, match=message):
         _deployment(stack, **props)
+
+
+def test_without_the_acknowledgement_cdk_nag_names_the_stack_wildcard(stack):
+    # GIVEN the fragment's workflow, its wildcards not acknowledged
+    deployment = _deployment(stack)
+    topic = sns.Topic(stack, "Alarms", enforce_ssl=True)
+    Workflow(stack, "Flow", workflow_name="deployments", definition=deployment, alarm_topic=topic)
+    add_checks(stack.node.scope)  # type: ignore[arg-type]
+    # THEN synth fails on the stack ARN wildcard
+    with pytest.raises(Exception, match=r"AwsSolutions-IAM5.*stack/orders-\*/\*"):
+        Template.from_stack(stack)

@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Aws, Duration, Token
+from aws_cdk import Acknowledgment, Aws, Duration, Stack, Token, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
@@ -182,6 +182,32 @@ class ChangeSetDeployment(sfn.StateMachineFragment):
     def end_states(self) -> list[sfn.INextable]:
         """None: every path ends in a Succeed or Fail state of the fragment."""
         return []
+
+    def acknowledge_scoped_wildcards(self, role: iam.IRole) -> None:
+        """Acknowledge, on the state machine's ``role``, the two wildcards its policy needs.
+
+        The stack ARN ends in ``<prefix>*/*`` (a new stack's id is unknown until it exists), and a
+        template bucket of the same stack allows ``<bucket>/*`` (any template in it may be deployed).
+        A bucket of another stack is referenced by name there; acknowledge that one yourself.
+        """
+        Validations.of(role).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:"
+                f"<AWS::AccountId>:stack/{self.stack_name_prefix}*/*]",
+                reason="Only stacks named with the deployment prefix; the stack id part of the ARN is "
+                "unknown until the stack exists.",
+            ),
+        )
+        bucket = self.template_bucket
+        if isinstance(bucket, s3.Bucket) and Stack.of(bucket) is Stack.of(role):
+            logical_id = Stack.of(bucket).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
+            Validations.of(role).acknowledge(
+                Acknowledgment(
+                    id=f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/*]",
+                    reason="Any template in the template bucket may be deployed; CloudFormation reads it "
+                    "with the caller's permissions.",
+                ),
+            )
 
     @property
     def max_duration(self) -> Duration:
