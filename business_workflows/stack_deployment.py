@@ -318,12 +318,7 @@ class StackDeployment(Construct):
         return self.deployment.max_duration.plus(_TIMEOUT_MARGIN)
 
     def _grant_notification_key(self) -> None:
-        # Publishing to a topic encrypted with a customer key needs that key; only these two actions.
-        key = self.notification_topic.master_key
-        if key is not None:
-            self.state_machine.add_to_role_policy(
-                iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[key.key_arn])
-            )
+        self.deployment.grant_notification_key(self.state_machine)
 
     # Metrics and acknowledgements ---------------------------------------------------------------
 

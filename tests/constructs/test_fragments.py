@@ -9,6 +9,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
@@ -381,3 +382,37 @@ def test_without_the_acknowledgement_cdk_nag_names_the_stack_wildcard(stack):
     # THEN synth fails on the stack ARN wildcard
     with pytest.raises(Exception, match=r"AwsSolutions-IAM5.*stack/orders-\*/\*"):
         Template.from_stack(stack)
+
+
+def test_a_notification_topic_with_its_own_key_is_granted_that_key_only(stack):
+    # GIVEN a topic encrypted with a customer key
+    key = kms.Key(stack, "TopicKey", enable_key_rotation=True)
+    topic = sns.Topic(stack, "Encrypted", enforce_ssl=True, master_key=key)
+    deployment = ChangeSetDeployment(
+        stack,
+        "Deploy",
+        stack_name_prefix="orders-",
+        template_bucket=s3.Bucket.from_bucket_name(stack, "Templates", "orders-templates"),
+        service_role=iam.Role.from_role_name(stack, "Deployer", "orders-deployer"),
+        notification_topic=topic,
+    )
+    workflow = Workflow(stack, "Flow", workflow_name="deployments", definition=deployment, alarm_topic=topic)
+    # WHEN the fragment grants it
+    deployment.grant_notification_key(workflow.state_machine)
+    # THEN the role may generate data keys with it and decrypt, nothing more
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                            "Effect": "Allow",
+                            "Resource": {"Fn::GetAtt": [stack.get_logical_id(key.node.default_child), "Arn"]},
+                        }
+                    ]
+                )
+            }
+        },
+    )

@@ -122,7 +122,7 @@ class ChangeSetDeployment(sfn.StateMachineFragment):
         :param template_bucket: the only bucket templates are read from (``templateUrl``).
         :param service_role: the role CloudFormation deploys with (passed to it, to nothing else).
         :param notification_topic: receives change lists and approval requests. A topic encrypted
-            with a customer key needs ``kms:GenerateDataKey`` and ``kms:Decrypt`` granted to the role.
+            with a customer key needs its key granted: :meth:`grant_notification_key`.
         :param capabilities: acknowledged for every change set. Default: ``CAPABILITY_IAM``.
         :param approval_timeout: how long a change set waits for a decision. Default: 24 hours.
         :param approval_message: more fields of the approval request (how to answer, say), after
@@ -182,6 +182,17 @@ class ChangeSetDeployment(sfn.StateMachineFragment):
     def end_states(self) -> list[sfn.INextable]:
         """None: every path ends in a Succeed or Fail state of the fragment."""
         return []
+
+    def grant_notification_key(self, state_machine: sfn.StateMachine) -> None:
+        """Let ``state_machine`` publish to a notification topic encrypted with a customer key.
+
+        Only ``kms:GenerateDataKey`` and ``kms:Decrypt`` on that key; nothing for a topic without one.
+        """
+        key = self.notification_topic.master_key
+        if key is not None:
+            state_machine.add_to_role_policy(
+                iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[key.key_arn])
+            )
 
     def acknowledge_scoped_wildcards(self, role: iam.IRole) -> None:
         """Acknowledge, on the state machine's ``role``, the two wildcards its policy needs.
