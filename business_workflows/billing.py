@@ -46,6 +46,7 @@ from workflow_constructs.answer_guard import TaskAnswerGuard
 from workflow_constructs.cfn_lint import RESOURCE_TYPE_NOT_IN_EVERY_REGION, ignore_cfn_lint
 from workflow_constructs.checkov_skips import skip_checkov
 from workflow_constructs.errors import InvalidPropsError
+from workflow_constructs.fragments.callback import WaitForCallback
 from workflow_constructs.function import DEFAULT_LOG_RETENTION, PythonFunction
 from workflow_constructs.log_encryption import log_encryption_key
 from workflow_constructs.retention import RETAINED
@@ -442,9 +443,10 @@ class BillingWorkflow(Construct):
             payload=with_request,
             result_path="$.stored",
         )
-        request = tasks.wait_for_callback(
+        request = WaitForCallback(
             self,
-            contract.REQUEST_AUTHORISATION_STATE,
+            "Payment authorisation",
+            state_name=contract.REQUEST_AUTHORISATION_STATE,
             function=f["request"],
             payload={
                 **correlation,
@@ -453,6 +455,10 @@ class BillingWorkflow(Construct):
                 "paymentMethodId": sfn.JsonPath.string_at("$.request.paymentMethodId"),
             },
             timeout=self.authorisation_timeout,
+            rejection_errors=[PAYMENT_DECLINED_ERROR],
+            on_rejected=self._declined(sender, identity_arn, now),
+            on_timed_out=self._timed_out(alarm_topic, now),
+            error_path="$.paymentError",
             result_path="$.authorisation",
         )
         mark_authorised = self._mark(
@@ -536,14 +542,6 @@ class BillingWorkflow(Construct):
         paid = claim_receipt.next(send_receipt).next(summary).next(sfn.Succeed(self, "Invoice paid"))
         capture.next(mark_paid).next(claim_receipt)
 
-        request.add_catch(
-            self._declined(sender, identity_arn, now),
-            errors=[PAYMENT_DECLINED_ERROR],
-            result_path="$.paymentError",
-        )
-        request.add_catch(
-            self._timed_out(alarm_topic, now), errors=["States.Timeout"], result_path="$.paymentError"
-        )
         request.next(mark_authorised).next(capture)
 
         where = (

@@ -48,6 +48,7 @@ from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
 from workflow_constructs import tasks
 from workflow_constructs.cfn_lint import RESOURCE_TYPE_NOT_IN_EVERY_REGION, ignore_cfn_lint
 from workflow_constructs.errors import InvalidPropsError
+from workflow_constructs.fragments.compensation import Compensation
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.retention import RETAINED
 from workflow_constructs.stage import staged_name
@@ -483,33 +484,16 @@ class OnboardingWorkflow(Construct):
             .otherwise(reject)
         )
 
-        # Failure path: roll back, record why, tell operations, fail with the original error.
-        # A Fail state may not raise a `States.*` error; those are raised under a name of ours,
-        # the original error leading the cause.
-        fail = (
-            sfn.Choice(self, "Can the error be raised as it is")
-            .when(
-                sfn.Condition.string_matches(f"{_FAILURE}.Error", "States.*"),
-                sfn.Fail(
-                    self,
-                    "Fail the onboarding after a Step Functions error",
-                    error=STEP_FAILED,
-                    cause_path=sfn.JsonPath.format(
-                        "{}: {}",
-                        sfn.JsonPath.string_at(f"{_FAILURE}.Error"),
-                        sfn.JsonPath.string_at(f"{_FAILURE}.Cause"),
-                    ),
-                ),
-            )
-            .otherwise(
-                sfn.Fail(
-                    self,
-                    "Fail the onboarding",
-                    error_path=f"{_FAILURE}.Error",
-                    cause_path=f"{_FAILURE}.Cause",
-                )
-            )
+        # Failure path: roll back, record why, tell operations, fail with the original error
+        # (a Step Functions error under a name of ours, the original error leading the cause).
+        rollback = Compensation(
+            self,
+            "Rollback",
+            failure_path=_FAILURE,
+            fail_state_name="Fail the onboarding",
+            step_failed_error=STEP_FAILED,
         )
+        fail = rollback.fail
         notify = tasks.publish_to_topic(
             self,
             "Notify operations of the failure",
@@ -554,22 +538,24 @@ class OnboardingWorkflow(Construct):
         # Operations must hear of the failure even when recording it failed too.
         record_failure.add_catch(notify, errors=list(_ALL_ERRORS), result_path="$.failureRecord")
         record_failure.next(notify)
-        roll_back = tasks.invoke_lambda(
-            self,
-            "Roll back the tenant resources",
-            function=functions["roll_back"],
-            payload=_customer_payload(),
+        rollback.then(record_failure)
+        rollback.register(
+            tasks.invoke_lambda(
+                self,
+                "Roll back the tenant resources",
+                function=functions["roll_back"],
+                payload=_customer_payload(),
+                result_path="$.rollback",
+            ),
             result_path="$.rollback",
         )
-        roll_back.add_catch(record_failure, errors=list(_ALL_ERRORS), result_path="$.rollback")
-        roll_back.next(record_failure)
-        compensate: sfn.IChainable = roll_back
         if user_provisioning is not None and user_deprovisioning is not None:
-            compensate = self._remove_admin_user(user_deprovisioning, then=roll_back)
+            # Undone before the tenant: the admin user lives in it.
+            rollback.register(self._remove_admin_user(user_deprovisioning), result_path="$.adminUserRemoval")
+        compensate = rollback.start_state
 
         def on_failure(*states: sfn.TaskStateBase) -> None:
-            for state in states:
-                state.add_catch(compensate, errors=list(_ALL_ERRORS), result_path=_FAILURE)
+            rollback.protect(*states, errors=_ALL_ERRORS)
 
         provision = tasks.invoke_lambda(
             self,
@@ -759,7 +745,7 @@ class OnboardingWorkflow(Construct):
         )
         return record.next(answer)
 
-    def _remove_admin_user(self, child: sfn.IStateMachine, *, then: sfn.IChainable) -> sfn.IChainable:
+    def _remove_admin_user(self, child: sfn.IStateMachine) -> sfn_tasks.StepFunctionsStartExecution:
         """Remove what the nested user provisioning created for the first admin, before the tenant.
 
         Deprovisioning reads the user's ledger, so it removes exactly what user provisioning made (and
@@ -784,8 +770,6 @@ class OnboardingWorkflow(Construct):
             },
             result_path="$.adminUserRemoval",
         )
-        remove.add_catch(then, errors=list(_ALL_ERRORS), result_path="$.adminUserRemoval")
-        remove.next(then)
         return remove
 
     def _admin_user(

@@ -17,8 +17,8 @@ def test_all_is_short_and_public():
 
 
 def test_every_lazy_export_is_in_all_and_nothing_else_is_lazily_exported():
-    # GIVEN the lazily loaded names (module -> name map) plus the tasks module
-    lazy = {*workflow_constructs._EXPORTS, "tasks"}
+    # GIVEN the lazily loaded names (module -> name map) plus the public modules
+    lazy = {*workflow_constructs._EXPORTS, *workflow_constructs._MODULES}
     # THEN they are the names of __all__
     assert lazy == set(workflow_constructs.__all__)
 
@@ -28,8 +28,8 @@ def test_every_public_name_resolves_and_is_documented(name):
     # WHEN the name is read from the package
     value = getattr(workflow_constructs, name)
     # THEN it is the object its module defines, with a docstring
-    if name == "tasks":
-        assert value is importlib.import_module("workflow_constructs.tasks")
+    if name in workflow_constructs._MODULES:
+        assert value is importlib.import_module(f"workflow_constructs.{name}")
     else:
         assert value is getattr(importlib.import_module(workflow_constructs._EXPORTS[name]), name)
     assert inspect.getdoc(value), f"{name} has no docstring"
@@ -38,3 +38,21 @@ def test_every_public_name_resolves_and_is_documented(name):
 def test_an_unknown_name_is_a_clear_attribute_error():
     with pytest.raises(AttributeError, match=r"has no attribute \[workflows\]"):
         _ = workflow_constructs.workflows
+
+
+def test_the_fragments_module_exports_exactly_its_lazy_names():
+    from workflow_constructs import fragments
+
+    # THEN its __all__ is its lazy map, and an unknown name is a clear attribute error
+    assert set(fragments.__all__) == set(fragments._EXPORTS)
+    with pytest.raises(AttributeError, match=r"fragments' has no attribute \[Saga\]"):
+        _ = fragments.Saga
+
+
+@pytest.mark.parametrize("name", ["ChangeSetDeployment", "Compensation", "WaitForCallback"])
+def test_every_fragment_resolves_and_is_documented(name):
+    from workflow_constructs import fragments
+
+    value = getattr(fragments, name)
+    assert value is getattr(importlib.import_module(fragments._EXPORTS[name]), name)
+    assert inspect.getdoc(value), f"{name} has no docstring"

@@ -5,9 +5,12 @@ logs at level ALL, traces, alarms and has a dashboard; every Lambda function run
 Python on arm64 with Powertools. Names are loaded lazily, so ``workflow_constructs.naming`` and
 ``workflow_constructs.definition`` can be used without loading aws-cdk-lib.
 
+Groups of states that several workflows use (a change set deployment, a wait for a callback,
+compensation) are fragments in :mod:`workflow_constructs.fragments`.
+
 Example::
 
-    from workflow_constructs import PythonFunction, Workflow, add_checks, tasks
+    from workflow_constructs import PythonFunction, Workflow, add_checks, fragments, tasks
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from workflow_constructs import fragments as fragments
     from workflow_constructs import tasks as tasks
     from workflow_constructs.alarm_topic import AlarmTopic as AlarmTopic
     from workflow_constructs.checks import WorkflowGuards as WorkflowGuards
@@ -44,6 +48,8 @@ _EXPORTS = {
     "execution_name": "workflow_constructs.naming",
     "state_name_problem": "workflow_constructs.naming",
 }
+_MODULES = ("fragments", "tasks")
+"""Public modules: the task factories and the reusable fragments (each with its own ``__all__``)."""
 # The deliberate public API, written out (not derived from _EXPORTS) so that adding a name is a
 # visible decision; tests/unit/test_public_api.py checks the two agree. Everything else in the
 # package (definition, naming helpers, nag and checkov helpers, ...) is importable from its module
@@ -58,14 +64,15 @@ __all__: list[str] = [
     "WorkflowGuards",
     "add_checks",
     "execution_name",
+    "fragments",
     "state_name_problem",
     "tasks",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "tasks":
-        return importlib.import_module("workflow_constructs.tasks")
+    if name in _MODULES:
+        return importlib.import_module(f"workflow_constructs.{name}")
     if name in _EXPORTS:
         return getattr(importlib.import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'workflow_constructs' has no attribute [{name}]")

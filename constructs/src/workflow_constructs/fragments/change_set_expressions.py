@@ -1,4 +1,4 @@
-"""The JSONata expressions of the stack-deployment workflow, kept apart so they can be tested alone.
+"""The JSONata expressions of the change set deployment fragment, kept apart so they can be tested alone.
 
 Each function returns the body of one expression; :func:`jsonata` wraps it for a state field
 (``{% ... %}``). They read the

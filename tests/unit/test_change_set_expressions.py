@@ -1,4 +1,4 @@
-"""The stack-deployment workflow's JSONata, evaluated as Step Functions would: ``$states`` plus variables."""
+"""The change set deployment fragment's JSONata, evaluated as Step Functions would: $states, variables."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 
 import jsonata
 import pytest
-
-from business_workflows import stack_deployment_expressions as expr
+from workflow_constructs.fragments import change_set_expressions as expr
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "templates-bucket"
