@@ -3000,9 +3000,9 @@ PATCHES: tuple[Patch, ...] = (
 
 # Patches in modules of their own: they build on the helpers above, so they are imported after them
 # (the package imports this module first, through ``server``).
-from workflow_local_cloud import integration_errors, rollback_retention  # noqa: E402
+from workflow_local_cloud import callback_heartbeat, integration_errors, rollback_retention  # noqa: E402
 
-PATCHES = (*PATCHES, *integration_errors.PATCHES, *rollback_retention.PATCHES)
+PATCHES = (*PATCHES, *integration_errors.PATCHES, *rollback_retention.PATCHES, *callback_heartbeat.PATCHES)
 
 
 # Reading moto's state for the control API ----------------------------------------------------------
