@@ -50,6 +50,7 @@ lint: setup ## ruff, mypy (strict on the libraries, the CLI and business_workflo
 	mypy constructs/src/workflow_constructs runtime/src/workflow_runtime local-cloud/src/workflow_local_cloud review/src/workflow_review cli/src/workflow_cli business_workflows stacks tools app.py
 	zizmor --offline --quiet .github/
 	cd lambdas && mypy --config-file ../pyproject.toml --explicit-package-bases .
+	cd examples/orders-team && mypy
 
 test: lint ## Lint, then the whole test suite
 	pytest

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -19,10 +20,12 @@ def run(*command: str | Path, expect: int = 0, **kwargs) -> subprocess.Completed
     return result
 
 
-def fresh_venv(where: Path, *wheels: Path) -> Path:
+def fresh_venv(where: Path, *wheels: Path, requirements: Sequence[str | Path] = ()) -> Path:
     """A venv in ``where`` with ``wheels`` installed, at the versions this repo's lock pins.
 
-    Pinned to the lock, the install comes from uv's cache rather than the index.
+    ``requirements`` are more arguments of the same ``uv pip install`` (``-r pyproject.toml``,
+    ``--extra test``), resolved together with the wheels. Pinned to the lock, the install comes from
+    uv's cache rather than the index.
     """
     uv = shutil.which("uv") or "uv"
     constraints = where / "constraints.txt"
@@ -39,5 +42,6 @@ def fresh_venv(where: Path, *wheels: Path) -> Path:
     )
     venv = where / "venv"
     run(uv, "venv", "--python", sys.executable, venv)
-    run(uv, "pip", "install", "--python", venv / "bin" / "python", "--constraint", constraints, *wheels)
+    python = venv / "bin" / "python"
+    run(uv, "pip", "install", "--python", python, "--constraint", constraints, *wheels, *requirements)
     return venv
