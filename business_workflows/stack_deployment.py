@@ -54,25 +54,28 @@ from business_workflows import stack_deployment_expressions as expr
 from business_workflows.deployment_entry import DeploymentEntry
 from business_workflows.storage import ACCESS_LOGS_BY_POLICY, access_log_bucket
 from constructs import Construct
+from lambdas.deployment_approvals import contract
 
-WORKFLOW_NAME = "stack-deployment"
+# Error, state and metric names: one definition, shared with the entry's handlers
+# (lambdas/deployment_approvals/contract.py).
+WORKFLOW_NAME = contract.DEFAULT_WORKFLOW_NAME
 
-REQUEST_INVALID_ERROR = "StackDeploymentRequestInvalid"
-STACK_NOT_DEPLOYABLE_ERROR = "StackNotDeployable"
-CHANGE_SET_FAILED_ERROR = "ChangeSetFailed"
-CHANGE_SET_TIMED_OUT_ERROR = "ChangeSetTimedOut"
-DEPLOYMENT_REJECTED_ERROR = "DeploymentRejected"
-APPROVAL_TIMED_OUT_ERROR = "ApprovalTimedOut"
-STACK_DEPLOYMENT_FAILED_ERROR = "StackDeploymentFailed"
-STACK_DEPLOYMENT_TIMED_OUT_ERROR = "StackDeploymentTimedOut"
-BUSINESS_OUTCOMES = (REQUEST_INVALID_ERROR, STACK_NOT_DEPLOYABLE_ERROR)
+REQUEST_INVALID_ERROR = contract.REQUEST_INVALID
+STACK_NOT_DEPLOYABLE_ERROR = contract.STACK_NOT_DEPLOYABLE
+CHANGE_SET_FAILED_ERROR = contract.CHANGE_SET_FAILED
+CHANGE_SET_TIMED_OUT_ERROR = contract.CHANGE_SET_TIMED_OUT
+DEPLOYMENT_REJECTED_ERROR = contract.DEPLOYMENT_REJECTED
+APPROVAL_TIMED_OUT_ERROR = contract.APPROVAL_TIMED_OUT
+STACK_DEPLOYMENT_FAILED_ERROR = contract.STACK_DEPLOYMENT_FAILED
+STACK_DEPLOYMENT_TIMED_OUT_ERROR = contract.STACK_DEPLOYMENT_TIMED_OUT
+BUSINESS_OUTCOMES = contract.BUSINESS_OUTCOMES
 """A bad request, or a stack not in a state to deploy: stopped before anything was created. A rejected
 or unapproved deployment still pages: it ends with that error even when deleting its change set
 failed (tests/reliability found it), so counting it would hide a change set left behind."""
 
-APPROVAL_STATE = "Ask for approval"
+APPROVAL_STATE = contract.APPROVAL_STATE
 """The callback step; its TaskScheduled parameters carry ``Message.taskToken``."""
-APPROVAL_TASK_TOKEN_FIELD = "taskToken"  # noqa: S105 - the name of a message field, not a secret
+APPROVAL_TASK_TOKEN_FIELD = contract.APPROVAL_TASK_TOKEN_FIELD
 
 DEFAULT_APPROVAL_TIMEOUT = Duration.hours(24)
 DEFAULT_CHANGE_SET_POLL_INTERVAL = Duration.seconds(5)
@@ -494,7 +497,7 @@ class StackDeployment(Construct):
         more.next(ready)
 
         nothing = sfn.Succeed.jsonata(
-            self, "Report that nothing changed", outputs=_J(expr.deployment_result(changes="[]"))
+            self, contract.NO_CHANGES_STATE, outputs=_J(expr.deployment_result(changes="[]"))
         )
         delete_empty = self._cloudformation(
             "Delete the empty change set", "deleteChangeSet", {"ChangeSetName": _J("$changeSetId")}
@@ -676,8 +679,9 @@ class StackDeployment(Construct):
             task_timeout=sfn.Timeout.duration(self._approval_timeout),
             query_language=_JSONATA,
             assign={
-                "approved": _J("$states.result.approved = true"),
-                "approvedBy": _J(expr.present_or("$states.result.approvedBy", "null")),
+                # Variables of the same names as the answer's fields (the contract's).
+                "approved": _J(f"$states.result.{contract.APPROVED} = true"),
+                "approvedBy": _J(expr.present_or(f"$states.result.{contract.APPROVED_BY}", "null")),
             },
             outputs=_J("$states.result"),
         )
@@ -722,11 +726,11 @@ class StackDeployment(Construct):
         self._on_failure(describe, stop, assign={"failure": _call_failure()})
 
         deployed = sfn.Succeed.jsonata(
-            self, "Report the deployed stack", outputs=_J(expr.deployment_result(changes="$changes"))
+            self, contract.DEPLOYED_STATE, outputs=_J(expr.deployment_result(changes="$changes"))
         )
         failed = sfn.Fail.jsonata(
             self,
-            "Report the failed deployment",
+            contract.FAILED_STATE,
             error=STACK_DEPLOYMENT_FAILED_ERROR,
             cause=_J(expr.deployment_failure_cause(count=self._failure_event_count)),
         )
@@ -873,10 +877,10 @@ _THROTTLING_BY_CAUSE = NoRetry(
 
 # Log events that count as business events: (event type, state name) by metric name.
 _BUSINESS_EVENTS = {
-    "StacksDeployed": ("SucceedStateEntered", "Report the deployed stack"),
-    "DeploymentsWithoutChanges": ("SucceedStateEntered", "Report that nothing changed"),
-    "DeploymentsFailed": ("FailStateEntered", "Report the failed deployment"),
-    "ApprovalsRequested": ("TaskStateEntered", APPROVAL_STATE),
+    contract.METRIC_STACKS_DEPLOYED: ("SucceedStateEntered", contract.DEPLOYED_STATE),
+    contract.METRIC_DEPLOYMENTS_WITHOUT_CHANGES: ("SucceedStateEntered", contract.NO_CHANGES_STATE),
+    contract.METRIC_DEPLOYMENTS_FAILED: ("FailStateEntered", contract.FAILED_STATE),
+    contract.METRIC_APPROVALS_REQUESTED: ("TaskStateEntered", APPROVAL_STATE),
 }
 
 
