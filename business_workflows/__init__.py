@@ -10,4 +10,6 @@ This is the app's own package (distribution ``business-workflows``), not part of
 statuses, error and metric names) are in its contract module, ``lambdas/<workflow>/contract.py``:
 pure Python inside the Lambda asset, imported here as ``lambdas.<workflow>.contract`` from the
 repository root (where this package is found too) and by the handlers as ``<workflow>.contract``.
+Stack deployment's is ``lambdas/deployment_approvals/contract.py``, beside its entry's handlers. Each
+workflow's functions ship an asset of their own handler package only (``handler_code``).
 """

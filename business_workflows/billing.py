@@ -315,6 +315,7 @@ class BillingWorkflow(Construct):
                 self,
                 f"{name}Function",
                 entry=app_handler_code(),
+                packages=["billing"],
                 handler=f"{HANDLERS_MODULE}.{entry}",
                 service=self.workflow_name,
                 description=f"{self.workflow_name}: {what}",

@@ -34,11 +34,12 @@ from workflow_constructs.retention import RETAINED
 
 from business_workflows.handler_code import app_handler_code
 from constructs import Construct
+from lambdas.deployment_approvals import contract
 
 ENTRY_HANDLER = "deployment_approvals.handler.deployment_entry"
 ENTRY_STAGE = "v1"
-DEPLOYMENTS_PATH = "deployments"
-APPROVALS_PATH = "approvals"
+DEPLOYMENTS_PATH = contract.DEPLOYMENTS_PATH
+APPROVALS_PATH = contract.APPROVALS_PATH
 ENTRY_RATE_LIMIT = 5  # requests per second, steady: people request and approve deployments
 ENTRY_BURST_LIMIT = 10
 
@@ -74,10 +75,11 @@ class DeploymentEntry(Construct):
             self,
             "Function",
             entry=app_handler_code(),
+            packages=["deployment_approvals"],
             handler=ENTRY_HANDLER,
             service=workflow_name,
             description=f"{workflow_name}: starts deployments and answers approvals as the signed caller",
-            environment={"STATE_MACHINE_ARN": state_machine.state_machine_arn},
+            environment={contract.STATE_MACHINE_ARN_ENV: state_machine.state_machine_arn},
             sentry_dsn_secret=sentry_dsn_secret,
         )
         self._grant(state_machine, workflow_name)

@@ -1,6 +1,10 @@
 """Where this app's handler code (the top-level ``lambdas/`` folder) is, for its workflow constructs.
 
-App-specific: the workflow constructs pass it to ``PythonFunction(entry=...)``. ``lambdas/`` sits beside
+App-specific: the workflow constructs pass it to ``PythonFunction(entry=...)``, each with
+``packages=["<its handler package>"]``, so every workflow ships one asset of its own handlers (and the
+task library): a change to billing's handlers moves billing's S3Key, not every Lambda stack's. The
+user provisioning, deprovisioning and bulk workflows share the ``user_provisioning`` package (one
+contract, one ledger of what was created), hence one asset. ``lambdas/`` sits beside
 ``business_workflows/`` both in this repository and in the installed ``business-workflows`` wheel (the
 root ``pyproject.toml`` packages both), so one path serves both.
 """

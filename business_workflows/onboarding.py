@@ -327,6 +327,7 @@ class OnboardingWorkflow(Construct):
                 self,
                 construct_id,
                 entry=app_handler_code(),
+                packages=["onboarding"],
                 handler=f"{_HANDLERS}.{entry_point}",
                 service=service,
                 description=description,

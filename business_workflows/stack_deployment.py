@@ -66,8 +66,11 @@ from workflow_constructs.workflow import Workflow
 from business_workflows.deployment_entry import DeploymentEntry
 from business_workflows.storage import ACCESS_LOGS_BY_POLICY, access_log_bucket
 from constructs import Construct
+from lambdas.deployment_approvals import contract
 
-WORKFLOW_NAME = "stack-deployment"
+# Error, state and metric names: one definition, shared with the entry's handlers
+# (lambdas/deployment_approvals/contract.py).
+WORKFLOW_NAME = contract.DEFAULT_WORKFLOW_NAME
 
 BUSINESS_OUTCOMES = (REQUEST_INVALID_ERROR, STACK_NOT_DEPLOYABLE_ERROR)
 """A bad request, or a stack not in a state to deploy: stopped before anything was created. A rejected
@@ -343,10 +346,10 @@ class StackDeployment(Construct):
 
 # Log events that count as business events: (event type, state name) by metric name.
 _BUSINESS_EVENTS = {
-    "StacksDeployed": ("SucceedStateEntered", "Report the deployed stack"),
-    "DeploymentsWithoutChanges": ("SucceedStateEntered", "Report that nothing changed"),
-    "DeploymentsFailed": ("FailStateEntered", "Report the failed deployment"),
-    "ApprovalsRequested": ("TaskStateEntered", APPROVAL_STATE),
+    contract.METRIC_STACKS_DEPLOYED: ("SucceedStateEntered", contract.DEPLOYED_STATE),
+    contract.METRIC_DEPLOYMENTS_WITHOUT_CHANGES: ("SucceedStateEntered", contract.NO_CHANGES_STATE),
+    contract.METRIC_DEPLOYMENTS_FAILED: ("FailStateEntered", contract.FAILED_STATE),
+    contract.METRIC_APPROVALS_REQUESTED: ("TaskStateEntered", APPROVAL_STATE),
 }
 
 

@@ -190,6 +190,7 @@ class ProvisioningContext:
             scope,
             id,
             entry=app_handler_code(),
+            packages=["user_provisioning"],
             handler=handler,
             service=self.workflow_name,
             description=description,

@@ -5,6 +5,8 @@ and the only answerer of its approval step (``TaskAnswerGuard`` denies everyone 
 ARN comes from the request context API Gateway filled in after checking the SigV4 signature, never
 from the body:
 
+- :mod:`deployment_approvals.contract`: the workflow's state, field, error and metric names, shared
+  with its construct (``business_workflows.stack_deployment``) and tests;
 - :mod:`deployment_approvals.identity`: the caller from the request context, and who counts as the
   same person;
 - :mod:`deployment_approvals.errors`: the named refusals;

@@ -17,6 +17,14 @@ from typing import Any, Literal
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
+from deployment_approvals.contract import (
+    APPROVAL_STATE,
+    APPROVAL_TASK_TOKEN_FIELD,
+    APPROVED,
+    APPROVED_BY,
+    DEPLOYMENT_REJECTED,
+    REQUESTED_BY,
+)
 from deployment_approvals.errors import (
     ApprovalNotPending,
     ApprovalRequestInvalid,
@@ -26,11 +34,6 @@ from deployment_approvals.errors import (
 )
 from deployment_approvals.identity import same_person
 
-APPROVAL_STATE = "Ask for approval"
-"""The workflow's callback step (``business_workflows.stack_deployment.APPROVAL_STATE``)."""
-REJECTION_ERROR = "DeploymentRejected"
-REQUESTED_BY = "requestedBy"
-"""The execution input field the entry sets to the requester's ARN."""
 MAX_REASON_LENGTH = 1000  # characters; SendTaskFailure takes a cause of at most 32768
 HISTORY_PAGE = 20  # newest events read: a waiting approval step has at most four after entering
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
@@ -135,13 +138,13 @@ def decide(body: object, *, caller: str, state_machine_arn: str, states_client: 
             )
     try:
         if decision == "approve":
-            output: dict[str, Any] = {"approved": True, "approvedBy": caller}
+            output: dict[str, Any] = {APPROVED: True, APPROVED_BY: caller}
             if reason:
                 output["reason"] = reason
             states_client.send_task_success(taskToken=token, output=json.dumps(output))
         else:
             states_client.send_task_failure(
-                taskToken=token, error=REJECTION_ERROR, cause=reason or f"Rejected by {caller}"
+                taskToken=token, error=DEPLOYMENT_REJECTED, cause=reason or f"Rejected by {caller}"
             )
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in _ANSWERED:
@@ -216,7 +219,7 @@ def _token_of(parameters: object) -> str | None:
         message = json.loads(parameters)["Message"] if isinstance(parameters, str) else None
         if isinstance(message, str):
             message = json.loads(message)
-        token = message.get("taskToken") if isinstance(message, Mapping) else None
+        token = message.get(APPROVAL_TASK_TOKEN_FIELD) if isinstance(message, Mapping) else None
     except (ValueError, KeyError, TypeError):
         return None
     return token if isinstance(token, str) and token else None

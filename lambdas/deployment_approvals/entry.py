@@ -13,12 +13,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from deployment_approvals import approvals
+from deployment_approvals import approvals, contract
 from deployment_approvals.errors import ApprovalRequestInvalid, DeploymentRequestInvalid, EntryError
 from deployment_approvals.identity import caller_arn
 
-DEPLOYMENTS_PATH = "/deployments"
-APPROVALS_PATH = "/approvals"
+DEPLOYMENTS_PATH = f"/{contract.DEPLOYMENTS_PATH}"
+APPROVALS_PATH = f"/{contract.APPROVALS_PATH}"
 MAX_BODY_BYTES = 64 * 1024  # a deployment request is a few KiB
 
 

@@ -1,6 +1,7 @@
 """Lambda entry point of the deployment entry: observability, configuration, one call into logic.
 
-Environment (set by the ``StackDeployment`` construct): ``STATE_MACHINE_ARN``.
+Environment (set by the ``StackDeployment`` construct): ``STATE_MACHINE_ARN``
+(``contract.STATE_MACHINE_ARN_ENV``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import boto3
 from workflow_runtime import handler
 
+from deployment_approvals.contract import STATE_MACHINE_ARN_ENV
 from deployment_approvals.entry import answer
 
 
@@ -23,4 +25,4 @@ def _states() -> Any:
 @handler
 def deployment_entry(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """API Gateway proxy: request a deployment, or approve or reject one, as the signed caller."""
-    return answer(event, state_machine_arn=os.environ["STATE_MACHINE_ARN"], states_client=_states())
+    return answer(event, state_machine_arn=os.environ[STATE_MACHINE_ARN_ENV], states_client=_states())

@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from deployment_approvals import contract
 from workflow_constructs.naming import execution_name
 
 pytestmark = pytest.mark.behaviour
 
-WORKFLOW = "stack-deployment"
+WORKFLOW = contract.DEFAULT_WORKFLOW_NAME
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "stack-deployment"
-APPROVAL = "Ask for approval"
+APPROVAL = contract.APPROVAL_STATE
 REQUESTER = "arn:aws:sts::123456789012:assumed-role/Deployer/ana"
 APPROVER = "arn:aws:sts::123456789012:assumed-role/Deployer/ben"
 
@@ -212,7 +213,7 @@ def test_an_approval_by_the_requester_that_slipped_past_the_entry_is_rejected(
     local_cloud.complete_callback(execution, APPROVAL, {"approved": True, "approvedBy": REQUESTER})
     result = local_cloud.wait(execution)
     # THEN the workflow checks again: nothing is deployed and the change set is deleted
-    assert (result.status, result.error) == ("FAILED", "DeploymentRejected")
+    assert (result.status, result.error) == ("FAILED", contract.DEPLOYMENT_REJECTED)
     assert result.cause == "The approval did not name an approver other than the requester."
     assert f"deploy-{execution.name}" not in change_set_names(local_cloud, stack_name)
 
@@ -244,13 +245,13 @@ def test_a_rejected_deployment_deletes_its_change_set_and_changes_nothing(
     token = local_cloud.task_token(execution, APPROVAL)
     # WHEN an operator rejects it, as `workflows reject` does
     local_cloud.client("stepfunctions").send_task_failure(
-        taskToken=token, error="DeploymentRejected", cause="Not during the sale (ana)"
+        taskToken=token, error=contract.DEPLOYMENT_REJECTED, cause="Not during the sale (ana)"
     )
     result = local_cloud.wait(execution)
     # THEN the execution fails with the rejection and its reason
     assert (result.status, result.error, result.cause) == (
         "FAILED",
-        "DeploymentRejected",
+        contract.DEPLOYMENT_REJECTED,
         "Not during the sale (ana)",
     )
     # AND the change set is gone and the stack still has its two queues
@@ -286,7 +287,7 @@ def test_an_invalid_request_fails_first_and_touches_nothing(local_cloud, deploym
     }
     result = local_cloud.run(WORKFLOW, bad)
     # THEN the first step fails with every problem named
-    assert (result.status, result.error) == ("FAILED", "StackDeploymentRequestInvalid")
+    assert (result.status, result.error) == ("FAILED", contract.REQUEST_INVALID)
     assert result.cause.split("; ") == [
         "stackName must start with svc-, the prefix of the stacks this workflow may deploy. "
         "Received: [billing-core]",

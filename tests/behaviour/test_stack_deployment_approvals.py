@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from deployment_approvals import contract
 from workflow_constructs.naming import execution_name
 from workflow_tools.deployment_entry import APPROVALS_ROUTE, DEPLOYMENTS_ROUTE, EntryClients, call_entry
 
@@ -216,6 +217,10 @@ def test_an_execution_started_without_the_entry_can_be_rejected_but_not_approved
     assert (approved.status_code, approved.error) == (409, "RequesterUnknown")
     assert rejected.status_code == 200, rejected.body
     result = local_cloud.wait(execution)
-    assert (result.status, result.error, result.cause) == ("FAILED", "DeploymentRejected", "who asked?")
+    assert (result.status, result.error, result.cause) == (
+        "FAILED",
+        contract.DEPLOYMENT_REJECTED,
+        "who asked?",
+    )
     assert f"deploy-{execution.name}" not in change_set_names(local_cloud, stack_name)
     assert _stack_status(local_cloud, stack_name) == "CREATE_COMPLETE"

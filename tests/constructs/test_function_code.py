@@ -131,3 +131,124 @@ def test_a_handler_of_the_task_library_itself_is_accepted(tmp_path):
     )
     (function,) = Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
     assert function["Properties"]["Handler"] == "workflow_runtime.observability.service_name"
+
+
+def _handler_folder(root: Path, *packages: str) -> Path:
+    """A handler folder holding one package per name (``<name>/__init__.py``, ``<name>/handler.py``)."""
+    for package in packages:
+        (root / package).mkdir(parents=True)
+        (root / package / "__init__.py").write_text(f'"""{package} handlers."""\n')
+        (root / package / "handler.py").write_text("def run(event, context):\n    return event\n")
+    return root
+
+
+def _s3_key(stack: cdk.Stack, function: PythonFunction) -> str:
+    return str(stack.resolve(function.node.default_child.code)["s3Key"])  # type: ignore[union-attr]
+
+
+def test_packages_ship_only_the_named_packages_of_the_entry(tmp_path):
+    # GIVEN a handler folder with one package per workflow, and a stray module beside them
+    entry = _handler_folder(tmp_path / "lambdas", "billing", "onboarding")
+    (entry / "loose.py").write_text("X = 1\n")
+    (entry / "billing" / "__pycache__").mkdir()
+    (entry / "billing" / "__pycache__" / "handler.cpython-313.pyc").write_bytes(b"\x00")
+    stack = cdk.Stack(cdk.App(outdir=str(tmp_path / "out")), "Billing")
+
+    # WHEN a function ships the billing package only
+    PythonFunction(
+        stack, "Charge", entry=entry, packages=["billing"], handler="billing.handler.run", service="billing"
+    )
+
+    # THEN its asset is billing/ (under its own name, caches left out) and the task library, nothing else
+    (asset,) = _function_assets(stack).values()
+    files = _files(asset)
+    assert {name for name in files if not name.startswith("workflow_runtime/")} == {
+        "billing/__init__.py",
+        "billing/handler.py",
+    }
+    assert "workflow_runtime/__init__.py" in files
+
+
+def test_functions_of_one_entry_shipping_different_packages_get_different_assets(tmp_path):
+    # GIVEN one entry with two packages
+    entry = _handler_folder(tmp_path / "lambdas", "billing", "onboarding")
+    stack = cdk.Stack(cdk.App(outdir=str(tmp_path / "out")), "App")
+
+    # WHEN two functions of it ship one package each, and two more the whole entry with and without
+    # the task library
+    PythonFunction(stack, "B", entry=entry, packages=["billing"], handler="billing.handler.run", service="b")
+    PythonFunction(
+        stack, "O", entry=entry, packages=["onboarding"], handler="onboarding.handler.run", service="o"
+    )
+    PythonFunction(stack, "All", entry=entry, handler="billing.handler.run", service="a")
+    PythonFunction(
+        stack, "Bare", entry=entry, handler="billing.handler.run", service="a", include_runtime=False
+    )
+
+    # THEN each has its own asset holding what it asked for (CDK's staging cache keeps them apart)
+    assets = _function_assets(stack)
+    tops = {
+        logical_id[: -len("XXXXXXXX")]: sorted({name.split("/")[0] for name in _files(folder)})
+        for logical_id, folder in assets.items()
+    }
+    assert tops == {
+        "B": ["billing", "workflow_runtime"],
+        "O": ["onboarding", "workflow_runtime"],
+        "All": ["billing", "onboarding", "workflow_runtime"],
+        "Bare": ["billing", "onboarding"],
+    }
+
+
+def test_a_change_to_a_package_not_shipped_leaves_the_asset_hash_alone(tmp_path):
+    # GIVEN two copies of a handler folder that differ in the onboarding package only, and a third
+    # that differs in billing
+    first = _handler_folder(tmp_path / "first", "billing", "onboarding")
+    other_changed, own_changed = tmp_path / "other_changed", tmp_path / "own_changed"
+    shutil.copytree(first, other_changed)
+    shutil.copytree(first, own_changed)
+    (other_changed / "onboarding" / "handler.py").write_text("def run(event, context):\n    return 2\n")
+    (own_changed / "billing" / "handler.py").write_text("def run(event, context):\n    return 3\n")
+
+    # WHEN each ships billing in a function of its own app
+    keys = {}
+    for entry in (first, other_changed, own_changed):
+        stack = cdk.Stack(cdk.App(outdir=str(tmp_path / f"out-{entry.name}")), "Billing")
+        function = PythonFunction(
+            stack, "Charge", entry=entry, packages=["billing"], handler="billing.handler.run", service="b"
+        )
+        keys[entry.name] = _s3_key(stack, function)
+
+    # THEN onboarding's change moves nothing, billing's own change moves billing's asset
+    assert keys["other_changed"] == keys["first"]
+    assert keys["own_changed"] != keys["first"]
+
+
+@pytest.mark.parametrize(
+    ("packages", "message"),
+    [
+        ([], r"must name at least one package of the entry"),
+        ("billing", r"must name at least one package of the entry, as a list"),
+        (["billing", "billing"], r"must name each package once"),
+        (["billing/handler"], r"must be top-level package names \(identifiers\); \[billing/handler\]"),
+        (["workflow_runtime"], r"must not name \[workflow_runtime\]"),
+        (["payroll"], r"must be packages of the entry: \[payroll\] has no payroll/__init__.py"),
+    ],
+    ids=["empty", "a string", "twice", "a path", "the task library", "missing"],
+)
+def test_rejects_packages_that_are_not_packages_of_the_entry(tmp_path, packages, message):
+    entry = _handler_folder(tmp_path / "lambdas", "billing")
+    stack = cdk.Stack()
+    with pytest.raises(InvalidPropsError, match=rf"^packages {message}.*Received: "):
+        PythonFunction(stack, "F", entry=entry, packages=packages, handler="billing.handler.run", service="b")
+    assert stack.node.children == []  # nothing was added before the error
+
+
+def test_rejects_a_handler_outside_the_shipped_packages(tmp_path):
+    entry = _handler_folder(tmp_path / "lambdas", "billing", "onboarding")
+    with pytest.raises(
+        InvalidPropsError,
+        match=r"^handler names module \[onboarding\.handler\], which is not in the packages \['billing'\]",
+    ):
+        PythonFunction(
+            cdk.Stack(), "F", entry=entry, packages=["billing"], handler="onboarding.handler.run", service="b"
+        )

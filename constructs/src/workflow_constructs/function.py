@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aws_cdk import Acknowledgment, Duration, Stack, Validations
@@ -19,7 +19,7 @@ from workflow_constructs.bundling import function_code
 from workflow_constructs.cfn_lint import REDUNDANT_ROLE_DEPENDENCY, ignore_cfn_lint
 from workflow_constructs.checkov_skips import skip_checkov
 from workflow_constructs.errors import InvalidPropsError
-from workflow_constructs.lambda_code import entry_problem, handler_module_problem
+from workflow_constructs.lambda_code import entry_problem, handler_module_problem, packages_problem
 from workflow_constructs.log_encryption import log_encryption_key as stack_log_key
 from workflow_constructs.powertools import layer_arn, layer_parameter_name
 from workflow_constructs.retention import RETAINED
@@ -62,7 +62,10 @@ class PythonFunction(lambda_.Function):
     Bundled in the asset rather than shipped as a layer: the library is ~20 kB of pure Python, the asset
     hash then names exactly the code the function runs (a layer would be a second versioned resource
     to keep in step), and the copy is made at synth by CDK local bundling, no Docker
-    (``lambda_code``). ``include_runtime=False`` deploys the folder alone. Caches and dotfiles
+    (``lambda_code``). ``include_runtime=False`` deploys the folder alone. ``packages`` ships only
+    those top-level packages of the folder (``packages=["billing"]`` for ``billing.handler.charge``),
+    so an app whose folder holds one package per workflow gives each workflow its own asset, whose hash
+    the other workflows' code does not move. Caches and dotfiles
     never enter the asset (``lambda_code.ASSET_EXCLUDES``), so its hash is the same on every machine.
 
     Defaults: Python ``LAMBDA_RUNTIME`` on arm64; the AWS-published Powertools layer for the
@@ -91,6 +94,7 @@ class PythonFunction(lambda_.Function):
         handler: str,
         service: str,
         include_runtime: bool = True,
+        packages: Sequence[str] | None = None,
         metrics_namespace: str | None = None,
         description: str | None = None,
         environment: Mapping[str, str] | None = None,
@@ -109,7 +113,11 @@ class PythonFunction(lambda_.Function):
         problem = entry_problem(entry, include_runtime=include_runtime)
         if problem is not None:
             raise InvalidPropsError("entry", problem, entry)
-        problem = handler_module_problem(entry, handler, with_runtime=include_runtime)
+        if packages is not None:
+            problem = packages_problem(entry, packages)
+            if problem is not None:
+                raise InvalidPropsError("packages", problem, packages)
+        problem = handler_module_problem(entry, handler, with_runtime=include_runtime, packages=packages)
         if problem is not None:
             raise InvalidPropsError("handler", problem, handler)
         if not 128 <= memory_size <= 10_240:
@@ -149,7 +157,9 @@ class PythonFunction(lambda_.Function):
             scope,
             id,
             handler=handler,
-            code=function_code(entry, runtime=LAMBDA_RUNTIME, include_runtime=include_runtime),
+            code=function_code(
+                entry, runtime=LAMBDA_RUNTIME, include_runtime=include_runtime, packages=packages
+            ),
             runtime=LAMBDA_RUNTIME,
             architecture=LAMBDA_ARCHITECTURE,
             description=description,

@@ -13,6 +13,7 @@ resource to deploy and keep in step with the handlers); and the local cloud runs
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from pathlib import Path
 
 ASSET_EXCLUDES = ("__pycache__", "**/__pycache__", "*.pyc", "**/*.pyc", ".*", "**/.*")
@@ -45,11 +46,34 @@ def entry_problem(entry: Path, *, include_runtime: bool) -> str | None:
     return None
 
 
-def handler_module_problem(entry: Path, handler: str, *, with_runtime: bool) -> str | None:
-    """Why ``handler`` ("module.function") cannot be found in the asset built from ``entry``, or None."""
+def packages_problem(entry: Path, packages: Sequence[str]) -> str | None:
+    """Why ``packages`` cannot be the top-level packages of ``entry`` that an asset ships, or None."""
+    if isinstance(packages, str) or not packages:
+        return "must name at least one package of the entry, as a list (or be left out: the whole entry)"
+    if len(set(packages)) != len(packages):
+        return "must name each package once"
+    for package in packages:
+        if not isinstance(package, str) or not package.isidentifier():
+            return f"must be top-level package names (identifiers); [{package}] is not one"
+        if package == RUNTIME_PACKAGE:
+            return f"must not name [{RUNTIME_PACKAGE}]: PythonFunction ships the installed one"
+        if not (entry / package / "__init__.py").is_file():
+            return f"must be packages of the entry: [{package}] has no {package}/__init__.py in [{entry}]"
+    return None
+
+
+def handler_module_problem(
+    entry: Path, handler: str, *, with_runtime: bool, packages: Sequence[str] | None = None
+) -> str | None:
+    """Why ``handler`` ("module.function") cannot be found in the asset built from ``entry``, or None.
+
+    With ``packages`` the asset holds only those packages of ``entry``, so the module must be in one.
+    """
     module = handler.rsplit(".", 1)[0]
     if with_runtime and (module == RUNTIME_PACKAGE or module.startswith(f"{RUNTIME_PACKAGE}.")):
         return None
+    if packages is not None and module.split(".")[0] not in packages:
+        return f"names module [{module}], which is not in the packages {list(packages)} the asset ships"
     relative = Path(*module.split("."))
     if (entry / relative.with_suffix(".py")).is_file() or (entry / relative / "__init__.py").is_file():
         return None

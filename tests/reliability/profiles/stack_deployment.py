@@ -8,6 +8,7 @@ import json
 from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
+from deployment_approvals import contract
 from workflow_local_cloud import Execution
 from workflow_tools.deployment_entry import APPROVALS_ROUTE, api_gateway_event
 
@@ -25,7 +26,7 @@ from tests.reliability.profiles.base import (
 )
 from tests.reliability.tally import Verdict
 
-APPROVAL = "Ask for approval"
+APPROVAL = contract.APPROVAL_STATE
 RELEASES = ("service-queue.yaml", "service-queue-v2.yaml")
 SETTLED = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE")
 # The harness starts and answers as the deployment entry would: the requester it records, and
@@ -48,7 +49,7 @@ def _reject(profile: WorkflowProfile, execution: Execution, request: Request) ->
     if token is not None:
         with contextlib.suppress(ClientError):  # the step may have failed (a fault) meanwhile
             profile.harness.client("stepfunctions").send_task_failure(
-                taskToken=token, error="DeploymentRejected", cause="Not now (reliability test)"
+                taskToken=token, error=contract.DEPLOYMENT_REJECTED, cause="Not now (reliability test)"
             )
     return []
 
@@ -66,9 +67,9 @@ class StackDeployment(WorkflowProfile):
     """Clean end: the stack settled in a *_COMPLETE status, and no change set of the run is left
     waiting (executed, or deleted when the run stopped)."""
 
-    workflow: ClassVar[str] = "stack-deployment"
+    workflow: ClassVar[str] = contract.DEFAULT_WORKFLOW_NAME
     stack: ClassVar[str] = "StackDeployment"
-    invalid_error: ClassVar[str] = "StackDeploymentRequestInvalid"
+    invalid_error: ClassVar[str] = contract.REQUEST_INVALID
     validation_state: ClassVar[str] = "Check the deployment request"
     sample: ClassVar[str] = "deploy-with-approval.json"
     scenarios: ClassVar[tuple[Scenario, ...]] = (
@@ -76,10 +77,12 @@ class StackDeployment(WorkflowProfile):
         Scenario("a new stack, no approval asked", request=_without_approval),
         Scenario("the next release, approved", setup=_update_to_the_next_release),
         Scenario("the same release again: nothing changes", setup=run_happy_path_first),
-        Scenario("the operator rejects", expect=Outcome("FAILED", "DeploymentRejected"), drive=_reject),
+        Scenario(
+            "the operator rejects", expect=Outcome("FAILED", contract.DEPLOYMENT_REJECTED), drive=_reject
+        ),
         Scenario(
             "CloudFormation rolls the update back",
-            expect=Outcome("FAILED", "StackDeploymentFailed"),
+            expect=Outcome("FAILED", contract.STACK_DEPLOYMENT_FAILED),
             setup=_update_to_the_next_release,
             arm=_rolled_back,
         ),
@@ -137,7 +140,7 @@ class StackDeployment(WorkflowProfile):
         if token is None:
             return []
         sfn = self.harness.client("stepfunctions")
-        answer = json.dumps({"approved": True, "approvedBy": APPROVER})
+        answer = json.dumps({contract.APPROVED: True, contract.APPROVED_BY: APPROVER})
         try:
             sfn.send_task_success(taskToken=token, output=answer)
         except ClientError:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
+from deployment_approvals.contract import APPROVAL_STATE, APPROVAL_TASK_TOKEN_FIELD
 
 MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:stack-deployment"
 REQUESTER = "arn:aws:sts::123456789012:assumed-role/Deployer/ana"
@@ -22,7 +23,10 @@ def execution_arn(name: str, machine: str = MACHINE) -> str:
 
 def waiting_history(token: str = TOKEN) -> list[dict[str, Any]]:
     """Newest first, as ``reverseOrder=True`` returns them: the approval step waits for its answer."""
-    parameters = {"TopicArn": "arn:aws:sns:eu-west-1:123456789012:t", "Message": {"taskToken": token}}
+    parameters = {
+        "TopicArn": "arn:aws:sns:eu-west-1:123456789012:t",
+        "Message": {APPROVAL_TASK_TOKEN_FIELD: token},
+    }
     return [
         {"id": 14, "type": "TaskSubmitted"},
         {
@@ -30,7 +34,7 @@ def waiting_history(token: str = TOKEN) -> list[dict[str, Any]]:
             "type": "TaskScheduled",
             "taskScheduledEventDetails": {"parameters": json.dumps(parameters)},
         },
-        {"id": 12, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "Ask for approval"}},
+        {"id": 12, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": APPROVAL_STATE}},
         {"id": 11, "type": "PassStateExited"},
     ]
 

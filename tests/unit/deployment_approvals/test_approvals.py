@@ -6,6 +6,7 @@ import json
 
 import pytest
 from deployment_approvals.approvals import decide, request_deployment
+from deployment_approvals.contract import DEPLOYMENT_REJECTED
 from deployment_approvals.entry import answer
 from deployment_approvals.errors import (
     ApprovalNotPending,
@@ -84,7 +85,7 @@ def test_the_requester_may_withdraw_by_rejecting(states, waiting):
     assert states.calls == [
         (
             "send_task_failure",
-            {"taskToken": TOKEN, "error": "DeploymentRejected", "cause": f"Rejected by {REQUESTER}"},
+            {"taskToken": TOKEN, "error": DEPLOYMENT_REJECTED, "cause": f"Rejected by {REQUESTER}"},
         )
     ]
 
