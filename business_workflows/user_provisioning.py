@@ -22,17 +22,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import Duration, Token
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
@@ -40,11 +38,12 @@ from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.nag import acknowledge_wildcard_resource
-from workflow_constructs.retention import RETAINED
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
 
 from business_workflows.handler_code import app_handler_code
+from business_workflows.metrics import count_metrics
+from business_workflows.options import WorkflowOptions
 from business_workflows.provisioners import (
     ProvisioningContext,
     ResourceSteps,
@@ -52,7 +51,7 @@ from business_workflows.provisioners import (
     default_resource_types,
 )
 from business_workflows.provisioners.access_scope import check_trusted_principal
-from business_workflows.storage import secure_bucket
+from business_workflows.storage import data_table, secure_bucket
 from constructs import Construct
 from lambdas.user_provisioning import contract
 
@@ -123,8 +122,8 @@ class UserProvisioningWorkflow(Construct):
       a new versioned, encrypted, SSL-only bucket with access logging, retained on stack deletion.
     - ``event_bus``: where "User provisioned" events go. Default: the account's default bus.
     - ``event_source``: their ``source``. Default ``business-workflows.user-provisioning``.
-    - ``alarm_topic``: alarms and failure notices (the operations topic). Default: none.
-    - ``sentry_dsn_secret``: passed to every function. Default: Sentry off.
+    - ``options``: the app-wide settings (:class:`~business_workflows.options.WorkflowOptions`): the alarm
+      topic (alarms and failure notices; default none) and the Sentry secret (every function; default off).
     - ``timeout``: of one execution; also how long a user's lock lasts. Default 1 hour.
 
     Example::
@@ -133,7 +132,7 @@ class UserProvisioningWorkflow(Construct):
             self,
             "UserProvisioning",
             access_scope_trusted_principal_arn=sign_in_role.role_arn,
-            alarm_topic=operations_topic,
+            options=WorkflowOptions(alarm_topic=operations_topic),
         )
     """
 
@@ -142,6 +141,7 @@ class UserProvisioningWorkflow(Construct):
         scope: Construct,
         id: str,
         *,
+        options: WorkflowOptions,
         workflow_name: str = DEFAULT_WORKFLOW_NAME,
         resource_types: Sequence[ResourceType] | None = None,
         access_scope_trusted_principal_arn: str | None = None,
@@ -149,11 +149,10 @@ class UserProvisioningWorkflow(Construct):
         tenant_bucket: s3.IBucket | None = None,
         event_bus: events.IEventBus | None = None,
         event_source: str = DEFAULT_EVENT_SOURCE,
-        alarm_topic: sns.ITopic | None = None,
-        sentry_dsn_secret: secretsmanager.ISecret | None = None,
         timeout: Duration = DEFAULT_TIMEOUT,
     ) -> None:
         super().__init__(scope, id)
+        alarm_topic, sentry_dsn_secret = options.alarm_topic, options.sentry_dsn_secret
         # The physical name: every fixed name below derives from it, so it carries the app's stage.
         workflow_name = staged_name(self, workflow_name)
         if resource_types is None:
@@ -182,8 +181,10 @@ class UserProvisioningWorkflow(Construct):
         self.event_source = event_source
         self.sentry_dsn_secret = sentry_dsn_secret
 
-        self.users_table = _table(self, "UsersTable", partition_key="pk", sort_key="sk")
-        self.idempotency_table = _table(self, "IdempotencyTable", partition_key="id", ttl="expiration")
+        self.users_table = data_table(self, "UsersTable", partition_key="pk", sort_key="sk")
+        self.idempotency_table = data_table(
+            self, "IdempotencyTable", partition_key="id", time_to_live_attribute="expiration"
+        )
         self.tenant_bucket = tenant_bucket or secure_bucket(self, "TenantBucket")
         context = ProvisioningContext(
             workflow_name=workflow_name,
@@ -245,24 +246,11 @@ class UserProvisioningWorkflow(Construct):
             timeout=timeout,
             alarm_topic=alarm_topic,
             business_outcomes=BUSINESS_OUTCOMES,
-            business_metrics=[
-                cloudwatch.Metric(
-                    namespace=workflow_name,
-                    metric_name=name,
-                    dimensions_map={"service": workflow_name},
-                    statistic="Sum",
-                    period=Duration.minutes(5),
-                )
-                for name in BUSINESS_METRICS
-            ],
+            business_metrics=count_metrics(workflow_name, BUSINESS_METRICS),
         )
         self.state_machine = self.workflow.state_machine
-        if alarm_topic is not None and alarm_topic.master_key is not None:
-            # SnsPublish grants sns:Publish only; publishing to an encrypted topic also takes its key.
-            alarm_topic.master_key.grant(self.state_machine, "kms:GenerateDataKey", "kms:Decrypt")
-        for steps in self.resource_steps.values():
-            for resource, reason in steps.state_machine_wildcards.items():
-                acknowledge_wildcard_resource(self.state_machine.role, resource, reason=reason)
+        options.grant_alarm_topic_key(self.state_machine)
+        acknowledge_resource_wildcards(self.state_machine, self.resource_steps)
 
     def _created(self, kind: str, name: str) -> Any:
         """What a resource type exposed under ``kind`` (``tables``, ``roles``, ``keys``) and ``name``."""
@@ -382,7 +370,7 @@ class UserProvisioningWorkflow(Construct):
             "Record the provisioning failure",
             parameters={
                 "resource": sfn.JsonPath.object_at("$.resource"),
-                "status": "FAILED",
+                "status": contract.RESOURCE_FAILED,
                 "createdByThisRun": sfn.JsonPath.string_at("$.ownership.created"),
                 "error": sfn.JsonPath.string_at(f"{_FAILURE}.Error"),
                 "cause": sfn.JsonPath.string_at(f"{_FAILURE}.Cause"),
@@ -431,7 +419,7 @@ class UserProvisioningWorkflow(Construct):
             update_expression="SET #status = :provisioned, details = :details, updatedAt = :now",
             expression_attribute_names={"#status": "status"},
             expression_attribute_values={
-                ":provisioned": tasks.ddb_string("PROVISIONED"),
+                ":provisioned": tasks.ddb_string(contract.RESOURCE_PROVISIONED),
                 ":details": tasks.ddb_string(
                     sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.provisioned"))
                 ),
@@ -446,7 +434,7 @@ class UserProvisioningWorkflow(Construct):
                 "Record the provisioned resource",
                 parameters={
                     "resource": sfn.JsonPath.object_at("$.resource"),
-                    "status": "PROVISIONED",
+                    "status": contract.RESOURCE_PROVISIONED,
                     "createdByThisRun": sfn.JsonPath.string_at("$.ownership.created"),
                     "details": sfn.JsonPath.object_at("$.provisioned"),
                 },
@@ -567,7 +555,7 @@ class UserProvisioningWorkflow(Construct):
                 "Record the removed resource",
                 parameters={
                     "resource": sfn.JsonPath.object_at("$.resource"),
-                    "rollback": "REMOVED",
+                    "rollback": contract.RESOURCE_REMOVED,
                     "details": sfn.JsonPath.object_at("$.removal"),
                 },
             )
@@ -636,25 +624,12 @@ class UserProvisioningWorkflow(Construct):
             },
             result_path=sfn.JsonPath.DISCARD,
         )
-        publish = tasks.put_events(
+        publish = publish_user_event(
             self,
             "Publish the user provisioned event",
-            entries=[
-                sfn_tasks.EventBridgePutEventsEntry(
-                    event_bus=event_bus,
-                    source=event_source,
-                    detail_type=EVENT_DETAIL_TYPE,
-                    detail=sfn.TaskInput.from_object(
-                        {
-                            "correlationId": sfn.JsonPath.string_at("$.correlationId"),
-                            "tenantId": sfn.JsonPath.string_at("$.tenantId"),
-                            "user": sfn.JsonPath.object_at("$.user"),
-                            "resources": sfn.JsonPath.object_at("$.report.resources"),
-                        }
-                    ),
-                )
-            ],
-            result_path=sfn.JsonPath.DISCARD,
+            event_bus=event_bus,
+            event_source=event_source,
+            detail_type=EVENT_DETAIL_TYPE,
         )
         release = tasks.aws_sdk_call(
             self,
@@ -804,23 +779,48 @@ def _run_summary_input() -> dict[str, Any]:
     }
 
 
+def acknowledge_resource_wildcards(
+    state_machine: sfn.StateMachine, resource_steps: Mapping[str, ResourceSteps]
+) -> None:
+    """Acknowledge, on ``state_machine``'s role, the wildcards its resource types' steps need (each
+    type names them, with its reason, in ``ResourceSteps.state_machine_wildcards``); shared by the
+    provisioning and deprovisioning workflows, which run the same types' steps."""
+    for steps in resource_steps.values():
+        for resource, reason in steps.state_machine_wildcards.items():
+            acknowledge_wildcard_resource(state_machine.role, resource, reason=reason)
+
+
+def publish_user_event(
+    scope: Construct,
+    state_name: str,
+    *,
+    event_bus: events.IEventBus | None,
+    event_source: str,
+    detail_type: str,
+) -> sfn_tasks.EventBridgePutEvents:
+    """The step announcing a user's provisioning or deprovisioning on ``event_bus``: the request's
+    ``correlationId``, ``tenantId``, ``user`` and the report's ``resources``."""
+    return tasks.put_events(
+        scope,
+        state_name,
+        entries=[
+            sfn_tasks.EventBridgePutEventsEntry(
+                event_bus=event_bus,
+                source=event_source,
+                detail_type=detail_type,
+                detail=sfn.TaskInput.from_object(
+                    {
+                        "correlationId": sfn.JsonPath.string_at("$.correlationId"),
+                        "tenantId": sfn.JsonPath.string_at("$.tenantId"),
+                        "user": sfn.JsonPath.object_at("$.user"),
+                        "resources": sfn.JsonPath.object_at("$.report.resources"),
+                    }
+                ),
+            )
+        ],
+        result_path=sfn.JsonPath.DISCARD,
+    )
+
+
 def _pascal_case(type_name: str) -> str:
     return "".join(part.capitalize() for part in type_name.split("-"))
-
-
-def _table(
-    scope: Construct, id: str, *, partition_key: str, sort_key: str | None = None, ttl: str | None = None
-) -> dynamodb.TableV2:
-    return dynamodb.TableV2(
-        scope,
-        id,
-        partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
-        sort_key=dynamodb.Attribute(name=sort_key, type=dynamodb.AttributeType.STRING) if sort_key else None,
-        time_to_live_attribute=ttl,
-        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-            point_in_time_recovery_enabled=True
-        ),
-        encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
-        deletion_protection=True,
-        removal_policy=RETAINED,
-    )

@@ -26,6 +26,7 @@ from business_workflows.provisioners.base import (
     record_table,
 )
 from constructs import Construct
+from lambdas.user_provisioning import contract
 
 
 class ProfileRecord(ResourceType):
@@ -120,7 +121,7 @@ def _remove_profile(scope: Construct, table: dynamodb.ITableV2) -> sfn.IChainabl
         },
         iam_resources=[table.table_arn],
         iam_action="dynamodb:DeleteItem",
-        result_selector={"outcome": "REMOVED"},
+        result_selector={"outcome": contract.RESOURCE_REMOVED},
         result_path=REMOVAL,
     )
     keep = sfn.Pass(

@@ -21,6 +21,15 @@ STATUS_ACTIVE = "ACTIVE"
 STATUS_FAILED = "PROVISIONING_FAILED"
 STATUS_DEPROVISIONING = "DEPROVISIONING"
 
+# A resource's outcome: its result in a run's report (``status``, ``rollback``) and a remover's answer
+# (``outcome``), written by the state machine and the handlers alike.
+RESOURCE_PROVISIONED = "PROVISIONED"
+RESOURCE_FAILED = "FAILED"
+RESOURCE_REMOVED = "REMOVED"
+RESOURCE_ALREADY_GONE = "ALREADY_GONE"
+RESOURCE_KEPT = "KEPT"
+"""Outcomes of a removal: gone now, was not there, or there but not created by this run (left alone)."""
+
 # Step Functions errors the workflow fails with (a Fail state's Error; the handler's class name).
 REQUEST_INVALID = "ProvisioningRequestInvalid"
 """The input is invalid (``user_provisioning.errors.ProvisioningRequestInvalid``); nothing was created."""
