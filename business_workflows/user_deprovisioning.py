@@ -42,11 +42,11 @@ from business_workflows.user_provisioning import (
     STATUS_PROVISIONING,
     USER_ITEM,
     UserProvisioningWorkflow,
-    _catch_every_task,
     _pascal_case,
-    _unsupported,
     acknowledge_resource_wildcards,
+    mark_user,
     publish_user_event,
+    route_by_type,
 )
 from constructs import Construct
 from lambdas.user_provisioning import contract
@@ -379,43 +379,31 @@ class UserDeprovisioningWorkflow(Construct):
         release.add_catch(record_failure, result_path=_FAILURE)
         release.next(removed)
 
-        route = sfn.Choice(self, "Route the resource to its remover")
-        for type_name, steps in provisioning.resource_steps.items():
-            if steps.remover is None:
-                continue
-            chain = steps.remover(Construct(self, _pascal_case(type_name)))
-            _catch_every_task(chain, record_failure)
-            route.when(sfn.Condition.string_equals("$.resource.type", type_name), chain)
-            for end in chain.end_states:
-                end.next(release)
         # A type without a remover (or no longer registered) stays in the ledger, reported.
-        route.otherwise(_unsupported(self, "Note the type has no remover", record_failure))
-        return route
+        return route_by_type(
+            self,
+            "Route the resource to its remover",
+            {
+                type_name: steps.remover(Construct(self, _pascal_case(type_name)))
+                for type_name, steps in provisioning.resource_steps.items()
+                if steps.remover is not None
+            },
+            then=release,
+            on_failure=record_failure,
+            unsupported="Note the type has no remover",
+        )
 
     def _mark_user(self, name: str, status: str, extra_set: str) -> sfn.TaskStateBase:
-        """Set the user's final status and report, and release the lock, if this run still holds it."""
-        return tasks.dynamodb_update_item(
+        """Set the user's final status and report, and release the lock, if this run still holds it
+        and the user is still deprovisioning."""
+        return mark_user(
             self,
             name,
             table=self.users_table,
             key=self._user_key(),
-            update_expression=(
-                f"{extra_set}, #status = :status, resourceReport = :report, summary = :summary, "
-                "updatedAt = :now REMOVE lockExpiresAt"
-            ),
-            condition_expression="executionId = :runId AND #status = :deprovisioning",
-            expression_attribute_names={"#status": "status"},
-            expression_attribute_values={
-                ":status": tasks.ddb_string(status),
-                ":deprovisioning": tasks.ddb_string(STATUS_DEPROVISIONING),
-                ":report": tasks.ddb_string(
-                    sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.report.resources"))
-                ),
-                ":summary": tasks.ddb_string(sfn.JsonPath.string_at("$.report.summary")),
-                ":runId": tasks.ddb_string(sfn.JsonPath.string_at(_RUN_ID)),
-                ":now": tasks.ddb_string(sfn.JsonPath.string_at(_NOW)),
-            },
-            result_path=sfn.JsonPath.DISCARD,
+            status=status,
+            extra_set=extra_set,
+            while_status=STATUS_DEPROVISIONING,
         )
 
     def _deprovisioned(self, event_bus: events.IEventBus | None, event_source: str) -> sfn.IChainable:

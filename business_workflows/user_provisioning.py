@@ -441,7 +441,8 @@ class UserProvisioningWorkflow(Construct):
             )
         )
 
-        route = self._route_by_type(
+        route = route_by_type(
+            self,
             "Route the resource to its provisioner",
             {name: steps.provision for name, steps in self.resource_steps.items()},
             then=mark_provisioned,
@@ -560,7 +561,8 @@ class UserProvisioningWorkflow(Construct):
                 },
             )
         )
-        route = self._route_by_type(
+        route = route_by_type(
+            self,
             "Route the resource to its remover",
             {name: steps.deprovision for name, steps in self.resource_steps.items()},
             then=release,
@@ -673,49 +675,10 @@ class UserProvisioningWorkflow(Construct):
         release.next(not_published)
         return mark_active.next(claim).next(publish).next(output)
 
-    def _route_by_type(
-        self,
-        name: str,
-        chains: dict[str, sfn.IChainable],
-        *,
-        then: sfn.IChainable,
-        on_failure: sfn.IChainable,
-        unsupported: str,
-    ) -> sfn.Choice:
-        """A Choice on ``$.resource.type`` into each type's chain; every exit leads to ``then``, every
-        Task error to ``on_failure``."""
-        route = sfn.Choice(self, name)
-        for type_name, chain in chains.items():
-            _catch_every_task(chain, on_failure)
-            route.when(sfn.Condition.string_equals("$.resource.type", type_name), chain)
-            for end in chain.end_states:
-                end.next(then)
-        route.otherwise(_unsupported(self, unsupported, on_failure))
-        return route
-
     def _mark_user(self, name: str, status: str, extra_set: str) -> sfn.TaskStateBase:
         """Set the user's final status and report, and release the lock, if this run still holds it."""
-        return tasks.dynamodb_update_item(
-            self,
-            name,
-            table=self.users_table,
-            key=self._user_key(),
-            update_expression=(
-                f"{extra_set}, #status = :status, resourceReport = :report, summary = :summary, "
-                "updatedAt = :now REMOVE lockExpiresAt"
-            ),
-            condition_expression="executionId = :runId",
-            expression_attribute_names={"#status": "status"},
-            expression_attribute_values={
-                ":status": tasks.ddb_string(status),
-                ":report": tasks.ddb_string(
-                    sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.report.resources"))
-                ),
-                ":summary": tasks.ddb_string(sfn.JsonPath.string_at("$.report.summary")),
-                ":runId": tasks.ddb_string(sfn.JsonPath.string_at("$$.Execution.Id")),
-                ":now": tasks.ddb_string(sfn.JsonPath.string_at("$$.State.EnteredTime")),
-            },
-            result_path=sfn.JsonPath.DISCARD,
+        return mark_user(
+            self, name, table=self.users_table, key=self._user_key(), status=status, extra_set=extra_set
         )
 
 
@@ -777,6 +740,71 @@ def _run_summary_input() -> dict[str, Any]:
         "tenantId": sfn.JsonPath.string_at("$.tenantId"),
         "user": sfn.JsonPath.object_at("$.user"),
     }
+
+
+def route_by_type(
+    scope: Construct,
+    name: str,
+    chains: Mapping[str, sfn.IChainable],
+    *,
+    then: sfn.IChainable,
+    on_failure: sfn.IChainable,
+    unsupported: str,
+) -> sfn.Choice:
+    """A Choice on ``$.resource.type`` into each type's chain; every exit leads to ``then``, every
+    Task error to ``on_failure``, any other type to a ``unsupported`` step that reports it (shared by
+    provisioning, its rollback and deprovisioning)."""
+    route = sfn.Choice(scope, name)
+    for type_name, chain in chains.items():
+        _catch_every_task(chain, on_failure)
+        route.when(sfn.Condition.string_equals("$.resource.type", type_name), chain)
+        for end in chain.end_states:
+            end.next(then)
+    route.otherwise(_unsupported(scope, unsupported, on_failure))
+    return route
+
+
+def mark_user(
+    scope: Construct,
+    name: str,
+    *,
+    table: dynamodb.ITableV2,
+    key: Mapping[str, sfn_tasks.DynamoAttributeValue],
+    status: str,
+    extra_set: str,
+    while_status: str | None = None,
+) -> sfn.TaskStateBase:
+    """The step setting a user's final ``status`` and report (with ``extra_set``, a ``SET ...``
+    clause) and releasing the lock, if this run still holds it (and, given ``while_status``, the user
+    is still in that status). Shared by provisioning and deprovisioning."""
+    values: dict[str, sfn_tasks.DynamoAttributeValue] = {":status": tasks.ddb_string(status)}
+    condition = "executionId = :runId"
+    if while_status is not None:
+        placeholder = f":{while_status.lower()}"  # ":deprovisioning"
+        condition += f" AND #status = {placeholder}"
+        values[placeholder] = tasks.ddb_string(while_status)
+    return tasks.dynamodb_update_item(
+        scope,
+        name,
+        table=table,
+        key=dict(key),
+        update_expression=(
+            f"{extra_set}, #status = :status, resourceReport = :report, summary = :summary, "
+            "updatedAt = :now REMOVE lockExpiresAt"
+        ),
+        condition_expression=condition,
+        expression_attribute_names={"#status": "status"},
+        expression_attribute_values={
+            **values,
+            ":report": tasks.ddb_string(
+                sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.report.resources"))
+            ),
+            ":summary": tasks.ddb_string(sfn.JsonPath.string_at("$.report.summary")),
+            ":runId": tasks.ddb_string(sfn.JsonPath.string_at("$$.Execution.Id")),
+            ":now": tasks.ddb_string(sfn.JsonPath.string_at("$$.State.EnteredTime")),
+        },
+        result_path=sfn.JsonPath.DISCARD,
+    )
 
 
 def acknowledge_resource_wildcards(
