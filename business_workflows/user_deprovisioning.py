@@ -369,7 +369,9 @@ class UserDeprovisioningWorkflow(Construct):
                     },
                 },
                 # Only the entry of the run whose resource was removed (not one a new run claimed since).
-                "ConditionExpression": "attribute_not_exists(pk) OR provisionedBy = :createdBy",
+                "ConditionExpression": (
+                    f"attribute_not_exists(pk) OR {contract.CREATOR_ATTRIBUTE} = :createdBy"
+                ),
                 "ExpressionAttributeValues": {":createdBy": {"S": sfn.JsonPath.string_at("$.runId")}},
             },
             iam_resources=[self.users_table.table_arn],

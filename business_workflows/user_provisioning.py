@@ -385,7 +385,7 @@ class UserProvisioningWorkflow(Construct):
                 "type": tasks.ddb_string(sfn.JsonPath.string_at("$.resource.type")),
                 "name": tasks.ddb_string(sfn.JsonPath.string_at("$.resource.name")),
                 "status": tasks.ddb_string(STATUS_PROVISIONING),
-                "provisionedBy": tasks.ddb_string(sfn.JsonPath.string_at("$.runId")),
+                contract.CREATOR_ATTRIBUTE: tasks.ddb_string(sfn.JsonPath.string_at("$.runId")),
                 # Its place in the request: deprovisioning removes the last requested first.
                 "position": sfn_tasks.DynamoAttributeValue.number_from_string(
                     sfn.JsonPath.format("{}", sfn.JsonPath.string_at("$.resource.index"))
@@ -395,7 +395,7 @@ class UserProvisioningWorkflow(Construct):
             },
             # Held by another run: that run created the resource, this one adopts it and will never
             # remove it. Held by this run: a retry of this very step.
-            condition_expression="attribute_not_exists(pk) OR provisionedBy = :runId",
+            condition_expression=f"attribute_not_exists(pk) OR {contract.CREATOR_ATTRIBUTE} = :runId",
             expression_attribute_values={":runId": tasks.ddb_string(sfn.JsonPath.string_at("$.runId"))},
             result_selector={"created": True},
             result_path="$.ownership",
@@ -573,8 +573,10 @@ class UserProvisioningWorkflow(Construct):
         created_by_this_run = sfn.Choice(self, "Check this run created the resource")
         created_by_this_run.when(
             sfn.Condition.and_(
-                sfn.Condition.is_present("$.ledger.Item.provisionedBy.S"),
-                sfn.Condition.string_equals_json_path("$.ledger.Item.provisionedBy.S", "$.runId"),
+                sfn.Condition.is_present(f"$.ledger.Item.{contract.CREATOR_ATTRIBUTE}.S"),
+                sfn.Condition.string_equals_json_path(
+                    f"$.ledger.Item.{contract.CREATOR_ATTRIBUTE}.S", "$.runId"
+                ),
             ),
             route,
         ).otherwise(

@@ -16,9 +16,9 @@ ALREADY_GONE = contract.RESOURCE_ALREADY_GONE
 KEPT = contract.RESOURCE_KEPT
 """Outcomes of a removal (one definition: ``user_provisioning.contract``)."""
 
-OWNER_TAG = "provisioned-by"
-TENANT_TAG = "tenant-id"
-USER_TAG = "user-id"
+OWNER_TAG = contract.OWNER_TAG
+TENANT_TAG = contract.TENANT_TAG
+USER_TAG = contract.USER_TAG
 WORKFLOW_TAG = "workflow"
 
 
