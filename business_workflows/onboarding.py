@@ -259,9 +259,7 @@ class OnboardingWorkflow(Construct):
             business_outcomes=BUSINESS_OUTCOMES,
         )
         self.state_machine = self.workflow.state_machine
-        if alarm_topic.master_key is not None:
-            # Publishing to an encrypted topic needs its key (the task grants sns:Publish only).
-            alarm_topic.master_key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey")
+        options.grant_alarm_topic_key(self.state_machine)
         for child in (user_provisioning, user_deprovisioning):
             if child is not None:
                 self._acknowledge_child_execution_wildcard(child)
