@@ -10,9 +10,11 @@ from workflow_constructs import add_checks
 from workflow_constructs.naming import STAGE_TAG, physical_name
 from workflow_constructs.stage import stage_of
 
+from business_workflows.options import WorkflowOptions
 from stacks.billing import BillingStack
 from stacks.onboarding import OnboardingStack
 from stacks.operations import OperationsStack, operations_emails_from_context
+from stacks.senders import placeholder_senders_allowed
 from stacks.sentry import SentryLayer, SentryOptIn
 from stacks.stack_deployment import StackDeploymentStack
 from stacks.user_provisioning import (
@@ -32,8 +34,10 @@ def environment(app: App) -> Environment | None:
 def build_app(**app_props: Any) -> App:
     """Build the app; tests pass ``outdir`` and ``context``.
 
-    Sentry is off unless the ``sentryDsnSecretName`` context names the DSN secret (see
-    ``stacks.sentry``); every workflow stack gets ``sentry_dsn_secret=operations.sentry_dsn_secret``.
+    Every workflow stack gets the same :class:`~business_workflows.options.WorkflowOptions`: the
+    operations topic, the Sentry DSN secret (Sentry is off unless the ``sentryDsnSecretName`` context
+    names it, see ``stacks.sentry``) and whether placeholder senders are allowed (the
+    ``allowPlaceholderSenders`` context, see ``stacks.senders``).
 
     The ``stage`` context (``-c stage=dev``) prefixes every stack name (and so every export name)
     and, through the workflow constructs, every fixed physical name; each stack is then tagged
@@ -53,13 +57,17 @@ def build_app(**app_props: Any) -> App:
         sentry_dsn_secret_name=sentry.dsn_secret_name,
         operations_emails=operations_emails_from_context(app),
     )
+    options = WorkflowOptions(
+        alarm_topic=operations.operations_topic,
+        sentry_dsn_secret=operations.sentry_dsn_secret,
+        allow_placeholder_senders=placeholder_senders_allowed(app),
+    )
     onboarding = OnboardingStack(
         app,
         "CustomerOnboarding",
         stack_name=physical_name("CustomerOnboarding", stage),
         env=env,
-        operations_topic=operations.operations_topic,
-        sentry_dsn_secret=operations.sentry_dsn_secret,
+        options=options,
         user_provisioning_workflow=USER_PROVISIONING_WORKFLOW,
         user_deprovisioning_workflow=USER_DEPROVISIONING_WORKFLOW,
     )
@@ -69,9 +77,8 @@ def build_app(**app_props: Any) -> App:
         "UserProvisioning",
         stack_name=physical_name("UserProvisioning", stage),
         env=env,
-        operations_topic=operations.operations_topic,
+        options=options,
         tenant_bucket=onboarding.onboarding.tenant_bucket,
-        sentry_dsn_secret=operations.sentry_dsn_secret,
         description="User provisioning: every resource a user needs, with rollback",
     )
     StackDeploymentStack(
@@ -79,16 +86,14 @@ def build_app(**app_props: Any) -> App:
         "StackDeployment",
         stack_name=physical_name("StackDeployment", stage),
         env=env,
-        operations_topic=operations.operations_topic,
-        sentry_dsn_secret=operations.sentry_dsn_secret,
+        options=options,
     )
     BillingStack(
         app,
         "Billing",
         stack_name=physical_name("Billing", stage),
         env=env,
-        operations_topic=operations.operations_topic,
-        sentry_dsn_secret=operations.sentry_dsn_secret,
+        options=options,
         description="Billing workflow: invoice, payment authorisation by webhook, capture, receipt",
     )
     if stage is not None:

@@ -49,12 +49,17 @@ from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.fragments.callback import WaitForCallback
 from workflow_constructs.function import DEFAULT_LOG_RETENTION, PythonFunction
 from workflow_constructs.log_encryption import log_encryption_key
+from workflow_constructs.nag import acknowledge_wildcard_resource
 from workflow_constructs.retention import RETAINED
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
 
+from business_workflows.defaults import METRIC_PERIOD, METRIC_STATISTIC
 from business_workflows.handler_code import app_handler_code
+from business_workflows.metrics import count_metric
+from business_workflows.options import WorkflowOptions
 from business_workflows.senders import check_sender
+from business_workflows.storage import data_table
 from constructs import Construct
 from lambdas.billing import contract
 from lambdas.billing.contract import InvoiceStatus
@@ -70,9 +75,8 @@ WEBHOOK_BURST_LIMIT = 100
 WEBHOOK_STAGE = "v1"
 WEBHOOK_PATH = "payments/webhook"
 HANDLERS_MODULE = "billing.handler"
-RECEIPT_SENT = "SENT"
-RECEIPT_PENDING = "PENDING"
-"""The invoice is PAID but its receipt was not sent; a new billing run for the period sends it."""
+RECEIPT_SENT = contract.RECEIPT_SENT
+RECEIPT_PENDING = contract.RECEIPT_PENDING
 _RECEIPT_EMAIL = "$.receiptEmail"
 
 PAYMENT_DECLINED_ERROR = contract.PAYMENT_DECLINED
@@ -124,7 +128,7 @@ class BillingWorkflow(Construct):
 
     Example::
 
-        BillingWorkflow(self, "Billing", alarm_topic=operations_topic,
+        BillingWorkflow(self, "Billing", options=WorkflowOptions(alarm_topic=operations_topic),
                         sender_address="billing@acme.com",
                         payment_provider=PaymentProviderKind.SANDBOX)
     """
@@ -134,21 +138,20 @@ class BillingWorkflow(Construct):
         scope: Construct,
         id: str,
         *,
-        alarm_topic: sns.ITopic,
+        options: WorkflowOptions,
         sender_address: str,
         payment_provider: PaymentProviderKind,
         provider_secret: secretsmanager.ISecret | None = None,
         authorisation_timeout: Duration = DEFAULT_AUTHORISATION_TIMEOUT,
         workflow_name: str = DEFAULT_WORKFLOW_NAME,
         sender_identity: ses.IEmailIdentity | None = None,
-        sentry_dsn_secret: secretsmanager.ISecret | None = None,
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
         manage_api_gateway_account: bool = False,
-        allow_reserved_sender: bool = False,
     ) -> None:
         """Create the workflow.
 
-        :param alarm_topic: the operations topic: alarms, and the notice when an authorisation times out.
+        :param options: the app-wide settings (:class:`~business_workflows.options.WorkflowOptions`);
+            ``options.alarm_topic`` is required: alarms, and the notice when an authorisation times out.
         :param sender_address: the From address of receipts and decline notices (verified in SES), on
             a domain you own: an address on a reserved domain (``example.com``, ``.test``...) raises
             :class:`~business_workflows.senders.UnverifiableSenderError`.
@@ -159,45 +162,43 @@ class BillingWorkflow(Construct):
         :param workflow_name: the state machine's name; default ``billing``.
         :param sender_identity: a verified SES identity (address or domain) that sends the emails.
             Default: an identity for ``sender_address`` is created (AWS emails it a verification link).
-        :param sentry_dsn_secret: opt-in Sentry reporting for every function.
         :param log_retention: how long function and access logs are kept; default three months.
         :param manage_api_gateway_account: create the region's ``AWS::ApiGateway::Account`` (the one
             CloudWatch role every API Gateway API of the account and region logs through) with a role
             of this stack's. Default ``False``: that setting belongs to the account, not to one app; the
             webhook's access and execution logs need it set once per account and region (docs/billing.md).
-        :param allow_reserved_sender: accept a sender on a reserved domain; only for the local cloud
-            and tests, where SES verifies nothing. Default: False.
         """
         super().__init__(scope, id)
         # The physical name: every fixed name below derives from it, so it carries the app's stage.
         workflow_name = staged_name(self, workflow_name)
+        alarm_topic = options.required_alarm_topic("BillingWorkflow")
         _validate_props(
             sender_address=sender_address,
             payment_provider=payment_provider,
             authorisation_timeout=authorisation_timeout,
             sender_identity=sender_identity,
         )
-        check_sender("sender_address", sender_address, allow_reserved=allow_reserved_sender)
+        check_sender("sender_address", sender_address, allow_reserved=options.allow_placeholder_senders)
         self.workflow_name = workflow_name
         self.payment_provider = payment_provider
         self.authorisation_timeout = authorisation_timeout
         stack = Stack.of(self)
 
-        self.invoices_table = _table(self, "Invoices", partition_key="invoiceId")
-        self.authorisations_table = _table(
-            self, "Authorisations", partition_key="authorisationId", time_to_live_attribute="purgeAt"
+        self.invoices_table = data_table(self, "InvoicesTable", partition_key="invoiceId")
+        self.authorisations_table = data_table(
+            self, "AuthorisationsTable", partition_key="authorisationId", time_to_live_attribute="purgeAt"
         )
         self.authorisations_table.add_global_secondary_index(
             index_name="byExecution",
             partition_key=dynamodb.Attribute(name="executionId", type=dynamodb.AttributeType.STRING),
             projection_type=dynamodb.ProjectionType.KEYS_ONLY,
         )
-        self.idempotency_table = _table(
-            self, "Idempotency", partition_key="id", time_to_live_attribute="expiration"
+        self.idempotency_table = data_table(
+            self, "IdempotencyTable", partition_key="id", time_to_live_attribute="expiration"
         )
         self.provider_secret = provider_secret or self._create_provider_secret()
 
-        self.functions = self._functions(log_retention, sentry_dsn_secret)
+        self.functions = self._functions(log_retention, options.sentry_dsn_secret)
         self.webhook_function = self.functions["webhook"]
         if sender_identity is None:
             created = ses.EmailIdentity(self, "Sender", identity=ses.Identity.email(sender_address))
@@ -754,17 +755,15 @@ class BillingWorkflow(Construct):
         )
         request_role = f["request"].role
         assert request_role is not None
-        Validations.of(request_role).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
-                f"execution:{self.workflow_name}:*]",
-                reason="DescribeExecution on the executions of this one state machine: which execution "
-                "holds an invoice is only known at run time.",
-            )
+        acknowledge_wildcard_resource(
+            request_role,
+            executions_arn,
+            reason="DescribeExecution on the executions of this one state machine: which execution "
+            "holds an invoice is only known at run time.",
         )
 
     def _business_metrics(self) -> dict[str, cloudwatch.IMetric]:
-        namespace, dimensions = self.workflow_name, {"service": self.workflow_name}
+        namespace = self.workflow_name
         counts = {
             METRIC_INVOICES_CREATED: "Invoices created",
             METRIC_PAYMENTS_AUTHORISED: "Payments authorised",
@@ -772,23 +771,15 @@ class BillingWorkflow(Construct):
             METRIC_AUTHORISATIONS_TIMED_OUT: "Authorisations timed out",
         }
         found: dict[str, cloudwatch.IMetric] = {
-            name: cloudwatch.Metric(
-                namespace=namespace,
-                metric_name=name,
-                dimensions_map=dimensions,
-                statistic="Sum",
-                period=Duration.minutes(5),
-                label=label,
-            )
-            for name, label in counts.items()
+            name: count_metric(namespace, name, label=label) for name, label in counts.items()
         }
         # One line per currency: amounts in different currencies must never be added up.
         found[METRIC_AMOUNT_CAPTURED] = cloudwatch.MathExpression(
             expression=f"SEARCH('{{{namespace},currency,service}} MetricName=\"{METRIC_AMOUNT_CAPTURED}\"', "
-            "'Sum', 300)",
+            f"'{METRIC_STATISTIC}', {int(METRIC_PERIOD.to_seconds())})",
             label="Amount captured (minor units)",
             using_metrics={},
-            period=Duration.minutes(5),
+            period=METRIC_PERIOD,
         )
         return found
 
@@ -874,24 +865,6 @@ def _role(function: Any) -> iam.IRole:
     role = function.role
     assert role is not None, f"function {function.node.path} has no role"
     return role  # type: ignore[no-any-return]
-
-
-def _table(
-    scope: Construct, id: str, *, partition_key: str, time_to_live_attribute: str | None = None
-) -> dynamodb.TableV2:
-    return dynamodb.TableV2(
-        scope,
-        f"{id}Table",
-        partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
-        billing=dynamodb.Billing.on_demand(),
-        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-            point_in_time_recovery_enabled=True
-        ),
-        encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
-        time_to_live_attribute=time_to_live_attribute,
-        deletion_protection=True,
-        removal_policy=RETAINED,
-    )
 
 
 def _validate_props(

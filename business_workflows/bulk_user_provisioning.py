@@ -15,16 +15,16 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, Aws, Duration, Stack, Token, Validations
+from aws_cdk import Aws, Duration, Stack, Token
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
-from workflow_constructs.nag import flatten_reference, wildcard_resources
+from workflow_constructs.nag import acknowledge_flattened_wildcard, flatten_reference, wildcard_resources
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
 
+from business_workflows.options import WorkflowOptions
 from business_workflows.storage import secure_bucket
 from business_workflows.user_provisioning import UserProvisioningWorkflow
 from constructs import Construct
@@ -64,11 +64,12 @@ class BulkUserProvisioningWorkflow(Construct):
     - ``max_concurrency``: users provisioned at once, 1-1000. Default 10.
     - ``tolerated_failure_percentage``: failed rows, 0-100, before the run fails. Default 10.
     - ``workflow_name``: default ``bulk-user-provisioning``. ``timeout``: default 24 hours.
-    - ``alarm_topic``: alarms (the operations topic). Default: none.
+    - ``options``: the app-wide settings (:class:`~business_workflows.options.WorkflowOptions`); its
+      ``alarm_topic`` gets the alarms (the operations topic). Default: none.
 
     Example::
 
-        BulkUserProvisioningWorkflow(self, "Bulk", user_provisioning=users,
+        BulkUserProvisioningWorkflow(self, "Bulk", user_provisioning=users, options=options,
                                      role_resources={"viewer": [{"type": "profile-record"}]})
     """
 
@@ -79,12 +80,12 @@ class BulkUserProvisioningWorkflow(Construct):
         *,
         user_provisioning: UserProvisioningWorkflow,
         role_resources: Mapping[str, Sequence[Mapping[str, Any]]],
+        options: WorkflowOptions,
         bucket: s3.IBucket | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         tolerated_failure_percentage: float = DEFAULT_TOLERATED_FAILURE_PERCENTAGE,
         workflow_name: str = DEFAULT_WORKFLOW_NAME,
         timeout: Duration = DEFAULT_TIMEOUT,
-        alarm_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, id)
         # The physical name: every fixed name below derives from it, so it carries the app's stage.
@@ -169,7 +170,7 @@ class BulkUserProvisioningWorkflow(Construct):
             description="Provisions every user of a CSV file, one user-provisioning execution each",
             definition=check_request,
             timeout=timeout,
-            alarm_topic=alarm_topic,
+            alarm_topic=options.alarm_topic,
             business_outcomes=BUSINESS_OUTCOMES,
         )
         self.state_machine = self.workflow.state_machine
@@ -198,9 +199,7 @@ class BulkUserProvisioningWorkflow(Construct):
                 )
             else:
                 continue
-            Validations.of(self.state_machine).acknowledge(
-                Acknowledgment(id=f"AwsSolutions-IAM5[Resource::{resource}]", reason=reason)
-            )
+            acknowledge_flattened_wildcard(self.state_machine, resource, reason=reason)
 
     def _one_row(
         self,

@@ -30,6 +30,7 @@ from workflow_constructs.answer_guard import TaskAnswerGuard
 from workflow_constructs.checkov_skips import skip_checkov
 from workflow_constructs.function import DEFAULT_LOG_RETENTION, PythonFunction
 from workflow_constructs.log_encryption import log_encryption_key
+from workflow_constructs.nag import acknowledge_wildcard_resource
 from workflow_constructs.retention import RETAINED
 
 from business_workflows.handler_code import app_handler_code
@@ -141,13 +142,11 @@ class DeploymentEntry(Construct):
         )
         role = self.function.role
         assert role is not None
-        Validations.of(role).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
-                f"execution:{workflow_name}:*]",
-                reason="Reads the executions of this one state machine: which execution is approved is "
-                "only known at run time.",
-            )
+        acknowledge_wildcard_resource(
+            role,
+            executions,
+            reason="Reads the executions of this one state machine: which execution is approved is "
+            "only known at run time.",
         )
 
     def _api(self, workflow_name: str) -> apigateway.RestApi:

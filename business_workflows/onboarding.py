@@ -29,17 +29,13 @@ or ``AdminUserNotProvisioned`` when an earlier run's admin-user execution did no
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Acknowledgment, Arn, ArnFormat, Duration, Stack, Token, Validations
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import Arn, ArnFormat, Duration, Stack, Token
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
@@ -50,13 +46,15 @@ from workflow_constructs.cfn_lint import RESOURCE_TYPE_NOT_IN_EVERY_REGION, igno
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.fragments.compensation import Compensation
 from workflow_constructs.function import PythonFunction
-from workflow_constructs.retention import RETAINED
+from workflow_constructs.nag import acknowledge_wildcard_resource
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
 
 from business_workflows.handler_code import app_handler_code
+from business_workflows.metrics import count_metrics
+from business_workflows.options import WorkflowOptions
 from business_workflows.senders import check_sender
-from business_workflows.storage import access_log_bucket
+from business_workflows.storage import ACCESS_LOGS_BY_POLICY, access_log_bucket, data_bucket, data_table
 from constructs import Construct
 from lambdas.onboarding import contract
 
@@ -97,8 +95,6 @@ DEFAULT_ADMIN_USER_RESOURCES: tuple[Mapping[str, Any], ...] = (
 )
 """What the first admin user gets from the user-provisioning workflow."""
 EARLIER_CHILD_POLL = Duration.seconds(30)  # how often to look at a still-running earlier child
-
-S3_ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PLAN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -160,7 +156,7 @@ class OnboardingWorkflow(Construct):
     Example::
 
         OnboardingWorkflow(self, "Onboarding", sender_address="welcome@acme.com",
-                           alarm_topic=operations.operations_topic,
+                           options=WorkflowOptions(alarm_topic=operations.operations_topic),
                            user_provisioning=sfn.StateMachine.from_state_machine_name(
                                self, "UserProvisioning", "user-provisioning"))
     """
@@ -171,7 +167,7 @@ class OnboardingWorkflow(Construct):
         id: str,
         *,
         sender_address: str,
-        alarm_topic: sns.ITopic,
+        options: WorkflowOptions,
         sender_identity: ses.IEmailIdentity | None = None,
         user_provisioning: sfn.IStateMachine | None = None,
         user_deprovisioning: sfn.IStateMachine | None = None,
@@ -179,16 +175,13 @@ class OnboardingWorkflow(Construct):
         plans: Sequence[str] = DEFAULT_PLANS,
         welcome_email: WelcomeEmail | None = None,
         workflow_name: str = DEFAULT_WORKFLOW_NAME,
-        sentry_dsn_secret: secretsmanager.ISecret | None = None,
-        allow_reserved_sender: bool = False,
     ) -> None:
         """
         :param sender_address: the welcome email's From address, on a domain SES can verify (one you
             own): an address on a reserved domain (``example.com``, ``.test``...) raises
             :class:`~business_workflows.senders.UnverifiableSenderError`.
-        :param alarm_topic: where alarms and failure notices go (the operations topic). When it
-            is encrypted with a KMS key, the topic must expose ``master_key`` so the workflow can
-            be granted its use.
+        :param options: the app-wide settings (:class:`~business_workflows.options.WorkflowOptions`);
+            ``options.alarm_topic`` is required (failure notices go there).
         :param sender_identity: a verified SES identity (address or domain) that sends the email.
             Default: an identity for ``sender_address`` is created (AWS emails it a verification link).
         :param user_provisioning: the workflow that provisions the first admin user, run nested.
@@ -202,36 +195,25 @@ class OnboardingWorkflow(Construct):
         :param welcome_email: the welcome template. Default: ``WelcomeEmail()``.
         :param workflow_name: the state machine's name; also names the SES template.
             Default: ``customer-onboarding``.
-        :param sentry_dsn_secret: a secret holding a Sentry DSN; when given, every function
-            reports exceptions to Sentry. Default: none.
-        :param allow_reserved_sender: accept a sender on a reserved domain; only for the local
-            cloud and tests, where SES verifies nothing. Default: False.
         """
         super().__init__(scope, id)
         # The physical name: every fixed name below derives from it, so it carries the app's stage.
         workflow_name = staged_name(self, workflow_name)
         # Access logs are delivered under a bucket policy, not the deprecated log-delivery ACL,
         # whatever the consuming app's feature flags say (set before any child reads it).
-        self.node.set_context(S3_ACCESS_LOGS_USE_BUCKET_POLICY, True)
+        self.node.set_context(ACCESS_LOGS_BY_POLICY, True)
+        alarm_topic = options.required_alarm_topic("OnboardingWorkflow")
         _validate_props(sender_address=sender_address, plans=plans, admin_user_resources=admin_user_resources)
-        check_sender("sender_address", sender_address, allow_reserved=allow_reserved_sender)
+        check_sender("sender_address", sender_address, allow_reserved=options.allow_placeholder_senders)
         welcome_email = welcome_email or WelcomeEmail()
         stack = Stack.of(self)
 
-        self.customers_table = _table(self, "Customers", "customerId")
-        self.tenants_table = _table(self, "Tenants", "tenantId")
+        self.customers_table = data_table(self, "Customers", partition_key="customerId")
+        self.tenants_table = data_table(self, "Tenants", partition_key="tenantId")
         self.access_log_bucket = access_log_bucket(self, "AccessLogBucket")
-        self.tenant_bucket = s3.Bucket(
-            self,
-            "TenantBucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            # Versions protect tenant data from overwrites; the rollback deletes every version.
-            versioned=True,
-            server_access_logs_bucket=self.access_log_bucket,
-            server_access_logs_prefix="tenant-bucket/",
-            removal_policy=RETAINED,
+        # Versions protect tenant data from overwrites; the rollback deletes every version.
+        self.tenant_bucket = data_bucket(
+            self, "TenantBucket", access_logs=self.access_log_bucket, access_logs_prefix="tenant-bucket/"
         )
 
         if sender_identity is None:
@@ -252,17 +234,10 @@ class OnboardingWorkflow(Construct):
         )
         ignore_cfn_lint(self.welcome_template, RESOURCE_TYPE_NOT_IN_EVERY_REGION)
 
-        self.functions = self._functions(workflow_name, plans, sentry_dsn_secret)
-        self.business_metrics = [
-            cloudwatch.Metric(
-                namespace=workflow_name,
-                metric_name=name,
-                dimensions_map={"service": workflow_name},
-                statistic="Sum",
-                period=Duration.minutes(5),
-            )
-            for name in (METRIC_CUSTOMERS_ONBOARDED, METRIC_ONBOARDING_FAILED)
-        ]
+        self.functions = self._functions(workflow_name, plans, options.sentry_dsn_secret)
+        self.business_metrics = count_metrics(
+            workflow_name, (METRIC_CUSTOMERS_ONBOARDED, METRIC_ONBOARDING_FAILED)
+        )
 
         definition = self._definition(
             sender_address=sender_address,
@@ -285,9 +260,7 @@ class OnboardingWorkflow(Construct):
             business_outcomes=BUSINESS_OUTCOMES,
         )
         self.state_machine = self.workflow.state_machine
-        if alarm_topic.master_key is not None:
-            # Publishing to an encrypted topic needs its key (the task grants sns:Publish only).
-            alarm_topic.master_key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey")
+        options.grant_alarm_topic_key(self.state_machine)
         for child in (user_provisioning, user_deprovisioning):
             if child is not None:
                 self._acknowledge_child_execution_wildcard(child)
@@ -354,26 +327,22 @@ class OnboardingWorkflow(Construct):
         )
         for key in ("complete", "record_failure"):
             self.customers_table.grant(functions[key], "dynamodb:UpdateItem", "dynamodb:GetItem")
-        bucket_id = _logical_id(self, self.tenant_bucket.bucket_arn)
         for key in ("provision", "roll_back"):
-            Validations.of(functions[key].role).acknowledge(  # type: ignore[arg-type]
-                Acknowledgment(
-                    id=f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{TENANT_PREFIX_PATTERN}]",
-                    reason="Tenants are created at run time, each under its own prefix; the grant is "
-                    "limited to the tenants/ prefix of this workflow's bucket.",
-                )
+            acknowledge_wildcard_resource(
+                functions[key].role,  # type: ignore[arg-type]
+                objects,
+                reason="Tenants are created at run time, each under its own prefix; the grant is "
+                "limited to the tenants/ prefix of this workflow's bucket.",
             )
         return functions
 
     def _acknowledge_child_execution_wildcard(self, child: sfn.IStateMachine) -> None:
         # `.sync` must describe and stop the child it started; its name is known only at run time.
-        resource = Stack.of(self).resolve(_child_executions(self, child))
-        Validations.of(self.state_machine.role).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::{_finding_text(resource)}]",
-                reason="A nested .sync execution is described and stopped by ARN; execution names "
-                "are chosen at run time, so the grant covers executions of that one state machine.",
-            )
+        acknowledge_wildcard_resource(
+            self.state_machine.role,
+            _child_executions(self, child),
+            reason="A nested .sync execution is described and stopped by ARN; execution names "
+            "are chosen at run time, so the grant covers executions of that one state machine.",
         )
 
     # Definition -------------------------------------------------------------------------------
@@ -921,19 +890,6 @@ def _validate_props(
             )
 
 
-def _table(scope: Construct, id: str, partition_key: str) -> dynamodb.TableV2:
-    return dynamodb.TableV2(
-        scope,
-        id,
-        partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
-        encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
-        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-            point_in_time_recovery_enabled=True
-        ),
-        removal_policy=RETAINED,
-    )
-
-
 def _customer_payload(*, now: bool = False) -> sfn.TaskInput:
     payload: dict[str, Any] = {
         "correlationId": sfn.JsonPath.string_at(_CORRELATION_ID),
@@ -963,22 +919,3 @@ def _execution_arn(scope: Construct, child: sfn.IStateMachine, suffix: str) -> s
         resource_name=f"{name}{suffix}",
         arn_format=ArnFormat.COLON_RESOURCE_NAME,
     )
-
-
-def _logical_id(scope: Construct, arn: str) -> str:
-    resolved = Stack.of(scope).resolve(arn)
-    return str(resolved["Fn::GetAtt"][0])
-
-
-def _finding_text(value: Any) -> str:
-    """A resolved CloudFormation value written the way cdk-nag writes it in a finding id."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and list(value) == ["Ref"]:
-        return f"<{value['Ref']}>"
-    if isinstance(value, dict) and list(value) == ["Fn::GetAtt"]:
-        return "<{}.{}>".format(*value["Fn::GetAtt"])
-    if isinstance(value, dict) and list(value) == ["Fn::Join"]:
-        separator, parts = value["Fn::Join"]
-        return str(separator).join(_finding_text(part) for part in parts)
-    return json.dumps(value, separators=(",", ":"))

@@ -34,13 +34,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, Aws, Duration, Validations
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.fragments.change_set_deployment import (
@@ -59,12 +58,15 @@ from workflow_constructs.fragments.change_set_deployment import (
     validate_props,
 )
 from workflow_constructs.fragments.change_set_expressions import jsonata
+from workflow_constructs.nag import acknowledge_flattened_wildcard
 from workflow_constructs.retention import RETAINED
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
 
 from business_workflows.deployment_entry import DeploymentEntry
-from business_workflows.storage import ACCESS_LOGS_BY_POLICY, access_log_bucket
+from business_workflows.metrics import count_metric
+from business_workflows.options import WorkflowOptions
+from business_workflows.storage import ACCESS_LOGS_BY_POLICY, access_log_bucket, data_bucket
 from constructs import Construct
 from lambdas.deployment_approvals import contract
 
@@ -134,7 +136,8 @@ class StackDeployment(Construct):
 
     Example::
 
-        StackDeployment(self, "Deployments", stack_name_prefix="svc-", alarm_topic=operations_topic)
+        StackDeployment(self, "Deployments", stack_name_prefix="svc-",
+                        options=WorkflowOptions(alarm_topic=operations_topic))
     """
 
     def __init__(
@@ -143,8 +146,8 @@ class StackDeployment(Construct):
         id: str,
         *,
         stack_name_prefix: str,
+        options: WorkflowOptions,
         workflow_name: str = WORKFLOW_NAME,
-        alarm_topic: sns.ITopic | None = None,
         template_bucket: s3.IBucket | None = None,
         notification_topic: sns.ITopic | None = None,
         service_role: iam.IRole | None = None,
@@ -157,14 +160,15 @@ class StackDeployment(Construct):
         stack_max_polls: int = DEFAULT_STACK_MAX_POLLS,
         failure_event_count: int = DEFAULT_FAILURE_EVENT_COUNT,
         failure_event_pages: int = DEFAULT_FAILURE_EVENT_PAGES,
-        sentry_dsn_secret: secretsmanager.ISecret | None = None,
     ) -> None:
         """Build the workflow.
 
         :param stack_name_prefix: the only stacks it may deploy; 1-64 letters, digits, '-'.
         :param workflow_name: the state machine's name, also the business metrics' namespace.
             Default: ``stack-deployment``; give another to have two (one per prefix) in an account.
-        :param alarm_topic: where the workflow's alarms go (the operations topic). Default: none.
+        :param options: the app-wide settings (:class:`~business_workflows.options.WorkflowOptions`):
+            ``alarm_topic`` gets the workflow's alarms (default: none); ``sentry_dsn_secret`` turns on
+            Sentry reporting for the entry's function (default: off).
         :param template_bucket: where templates are uploaded. Default: a new versioned, encrypted,
             access-logged bucket.
         :param notification_topic: receives change lists and approval requests. Default: a new
@@ -180,11 +184,11 @@ class StackDeployment(Construct):
         :param failure_event_count: failed events kept in the failure cause (the first ones of
             the deployment). Default: 10.
         :param failure_event_pages: DescribeStackEvents pages read at most for them. Default: 10.
-        :param sentry_dsn_secret: opt-in Sentry reporting for the entry's function. Default: none.
         """
         super().__init__(scope, id)
         # The physical name: every fixed name below derives from it, so it carries the app's stage.
         workflow_name = staged_name(self, workflow_name)
+        sentry_dsn_secret = options.sentry_dsn_secret
         # Access logs are delivered under a bucket policy, not the legacy log-delivery ACL, whatever
         # the consuming app's feature flags say (set before any child reads it).
         self.node.set_context(ACCESS_LOGS_BY_POLICY, True)
@@ -227,7 +231,7 @@ class StackDeployment(Construct):
             definition=self.deployment,
             timeout=self._workflow_timeout(),
             p99_duration_threshold=approval_timeout.plus(Duration.hours(1)),
-            alarm_topic=alarm_topic,
+            alarm_topic=options.alarm_topic,
             business_metrics=list(self.business_metrics.values()),
             business_outcomes=BUSINESS_OUTCOMES,
         )
@@ -250,16 +254,11 @@ class StackDeployment(Construct):
     def _template_bucket(self) -> s3.Bucket:
         # Who read or replaced a template before CloudFormation deployed it is in the access logs
         # (CloudTrail records no object-level reads unless data events are paid for).
-        return s3.Bucket(
+        return data_bucket(
             self,
             "TemplateBucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            versioned=True,
-            removal_policy=RETAINED,
-            server_access_logs_bucket=access_log_bucket(self, "TemplateBucketAccessLogs"),
-            server_access_logs_prefix="templates/",
+            access_logs=access_log_bucket(self, "TemplateBucketAccessLogs"),
+            access_logs_prefix="templates/",
         )
 
     def _notification_topic(self) -> sns.Topic:
@@ -292,13 +291,11 @@ class StackDeployment(Construct):
         for statement in self._default_service_statements():
             role.add_to_policy(statement)
         for service in DEFAULT_SERVICE_ROLE_ACTIONS:
-            Validations.of(role).acknowledge(
-                Acknowledgment(
-                    id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:{service}:<AWS::Region>:"
-                    f"<AWS::AccountId>:{self.stack_name_prefix}*]",
-                    reason="CloudFormation names the resources it creates <stack name>-<logical id>-"
-                    "<suffix>: the stack name prefix is the narrowest scope known before deployment.",
-                ),
+            acknowledge_flattened_wildcard(
+                role,
+                f"arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{self.stack_name_prefix}*",
+                reason="CloudFormation names the resources it creates <stack name>-<logical id>-"
+                "<suffix>: the stack name prefix is the narrowest scope known before deployment.",
             )
         return role
 
@@ -354,15 +351,8 @@ _BUSINESS_EVENTS = {
 
 
 def _business_metrics(*, namespace: str) -> dict[str, cloudwatch.Metric]:
-    return {
-        name: cloudwatch.Metric(
-            namespace=namespace,
-            metric_name=name,
-            statistic="Sum",
-            period=Duration.minutes(5),
-        )
-        for name in _BUSINESS_EVENTS
-    }
+    # Counted by the log metric filters of _metric_filters, which emit no dimension.
+    return {name: count_metric(namespace, name, per_service=False) for name in _BUSINESS_EVENTS}
 
 
 def _validate(

@@ -24,28 +24,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
 from workflow_constructs import tasks
 from workflow_constructs.function import PythonFunction
-from workflow_constructs.nag import acknowledge_wildcard_resource
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
 
 from business_workflows.handler_code import app_handler_code
+from business_workflows.metrics import count_metrics
+from business_workflows.options import WorkflowOptions
 from business_workflows.user_provisioning import (
     LEDGER_PREFIX,
     STATUS_DEPROVISIONING,
     STATUS_PROVISIONING,
     USER_ITEM,
     UserProvisioningWorkflow,
-    _catch_every_task,
     _pascal_case,
-    _unsupported,
+    acknowledge_resource_wildcards,
+    mark_user,
+    publish_user_event,
+    route_by_type,
 )
 from constructs import Construct
 from lambdas.user_provisioning import contract
@@ -88,12 +89,15 @@ class UserDeprovisioningWorkflow(Construct):
 
     Props (keyword-only): ``user_provisioning`` (required); ``workflow_name`` (default
     ``user-deprovisioning``); ``event_bus`` (default: the account's default bus); ``event_source``
-    (default: the provisioning workflow's); ``alarm_topic`` (alarms and failure notices; default none).
+    (default: the provisioning workflow's); ``options`` (the app-wide
+    :class:`~business_workflows.options.WorkflowOptions`: alarm topic for alarms and failure notices,
+    Sentry secret).
 
     Example::
 
-        users = UserProvisioningWorkflow(self, "UserProvisioning", alarm_topic=topic)
-        UserDeprovisioningWorkflow(self, "UserDeprovisioning", user_provisioning=users, alarm_topic=topic)
+        options = WorkflowOptions(alarm_topic=topic)
+        users = UserProvisioningWorkflow(self, "UserProvisioning", options=options)
+        UserDeprovisioningWorkflow(self, "UserDeprovisioning", user_provisioning=users, options=options)
     """
 
     def __init__(
@@ -102,12 +106,13 @@ class UserDeprovisioningWorkflow(Construct):
         id: str,
         *,
         user_provisioning: UserProvisioningWorkflow,
+        options: WorkflowOptions,
         workflow_name: str = DEFAULT_WORKFLOW_NAME,
         event_bus: events.IEventBus | None = None,
         event_source: str | None = None,
-        alarm_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, id)
+        alarm_topic = options.alarm_topic
         # The physical name: every fixed name below derives from it, so it carries the app's stage.
         workflow_name = staged_name(self, workflow_name)
         self.workflow_name = workflow_name
@@ -115,7 +120,7 @@ class UserDeprovisioningWorkflow(Construct):
         provisioning = user_provisioning
         function_props: dict[str, Any] = {
             "service": workflow_name,
-            "sentry_dsn_secret": provisioning.sentry_dsn_secret,
+            "sentry_dsn_secret": options.sentry_dsn_secret,
         }
         self.functions = {
             "validate": PythonFunction(
@@ -165,23 +170,11 @@ class UserDeprovisioningWorkflow(Construct):
             timeout=provisioning.timeout,
             alarm_topic=alarm_topic,
             business_outcomes=BUSINESS_OUTCOMES,
-            business_metrics=[
-                cloudwatch.Metric(
-                    namespace=workflow_name,
-                    metric_name=name,
-                    dimensions_map={"service": workflow_name},
-                    statistic="Sum",
-                    period=Duration.minutes(5),
-                )
-                for name in BUSINESS_METRICS
-            ],
+            business_metrics=count_metrics(workflow_name, BUSINESS_METRICS),
         )
         self.state_machine = self.workflow.state_machine
-        if alarm_topic is not None and alarm_topic.master_key is not None:
-            alarm_topic.master_key.grant(self.state_machine, "kms:GenerateDataKey", "kms:Decrypt")
-        for steps in provisioning.resource_steps.values():
-            for resource, reason in steps.state_machine_wildcards.items():
-                acknowledge_wildcard_resource(self.state_machine.role, resource, reason=reason)
+        options.grant_alarm_topic_key(self.state_machine)
+        acknowledge_resource_wildcards(self.state_machine, provisioning.resource_steps)
 
     # The state machine ---------------------------------------------------------------------------
 
@@ -359,7 +352,7 @@ class UserDeprovisioningWorkflow(Construct):
             "Record the removed resource",
             parameters={
                 "resource": sfn.JsonPath.object_at("$.resource"),
-                "outcome": "REMOVED",
+                "outcome": contract.RESOURCE_REMOVED,
                 "details": sfn.JsonPath.object_at("$.removal"),
             },
         )
@@ -379,7 +372,9 @@ class UserDeprovisioningWorkflow(Construct):
                     },
                 },
                 # Only the entry of the run whose resource was removed (not one a new run claimed since).
-                "ConditionExpression": "attribute_not_exists(pk) OR provisionedBy = :createdBy",
+                "ConditionExpression": (
+                    f"attribute_not_exists(pk) OR {contract.CREATOR_ATTRIBUTE} = :createdBy"
+                ),
                 "ExpressionAttributeValues": {":createdBy": {"S": sfn.JsonPath.string_at("$.runId")}},
             },
             iam_resources=[self.users_table.table_arn],
@@ -389,68 +384,43 @@ class UserDeprovisioningWorkflow(Construct):
         release.add_catch(record_failure, result_path=_FAILURE)
         release.next(removed)
 
-        route = sfn.Choice(self, "Route the resource to its remover")
-        for type_name, steps in provisioning.resource_steps.items():
-            if steps.remover is None:
-                continue
-            chain = steps.remover(Construct(self, _pascal_case(type_name)))
-            _catch_every_task(chain, record_failure)
-            route.when(sfn.Condition.string_equals("$.resource.type", type_name), chain)
-            for end in chain.end_states:
-                end.next(release)
         # A type without a remover (or no longer registered) stays in the ledger, reported.
-        route.otherwise(_unsupported(self, "Note the type has no remover", record_failure))
-        return route
+        return route_by_type(
+            self,
+            "Route the resource to its remover",
+            {
+                type_name: steps.remover(Construct(self, _pascal_case(type_name)))
+                for type_name, steps in provisioning.resource_steps.items()
+                if steps.remover is not None
+            },
+            then=release,
+            on_failure=record_failure,
+            unsupported="Note the type has no remover",
+        )
 
     def _mark_user(self, name: str, status: str, extra_set: str) -> sfn.TaskStateBase:
-        """Set the user's final status and report, and release the lock, if this run still holds it."""
-        return tasks.dynamodb_update_item(
+        """Set the user's final status and report, and release the lock, if this run still holds it
+        and the user is still deprovisioning."""
+        return mark_user(
             self,
             name,
             table=self.users_table,
             key=self._user_key(),
-            update_expression=(
-                f"{extra_set}, #status = :status, resourceReport = :report, summary = :summary, "
-                "updatedAt = :now REMOVE lockExpiresAt"
-            ),
-            condition_expression="executionId = :runId AND #status = :deprovisioning",
-            expression_attribute_names={"#status": "status"},
-            expression_attribute_values={
-                ":status": tasks.ddb_string(status),
-                ":deprovisioning": tasks.ddb_string(STATUS_DEPROVISIONING),
-                ":report": tasks.ddb_string(
-                    sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.report.resources"))
-                ),
-                ":summary": tasks.ddb_string(sfn.JsonPath.string_at("$.report.summary")),
-                ":runId": tasks.ddb_string(sfn.JsonPath.string_at(_RUN_ID)),
-                ":now": tasks.ddb_string(sfn.JsonPath.string_at(_NOW)),
-            },
-            result_path=sfn.JsonPath.DISCARD,
+            status=status,
+            extra_set=extra_set,
+            while_status=STATUS_DEPROVISIONING,
         )
 
     def _deprovisioned(self, event_bus: events.IEventBus | None, event_source: str) -> sfn.IChainable:
         mark = self._mark_user(
             "Mark the user deprovisioned", STATUS_DEPROVISIONED, "SET deprovisionedAt = :now"
         )
-        publish = tasks.put_events(
+        publish = publish_user_event(
             self,
             "Publish the user deprovisioned event",
-            entries=[
-                sfn_tasks.EventBridgePutEventsEntry(
-                    event_bus=event_bus,
-                    source=event_source,
-                    detail_type=EVENT_DETAIL_TYPE,
-                    detail=sfn.TaskInput.from_object(
-                        {
-                            "correlationId": sfn.JsonPath.string_at("$.correlationId"),
-                            "tenantId": sfn.JsonPath.string_at("$.tenantId"),
-                            "user": sfn.JsonPath.object_at("$.user"),
-                            "resources": sfn.JsonPath.object_at("$.report.resources"),
-                        }
-                    ),
-                )
-            ],
-            result_path=sfn.JsonPath.DISCARD,
+            event_bus=event_bus,
+            event_source=event_source,
+            detail_type=EVENT_DETAIL_TYPE,
         )
         output = sfn.Pass(
             self,

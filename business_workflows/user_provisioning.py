@@ -22,17 +22,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import Duration, Token
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as sfn_tasks
@@ -40,11 +38,12 @@ from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
 from workflow_constructs.nag import acknowledge_wildcard_resource
-from workflow_constructs.retention import RETAINED
 from workflow_constructs.stage import staged_name
 from workflow_constructs.workflow import Workflow
 
 from business_workflows.handler_code import app_handler_code
+from business_workflows.metrics import count_metrics
+from business_workflows.options import WorkflowOptions
 from business_workflows.provisioners import (
     ProvisioningContext,
     ResourceSteps,
@@ -52,7 +51,7 @@ from business_workflows.provisioners import (
     default_resource_types,
 )
 from business_workflows.provisioners.access_scope import check_trusted_principal
-from business_workflows.storage import secure_bucket
+from business_workflows.storage import data_table, secure_bucket
 from constructs import Construct
 from lambdas.user_provisioning import contract
 
@@ -123,8 +122,8 @@ class UserProvisioningWorkflow(Construct):
       a new versioned, encrypted, SSL-only bucket with access logging, retained on stack deletion.
     - ``event_bus``: where "User provisioned" events go. Default: the account's default bus.
     - ``event_source``: their ``source``. Default ``business-workflows.user-provisioning``.
-    - ``alarm_topic``: alarms and failure notices (the operations topic). Default: none.
-    - ``sentry_dsn_secret``: passed to every function. Default: Sentry off.
+    - ``options``: the app-wide settings (:class:`~business_workflows.options.WorkflowOptions`): the alarm
+      topic (alarms and failure notices; default none) and the Sentry secret (every function; default off).
     - ``timeout``: of one execution; also how long a user's lock lasts. Default 1 hour.
 
     Example::
@@ -133,7 +132,7 @@ class UserProvisioningWorkflow(Construct):
             self,
             "UserProvisioning",
             access_scope_trusted_principal_arn=sign_in_role.role_arn,
-            alarm_topic=operations_topic,
+            options=WorkflowOptions(alarm_topic=operations_topic),
         )
     """
 
@@ -142,6 +141,7 @@ class UserProvisioningWorkflow(Construct):
         scope: Construct,
         id: str,
         *,
+        options: WorkflowOptions,
         workflow_name: str = DEFAULT_WORKFLOW_NAME,
         resource_types: Sequence[ResourceType] | None = None,
         access_scope_trusted_principal_arn: str | None = None,
@@ -149,11 +149,10 @@ class UserProvisioningWorkflow(Construct):
         tenant_bucket: s3.IBucket | None = None,
         event_bus: events.IEventBus | None = None,
         event_source: str = DEFAULT_EVENT_SOURCE,
-        alarm_topic: sns.ITopic | None = None,
-        sentry_dsn_secret: secretsmanager.ISecret | None = None,
         timeout: Duration = DEFAULT_TIMEOUT,
     ) -> None:
         super().__init__(scope, id)
+        alarm_topic, sentry_dsn_secret = options.alarm_topic, options.sentry_dsn_secret
         # The physical name: every fixed name below derives from it, so it carries the app's stage.
         workflow_name = staged_name(self, workflow_name)
         if resource_types is None:
@@ -182,8 +181,10 @@ class UserProvisioningWorkflow(Construct):
         self.event_source = event_source
         self.sentry_dsn_secret = sentry_dsn_secret
 
-        self.users_table = _table(self, "UsersTable", partition_key="pk", sort_key="sk")
-        self.idempotency_table = _table(self, "IdempotencyTable", partition_key="id", ttl="expiration")
+        self.users_table = data_table(self, "UsersTable", partition_key="pk", sort_key="sk")
+        self.idempotency_table = data_table(
+            self, "IdempotencyTable", partition_key="id", time_to_live_attribute="expiration"
+        )
         self.tenant_bucket = tenant_bucket or secure_bucket(self, "TenantBucket")
         context = ProvisioningContext(
             workflow_name=workflow_name,
@@ -247,24 +248,11 @@ class UserProvisioningWorkflow(Construct):
             timeout=timeout,
             alarm_topic=alarm_topic,
             business_outcomes=BUSINESS_OUTCOMES,
-            business_metrics=[
-                cloudwatch.Metric(
-                    namespace=workflow_name,
-                    metric_name=name,
-                    dimensions_map={"service": workflow_name},
-                    statistic="Sum",
-                    period=Duration.minutes(5),
-                )
-                for name in BUSINESS_METRICS
-            ],
+            business_metrics=count_metrics(workflow_name, BUSINESS_METRICS),
         )
         self.state_machine = self.workflow.state_machine
-        if alarm_topic is not None and alarm_topic.master_key is not None:
-            # SnsPublish grants sns:Publish only; publishing to an encrypted topic also takes its key.
-            alarm_topic.master_key.grant(self.state_machine, "kms:GenerateDataKey", "kms:Decrypt")
-        for steps in self.resource_steps.values():
-            for resource, reason in steps.state_machine_wildcards.items():
-                acknowledge_wildcard_resource(self.state_machine.role, resource, reason=reason)
+        options.grant_alarm_topic_key(self.state_machine)
+        acknowledge_resource_wildcards(self.state_machine, self.resource_steps)
 
     def _created(self, kind: str, name: str) -> Any:
         """What a resource type exposed under ``kind`` (``tables``, ``roles``, ``keys``) and ``name``."""
@@ -384,7 +372,7 @@ class UserProvisioningWorkflow(Construct):
             "Record the provisioning failure",
             parameters={
                 "resource": sfn.JsonPath.object_at("$.resource"),
-                "status": "FAILED",
+                "status": contract.RESOURCE_FAILED,
                 "createdByThisRun": sfn.JsonPath.string_at("$.ownership.created"),
                 "error": sfn.JsonPath.string_at(f"{_FAILURE}.Error"),
                 "cause": sfn.JsonPath.string_at(f"{_FAILURE}.Cause"),
@@ -399,7 +387,7 @@ class UserProvisioningWorkflow(Construct):
                 "type": tasks.ddb_string(sfn.JsonPath.string_at("$.resource.type")),
                 "name": tasks.ddb_string(sfn.JsonPath.string_at("$.resource.name")),
                 "status": tasks.ddb_string(STATUS_PROVISIONING),
-                "provisionedBy": tasks.ddb_string(sfn.JsonPath.string_at("$.runId")),
+                contract.CREATOR_ATTRIBUTE: tasks.ddb_string(sfn.JsonPath.string_at("$.runId")),
                 # Its place in the request: deprovisioning removes the last requested first.
                 "position": sfn_tasks.DynamoAttributeValue.number_from_string(
                     sfn.JsonPath.format("{}", sfn.JsonPath.string_at("$.resource.index"))
@@ -409,7 +397,7 @@ class UserProvisioningWorkflow(Construct):
             },
             # Held by another run: that run created the resource, this one adopts it and will never
             # remove it. Held by this run: a retry of this very step.
-            condition_expression="attribute_not_exists(pk) OR provisionedBy = :runId",
+            condition_expression=f"attribute_not_exists(pk) OR {contract.CREATOR_ATTRIBUTE} = :runId",
             expression_attribute_values={":runId": tasks.ddb_string(sfn.JsonPath.string_at("$.runId"))},
             result_selector={"created": True},
             result_path="$.ownership",
@@ -433,7 +421,7 @@ class UserProvisioningWorkflow(Construct):
             update_expression="SET #status = :provisioned, details = :details, updatedAt = :now",
             expression_attribute_names={"#status": "status"},
             expression_attribute_values={
-                ":provisioned": tasks.ddb_string("PROVISIONED"),
+                ":provisioned": tasks.ddb_string(contract.RESOURCE_PROVISIONED),
                 ":details": tasks.ddb_string(
                     sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.provisioned"))
                 ),
@@ -448,14 +436,15 @@ class UserProvisioningWorkflow(Construct):
                 "Record the provisioned resource",
                 parameters={
                     "resource": sfn.JsonPath.object_at("$.resource"),
-                    "status": "PROVISIONED",
+                    "status": contract.RESOURCE_PROVISIONED,
                     "createdByThisRun": sfn.JsonPath.string_at("$.ownership.created"),
                     "details": sfn.JsonPath.object_at("$.provisioned"),
                 },
             )
         )
 
-        route = self._route_by_type(
+        route = route_by_type(
+            self,
             "Route the resource to its provisioner",
             {name: steps.provision for name, steps in self.resource_steps.items()},
             then=mark_provisioned,
@@ -569,12 +558,13 @@ class UserProvisioningWorkflow(Construct):
                 "Record the removed resource",
                 parameters={
                     "resource": sfn.JsonPath.object_at("$.resource"),
-                    "rollback": "REMOVED",
+                    "rollback": contract.RESOURCE_REMOVED,
                     "details": sfn.JsonPath.object_at("$.removal"),
                 },
             )
         )
-        route = self._route_by_type(
+        route = route_by_type(
+            self,
             "Route the resource to its remover",
             {name: steps.deprovision for name, steps in self.resource_steps.items()},
             then=release,
@@ -585,8 +575,10 @@ class UserProvisioningWorkflow(Construct):
         created_by_this_run = sfn.Choice(self, "Check this run created the resource")
         created_by_this_run.when(
             sfn.Condition.and_(
-                sfn.Condition.is_present("$.ledger.Item.provisionedBy.S"),
-                sfn.Condition.string_equals_json_path("$.ledger.Item.provisionedBy.S", "$.runId"),
+                sfn.Condition.is_present(f"$.ledger.Item.{contract.CREATOR_ATTRIBUTE}.S"),
+                sfn.Condition.string_equals_json_path(
+                    f"$.ledger.Item.{contract.CREATOR_ATTRIBUTE}.S", "$.runId"
+                ),
             ),
             route,
         ).otherwise(
@@ -638,25 +630,12 @@ class UserProvisioningWorkflow(Construct):
             },
             result_path=sfn.JsonPath.DISCARD,
         )
-        publish = tasks.put_events(
+        publish = publish_user_event(
             self,
             "Publish the user provisioned event",
-            entries=[
-                sfn_tasks.EventBridgePutEventsEntry(
-                    event_bus=event_bus,
-                    source=event_source,
-                    detail_type=EVENT_DETAIL_TYPE,
-                    detail=sfn.TaskInput.from_object(
-                        {
-                            "correlationId": sfn.JsonPath.string_at("$.correlationId"),
-                            "tenantId": sfn.JsonPath.string_at("$.tenantId"),
-                            "user": sfn.JsonPath.object_at("$.user"),
-                            "resources": sfn.JsonPath.object_at("$.report.resources"),
-                        }
-                    ),
-                )
-            ],
-            result_path=sfn.JsonPath.DISCARD,
+            event_bus=event_bus,
+            event_source=event_source,
+            detail_type=EVENT_DETAIL_TYPE,
         )
         release = tasks.aws_sdk_call(
             self,
@@ -700,49 +679,10 @@ class UserProvisioningWorkflow(Construct):
         release.next(not_published)
         return mark_active.next(claim).next(publish).next(output)
 
-    def _route_by_type(
-        self,
-        name: str,
-        chains: dict[str, sfn.IChainable],
-        *,
-        then: sfn.IChainable,
-        on_failure: sfn.IChainable,
-        unsupported: str,
-    ) -> sfn.Choice:
-        """A Choice on ``$.resource.type`` into each type's chain; every exit leads to ``then``, every
-        Task error to ``on_failure``."""
-        route = sfn.Choice(self, name)
-        for type_name, chain in chains.items():
-            _catch_every_task(chain, on_failure)
-            route.when(sfn.Condition.string_equals("$.resource.type", type_name), chain)
-            for end in chain.end_states:
-                end.next(then)
-        route.otherwise(_unsupported(self, unsupported, on_failure))
-        return route
-
     def _mark_user(self, name: str, status: str, extra_set: str) -> sfn.TaskStateBase:
         """Set the user's final status and report, and release the lock, if this run still holds it."""
-        return tasks.dynamodb_update_item(
-            self,
-            name,
-            table=self.users_table,
-            key=self._user_key(),
-            update_expression=(
-                f"{extra_set}, #status = :status, resourceReport = :report, summary = :summary, "
-                "updatedAt = :now REMOVE lockExpiresAt"
-            ),
-            condition_expression="executionId = :runId",
-            expression_attribute_names={"#status": "status"},
-            expression_attribute_values={
-                ":status": tasks.ddb_string(status),
-                ":report": tasks.ddb_string(
-                    sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.report.resources"))
-                ),
-                ":summary": tasks.ddb_string(sfn.JsonPath.string_at("$.report.summary")),
-                ":runId": tasks.ddb_string(sfn.JsonPath.string_at("$$.Execution.Id")),
-                ":now": tasks.ddb_string(sfn.JsonPath.string_at("$$.State.EnteredTime")),
-            },
-            result_path=sfn.JsonPath.DISCARD,
+        return mark_user(
+            self, name, table=self.users_table, key=self._user_key(), status=status, extra_set=extra_set
         )
 
 
@@ -806,23 +746,113 @@ def _run_summary_input() -> dict[str, Any]:
     }
 
 
+def route_by_type(
+    scope: Construct,
+    name: str,
+    chains: Mapping[str, sfn.IChainable],
+    *,
+    then: sfn.IChainable,
+    on_failure: sfn.IChainable,
+    unsupported: str,
+) -> sfn.Choice:
+    """A Choice on ``$.resource.type`` into each type's chain; every exit leads to ``then``, every
+    Task error to ``on_failure``, any other type to a ``unsupported`` step that reports it (shared by
+    provisioning, its rollback and deprovisioning)."""
+    route = sfn.Choice(scope, name)
+    for type_name, chain in chains.items():
+        _catch_every_task(chain, on_failure)
+        route.when(sfn.Condition.string_equals("$.resource.type", type_name), chain)
+        for end in chain.end_states:
+            end.next(then)
+    route.otherwise(_unsupported(scope, unsupported, on_failure))
+    return route
+
+
+def mark_user(
+    scope: Construct,
+    name: str,
+    *,
+    table: dynamodb.ITableV2,
+    key: Mapping[str, sfn_tasks.DynamoAttributeValue],
+    status: str,
+    extra_set: str,
+    while_status: str | None = None,
+) -> sfn.TaskStateBase:
+    """The step setting a user's final ``status`` and report (with ``extra_set``, a ``SET ...``
+    clause) and releasing the lock, if this run still holds it (and, given ``while_status``, the user
+    is still in that status). Shared by provisioning and deprovisioning."""
+    values: dict[str, sfn_tasks.DynamoAttributeValue] = {":status": tasks.ddb_string(status)}
+    condition = "executionId = :runId"
+    if while_status is not None:
+        placeholder = f":{while_status.lower()}"  # ":deprovisioning"
+        condition += f" AND #status = {placeholder}"
+        values[placeholder] = tasks.ddb_string(while_status)
+    return tasks.dynamodb_update_item(
+        scope,
+        name,
+        table=table,
+        key=dict(key),
+        update_expression=(
+            f"{extra_set}, #status = :status, resourceReport = :report, summary = :summary, "
+            "updatedAt = :now REMOVE lockExpiresAt"
+        ),
+        condition_expression=condition,
+        expression_attribute_names={"#status": "status"},
+        expression_attribute_values={
+            **values,
+            ":report": tasks.ddb_string(
+                sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.report.resources"))
+            ),
+            ":summary": tasks.ddb_string(sfn.JsonPath.string_at("$.report.summary")),
+            ":runId": tasks.ddb_string(sfn.JsonPath.string_at("$$.Execution.Id")),
+            ":now": tasks.ddb_string(sfn.JsonPath.string_at("$$.State.EnteredTime")),
+        },
+        result_path=sfn.JsonPath.DISCARD,
+    )
+
+
+def acknowledge_resource_wildcards(
+    state_machine: sfn.StateMachine, resource_steps: Mapping[str, ResourceSteps]
+) -> None:
+    """Acknowledge, on ``state_machine``'s role, the wildcards its resource types' steps need (each
+    type names them, with its reason, in ``ResourceSteps.state_machine_wildcards``); shared by the
+    provisioning and deprovisioning workflows, which run the same types' steps."""
+    for steps in resource_steps.values():
+        for resource, reason in steps.state_machine_wildcards.items():
+            acknowledge_wildcard_resource(state_machine.role, resource, reason=reason)
+
+
+def publish_user_event(
+    scope: Construct,
+    state_name: str,
+    *,
+    event_bus: events.IEventBus | None,
+    event_source: str,
+    detail_type: str,
+) -> sfn_tasks.EventBridgePutEvents:
+    """The step announcing a user's provisioning or deprovisioning on ``event_bus``: the request's
+    ``correlationId``, ``tenantId``, ``user`` and the report's ``resources``."""
+    return tasks.put_events(
+        scope,
+        state_name,
+        entries=[
+            sfn_tasks.EventBridgePutEventsEntry(
+                event_bus=event_bus,
+                source=event_source,
+                detail_type=detail_type,
+                detail=sfn.TaskInput.from_object(
+                    {
+                        "correlationId": sfn.JsonPath.string_at("$.correlationId"),
+                        "tenantId": sfn.JsonPath.string_at("$.tenantId"),
+                        "user": sfn.JsonPath.object_at("$.user"),
+                        "resources": sfn.JsonPath.object_at("$.report.resources"),
+                    }
+                ),
+            )
+        ],
+        result_path=sfn.JsonPath.DISCARD,
+    )
+
+
 def _pascal_case(type_name: str) -> str:
     return "".join(part.capitalize() for part in type_name.split("-"))
-
-
-def _table(
-    scope: Construct, id: str, *, partition_key: str, sort_key: str | None = None, ttl: str | None = None
-) -> dynamodb.TableV2:
-    return dynamodb.TableV2(
-        scope,
-        id,
-        partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
-        sort_key=dynamodb.Attribute(name=sort_key, type=dynamodb.AttributeType.STRING) if sort_key else None,
-        time_to_live_attribute=ttl,
-        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-            point_in_time_recovery_enabled=True
-        ),
-        encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
-        deletion_protection=True,
-        removal_policy=RETAINED,
-    )

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
-from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_sns as sns
 from workflow_constructs.errors import InvalidPropsError
 
 from business_workflows.billing import (
@@ -14,8 +12,9 @@ from business_workflows.billing import (
     BillingWorkflow,
     PaymentProviderKind,
 )
+from business_workflows.options import WorkflowOptions
 from constructs import Construct
-from stacks.senders import placeholder_senders_allowed, sender_address
+from stacks.senders import sender_address
 
 CONTEXT_PAYMENT_PROVIDER = "billing:paymentProvider"
 CONTEXT_SENDER_ADDRESS = "billing:senderAddress"
@@ -38,8 +37,8 @@ class BillingStack(Stack):
     - ``billing:manageApiGatewayAccount``: ``true`` to have this stack set the region's API Gateway
       CloudWatch role (``AWS::ApiGateway::Account``); default ``false`` (the account's setting is used).
 
-    ``sentry_dsn_secret`` (the app passes ``OperationsStack.sentry_dsn_secret``, set by the
-    ``sentryDsnSecretName`` context) turns on Sentry for every function.
+    ``options`` (the app's one :class:`~business_workflows.options.WorkflowOptions`: the operations
+    topic, the Sentry secret, whether placeholder senders are allowed) goes to the workflow as is.
 
     Outputs, read by the operator tooling (``workflow_tools.payments_sandbox``): ``WebhookUrl``,
     ``WebhookFunctionName``, ``StateMachineArn``, ``InvoicesTableName``, ``AuthorisationsTableName``,
@@ -51,8 +50,7 @@ class BillingStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
-        operations_topic: sns.ITopic,
-        sentry_dsn_secret: secretsmanager.ISecret | None = None,
+        options: WorkflowOptions,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -72,10 +70,8 @@ class BillingStack(Stack):
         self.billing = BillingWorkflow(
             self,
             "Billing",
-            alarm_topic=operations_topic,
-            sentry_dsn_secret=sentry_dsn_secret,
+            options=options,
             sender_address=sender_address(self, CONTEXT_SENDER_ADDRESS, DEFAULT_SENDER_ADDRESS),
-            allow_reserved_sender=placeholder_senders_allowed(self),
             payment_provider=payment_provider,
             authorisation_timeout=Duration.minutes(int(timeout_minutes))
             if timeout_minutes is not None

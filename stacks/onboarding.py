@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Stack
-from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from workflow_constructs.stage import staged_name
 
 from business_workflows.onboarding import OnboardingWorkflow
+from business_workflows.options import WorkflowOptions
 from constructs import Construct
-from stacks.senders import placeholder_senders_allowed, sender_address
+from stacks.senders import sender_address
 
 DEFAULT_SENDER_ADDRESS = "welcome@example.com"
 """The placeholder: synth fails on it (``PlaceholderSenderError``) unless the local cloud or tests opt in."""
@@ -28,8 +27,8 @@ class OnboardingStack(Stack):
     names are logical: the import takes this stage's machine (``staged_name``).
     Without it, onboarding provisions the tenant only. ``user_deprovisioning_workflow`` names the
     state machine the rollback runs to remove that admin user again (imported by name, too).
-    ``sentry_dsn_secret`` (the app passes ``OperationsStack.sentry_dsn_secret``, set by the
-    ``sentryDsnSecretName`` context) turns on Sentry for every function.
+    ``options`` (the app's one :class:`~business_workflows.options.WorkflowOptions`: the operations
+    topic, the Sentry secret, whether placeholder senders are allowed) goes to the workflow as is.
     """
 
     def __init__(
@@ -37,10 +36,9 @@ class OnboardingStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
-        operations_topic: sns.ITopic,
+        options: WorkflowOptions,
         user_provisioning_workflow: str | None = None,
         user_deprovisioning_workflow: str | None = None,
-        sentry_dsn_secret: secretsmanager.ISecret | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("description", "Customer onboarding workflow (state machine customer-onboarding)")
@@ -49,8 +47,7 @@ class OnboardingStack(Stack):
             self,
             "Onboarding",
             sender_address=sender_address(self, SENDER_CONTEXT_KEY, DEFAULT_SENDER_ADDRESS),
-            allow_reserved_sender=placeholder_senders_allowed(self),
-            alarm_topic=operations_topic,
+            options=options,
             user_provisioning=sfn.StateMachine.from_state_machine_name(
                 self, "UserProvisioning", staged_name(self, user_provisioning_workflow)
             )
@@ -61,5 +58,4 @@ class OnboardingStack(Stack):
             )
             if user_deprovisioning_workflow
             else None,
-            sentry_dsn_secret=sentry_dsn_secret,
         )

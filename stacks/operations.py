@@ -41,8 +41,8 @@ class OperationsStack(Stack):
       subscribe to it after deploying.
     - ``sentry_dsn_secret``: the Sentry DSN secret, imported by name when
       ``sentry_dsn_secret_name`` is given (``app.py`` reads it from the ``sentryDsnSecretName``
-      context, see ``stacks.sentry``); ``None`` when Sentry is off. Pass it to every workflow
-      stack as ``sentry_dsn_secret=``.
+      context, see ``stacks.sentry``); ``None`` when Sentry is off. ``app.py`` puts it, with the
+      topic, in the one ``WorkflowOptions`` every workflow stack gets (``options=``).
     """
 
     def __init__(

@@ -2,7 +2,7 @@
 
 - ``sentryDsnSecretName``: the name of a Secrets Manager secret whose value is the Sentry DSN.
   When set, ``OperationsStack.sentry_dsn_secret`` imports it by name and ``app.py`` hands it to
-  every workflow stack (``sentry_dsn_secret=``), so every handler may read it and reports
+  every workflow stack in its ``WorkflowOptions`` (``options=``), so every handler may read it and reports
   exceptions to Sentry.
 - ``sentryLayerArn`` (optional, needs the secret): a Lambda layer providing the ``sentry_sdk``
   package. The Powertools layer does not include it; without it the handlers log one warning

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
-from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_sns as sns
 
+from business_workflows.options import WorkflowOptions
 from business_workflows.stack_deployment import StackDeployment
 from constructs import Construct
 
@@ -23,7 +22,7 @@ class StackDeploymentStack(Stack):
     subscribe the deploying team to ``NotificationTopicArn`` (change lists, approval requests).
     Request and approve deployments through ``EntryUrl`` (IAM-signed; the operator CLI does), and
     attach ``AnswerGuardPolicyArn`` to every operator, developer and CI role (docs/stack-deployment.md,
-    "Who may approve").
+    "Who may approve"). ``options`` is the app's one :class:`~business_workflows.options.WorkflowOptions`.
     """
 
     def __init__(
@@ -31,8 +30,7 @@ class StackDeploymentStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
-        operations_topic: sns.ITopic,
-        sentry_dsn_secret: secretsmanager.ISecret | None = None,
+        options: WorkflowOptions,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -41,8 +39,7 @@ class StackDeploymentStack(Stack):
             self,
             "StackDeployment",
             stack_name_prefix=prefix,
-            alarm_topic=operations_topic,
-            sentry_dsn_secret=sentry_dsn_secret,
+            options=options,
         )
         CfnOutput(
             self,

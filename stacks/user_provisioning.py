@@ -7,10 +7,9 @@ from typing import Any
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_sns as sns
 
 from business_workflows.bulk_user_provisioning import BulkUserProvisioningWorkflow
+from business_workflows.options import WorkflowOptions
 from business_workflows.user_deprovisioning import (
     DEFAULT_WORKFLOW_NAME as DEFAULT_DEPROVISIONING_WORKFLOW_NAME,
 )
@@ -48,7 +47,8 @@ class UserProvisioningStack(Stack):
     :class:`UserDeprovisioningWorkflow` over its ledger, and :class:`BulkUserProvisioningWorkflow` over
     it with :data:`ROLE_RESOURCES`.
 
-    Alarms and failure notices (with the per-resource report) go to ``operations_topic``. Users'
+    ``options`` (the app's one :class:`~business_workflows.options.WorkflowOptions`) goes to all three
+    workflows: alarms and failure notices (with the per-resource report) go to its ``alarm_topic``. Users'
     folders go into ``tenant_bucket`` (customer onboarding's, where each tenant has ``tenants/<id>/``);
     without one the workflow creates its own.
 
@@ -63,9 +63,8 @@ class UserProvisioningStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
-        operations_topic: sns.ITopic,
+        options: WorkflowOptions,
         tenant_bucket: s3.IBucket | None = None,
-        sentry_dsn_secret: secretsmanager.ISecret | None = None,
         session_broker: iam.IRole | None = None,
         **kwargs: Any,
     ) -> None:
@@ -82,8 +81,7 @@ class UserProvisioningStack(Stack):
             workflow_name=USER_PROVISIONING_WORKFLOW,
             access_scope_trusted_principal_arn=self.session_broker.role_arn,
             tenant_bucket=tenant_bucket,
-            alarm_topic=operations_topic,
-            sentry_dsn_secret=sentry_dsn_secret,
+            options=options,
         )
         if self.user_provisioning.access_grants_table is not None:
             self.user_provisioning.access_grants_table.grant_read_data(self.session_broker)
@@ -100,12 +98,12 @@ class UserProvisioningStack(Stack):
             "UserDeprovisioning",
             user_provisioning=self.user_provisioning,
             workflow_name=USER_DEPROVISIONING_WORKFLOW,
-            alarm_topic=operations_topic,
+            options=options,
         )
         self.bulk_user_provisioning = BulkUserProvisioningWorkflow(
             self,
             "BulkUserProvisioning",
             user_provisioning=self.user_provisioning,
             role_resources=ROLE_RESOURCES,
-            alarm_topic=operations_topic,
+            options=options,
         )

@@ -36,9 +36,9 @@ from aws_cdk import aws_stepfunctions as sfn
 from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import PythonFunction
-from workflow_constructs.retention import RETAINED
 
 from business_workflows.handler_code import app_handler_code
+from business_workflows.storage import data_table
 from constructs import Construct
 
 # Paths into the item state, for provisioner authors.
@@ -118,20 +118,14 @@ def record_table(
     sort_key: str,
     global_secondary_indexes: Sequence[dynamodb.GlobalSecondaryIndexPropsV2] | None = None,
 ) -> dynamodb.TableV2:
-    """A table of users' records (string keys): encrypted, point-in-time recoverable, protected from
-    deletion and retained with the stack, as every table of users' data is."""
-    return dynamodb.TableV2(
+    """A table of users' records (string keys): the workflows' one table recipe
+    (:func:`business_workflows.storage.data_table`), with a sort key."""
+    return data_table(
         scope,
         id,
-        partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
-        sort_key=dynamodb.Attribute(name=sort_key, type=dynamodb.AttributeType.STRING),
+        partition_key=partition_key,
+        sort_key=sort_key,
         global_secondary_indexes=global_secondary_indexes,
-        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-            point_in_time_recovery_enabled=True
-        ),
-        encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
-        deletion_protection=True,
-        removal_policy=RETAINED,
     )
 
 

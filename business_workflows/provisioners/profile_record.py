@@ -26,6 +26,7 @@ from business_workflows.provisioners.base import (
     record_table,
 )
 from constructs import Construct
+from lambdas.user_provisioning import contract
 
 
 class ProfileRecord(ResourceType):
@@ -75,7 +76,7 @@ class ProfileRecord(ResourceType):
                 "displayName = if_not_exists(displayName, :displayName), "
                 "locale = if_not_exists(locale, :locale), #timeZone = if_not_exists(#timeZone, :timeZone), "
                 "createdAt = if_not_exists(createdAt, :now), "
-                "provisionedBy = if_not_exists(provisionedBy, :runId)"
+                f"{contract.CREATOR_ATTRIBUTE} = if_not_exists({contract.CREATOR_ATTRIBUTE}, :runId)"
             ),
             # ROLE and TIMEZONE are DynamoDB reserved words.
             expression_attribute_names={"#role": "role", "#timeZone": "timeZone"},
@@ -115,12 +116,12 @@ def _remove_profile(scope: Construct, table: dynamodb.ITableV2) -> sfn.IChainabl
                 "tenantId": {"S": sfn.JsonPath.string_at(TENANT_ID)},
                 "userId": {"S": sfn.JsonPath.string_at(USER_ID)},
             },
-            "ConditionExpression": "provisionedBy = :runId",
+            "ConditionExpression": f"{contract.CREATOR_ATTRIBUTE} = :runId",
             "ExpressionAttributeValues": {":runId": {"S": sfn.JsonPath.string_at(RUN_ID)}},
         },
         iam_resources=[table.table_arn],
         iam_action="dynamodb:DeleteItem",
-        result_selector={"outcome": "REMOVED"},
+        result_selector={"outcome": contract.RESOURCE_REMOVED},
         result_path=REMOVAL,
     )
     keep = sfn.Pass(

@@ -30,6 +30,7 @@ from business_workflows.provisioners.base import (
     ResourceType,
 )
 from constructs import Construct
+from lambdas.user_provisioning import contract
 
 FOLDER_NAME = r"^[a-z0-9][a-z0-9-]{0,62}$"
 REMOVAL_TIMEOUT = Duration.minutes(5)
@@ -59,9 +60,9 @@ class StoragePrefix(ResourceType):
                 "Key": sfn.JsonPath.string_at(f"{PROVISIONED}.key"),
                 "Body": "",
                 "Metadata": {
-                    "tenant-id": sfn.JsonPath.string_at(TENANT_ID),
-                    "user-id": sfn.JsonPath.string_at(USER_ID),
-                    "provisioned-by": sfn.JsonPath.string_at(RUN_ID),
+                    contract.TENANT_TAG: sfn.JsonPath.string_at(TENANT_ID),
+                    contract.USER_TAG: sfn.JsonPath.string_at(USER_ID),
+                    contract.OWNER_TAG: sfn.JsonPath.string_at(RUN_ID),
                 },
             },
             iam_resources=[objects],

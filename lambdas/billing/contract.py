@@ -35,6 +35,12 @@ class InvoiceStatus(StrEnum):
     AUTHORISATION_TIMED_OUT = "AUTHORISATION_TIMED_OUT"
 
 
+# The receipt email's outcome, kept in the execution state (``$.receiptEmail.status``).
+RECEIPT_SENT = "SENT"
+RECEIPT_PENDING = "PENDING"
+"""The invoice is PAID but its receipt was not sent; a new billing run for the period sends it."""
+
+
 # Step Functions errors the workflow fails with (a Fail state's Error; handler class names).
 REQUEST_INVALID = "BillingRequestInvalid"
 """The execution input is no billing request (``billing.errors.BillingRequestInvalid``)."""

@@ -21,6 +21,23 @@ STATUS_ACTIVE = "ACTIVE"
 STATUS_FAILED = "PROVISIONING_FAILED"
 STATUS_DEPROVISIONING = "DEPROVISIONING"
 
+# A resource's outcome: its result in a run's report (``status``, ``rollback``) and a remover's answer
+# (``outcome``), written by the state machine and the handlers alike.
+RESOURCE_PROVISIONED = "PROVISIONED"
+RESOURCE_FAILED = "FAILED"
+RESOURCE_REMOVED = "REMOVED"
+RESOURCE_ALREADY_GONE = "ALREADY_GONE"
+RESOURCE_KEPT = "KEPT"
+"""Outcomes of a removal: gone now, was not there, or there but not created by this run (left alone)."""
+
+# Who created a resource: the run (execution ARN) that did, on the ledger entry and every record
+# (``provisionedBy``, written once) and as a tag on every object and AWS resource (``provisioned-by``).
+# A removal takes away only what its own run created; the state machine and the handlers both check.
+CREATOR_ATTRIBUTE = "provisionedBy"
+OWNER_TAG = "provisioned-by"
+TENANT_TAG = "tenant-id"
+USER_TAG = "user-id"
+
 # Step Functions errors the workflow fails with (a Fail state's Error; the handler's class name).
 REQUEST_INVALID = "ProvisioningRequestInvalid"
 """The input is invalid (``user_provisioning.errors.ProvisioningRequestInvalid``); nothing was created."""

@@ -92,7 +92,7 @@ def removal_order(*, dynamodb: Any, table_name: str, key: str) -> list[dict[str,
                         "key": resource_key,
                         "config": {},
                     },
-                    "createdBy": item["provisionedBy"]["S"],
+                    "createdBy": item[contract.CREATOR_ATTRIBUTE]["S"],
                 }
             )
     entries.sort(key=lambda entry: (entry["position"], entry["resource"]["key"]), reverse=True)

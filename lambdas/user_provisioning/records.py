@@ -8,9 +8,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 from workflow_runtime import error_code, transient_aws_errors
 
+from user_provisioning import contract
 from user_provisioning.resource_request import ALREADY_GONE, KEPT, REMOVED, ResourceRequest
 
-CREATOR_ATTRIBUTE = "provisionedBy"
+CREATOR_ATTRIBUTE = contract.CREATOR_ATTRIBUTE
 """The run (execution ARN) that created a record; written once, with ``if_not_exists``."""
 
 

@@ -6,17 +6,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from user_provisioning import contract
+
 PROVISION = "provision"
 DEPROVISION = "deprovision"
 
-REMOVED = "REMOVED"
-ALREADY_GONE = "ALREADY_GONE"
-KEPT = "KEPT"
-"""Outcomes of a removal: gone now, was not there, or there but not created by this run (left alone)."""
+REMOVED = contract.RESOURCE_REMOVED
+ALREADY_GONE = contract.RESOURCE_ALREADY_GONE
+KEPT = contract.RESOURCE_KEPT
+"""Outcomes of a removal (one definition: ``user_provisioning.contract``)."""
 
-OWNER_TAG = "provisioned-by"
-TENANT_TAG = "tenant-id"
-USER_TAG = "user-id"
+OWNER_TAG = contract.OWNER_TAG
+TENANT_TAG = contract.TENANT_TAG
+USER_TAG = contract.USER_TAG
 WORKFLOW_TAG = "workflow"
 
 

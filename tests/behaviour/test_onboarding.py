@@ -22,6 +22,7 @@ from onboarding import contract
 from workflow_local_cloud import LocalCloudHarness, running_local_cloud
 
 from business_workflows.onboarding import OnboardingWorkflow
+from business_workflows.options import WorkflowOptions
 from tests.conftest import cdk_json_context
 
 WORKFLOW = contract.DEFAULT_WORKFLOW_NAME
@@ -531,8 +532,8 @@ def _admin_app(outdir: str) -> None:
         "Onboarding",
         workflow_name=ADMIN_WORKFLOW,
         sender_address="hello@example.com",
-        allow_reserved_sender=True,  # the local cloud verifies no sender
-        alarm_topic=sns.Topic(stack, "Notices"),
+        # The local cloud verifies no sender.
+        options=WorkflowOptions(alarm_topic=sns.Topic(stack, "Notices"), allow_placeholder_senders=True),
         user_provisioning=child,
     )
     app.synth()

@@ -17,6 +17,7 @@ from workflow_constructs import InvalidPropsError, add_checks
 from workflow_constructs.definition import state_machines
 
 from business_workflows.billing import BillingWorkflow, PaymentProviderKind
+from business_workflows.options import WorkflowOptions
 from lambdas.billing import contract
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -376,9 +377,8 @@ def http_billing(tmp_path_factory):
     workflow = BillingWorkflow(
         stack,
         "Payments",
-        alarm_topic=topic,
+        options=WorkflowOptions(alarm_topic=topic, allow_placeholder_senders=True),
         sender_address="invoices@mail.example.org",
-        allow_reserved_sender=True,
         sender_identity=ses.EmailIdentity.from_email_identity_name(stack, "Domain", "example.org"),
         payment_provider=PaymentProviderKind.HTTP,
         provider_secret=secret,
@@ -424,9 +424,8 @@ def _build(**overrides):
     """Build the construct with valid props but ``overrides`` (a callable value is given the stack)."""
     stack = cdk.Stack()
     props = {
-        "alarm_topic": sns.Topic(stack, "Topic"),
+        "options": WorkflowOptions(alarm_topic=sns.Topic(stack, "Topic"), allow_placeholder_senders=True),
         "sender_address": "billing@example.com",
-        "allow_reserved_sender": True,
         "payment_provider": PaymentProviderKind.SANDBOX,
         **{key: value(stack) if callable(value) else value for key, value in overrides.items()},
     }
@@ -501,7 +500,9 @@ def test_the_billing_stack_takes_the_opt_in_from_context(value, created):
     context = {} if value is None else {"billing:manageApiGatewayAccount": value}
     app = cdk.App(context={**context, "allowPlaceholderSenders": True})
     topic = sns.Topic(cdk.Stack(app, "Ops"), "Topic")
-    stack = BillingStack(app, "Billing", operations_topic=topic)
+    stack = BillingStack(
+        app, "Billing", options=WorkflowOptions(alarm_topic=topic, allow_placeholder_senders=True)
+    )
     accounts = [c for c in stack.node.find_all() if isinstance(c, cdk.aws_apigateway.CfnAccount)]
     assert len(accounts) == created
 
@@ -514,4 +515,6 @@ def test_the_billing_stack_rejects_an_opt_in_that_is_no_boolean():
     with pytest.raises(
         InvalidPropsError, match=r"^billing:manageApiGatewayAccount must be true or false. Received: \[yes\]$"
     ):
-        BillingStack(app, "Billing", operations_topic=topic)
+        BillingStack(
+            app, "Billing", options=WorkflowOptions(alarm_topic=topic, allow_placeholder_senders=True)
+        )

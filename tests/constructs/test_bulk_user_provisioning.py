@@ -8,6 +8,7 @@ from workflow_constructs import InvalidPropsError
 from workflow_constructs.definition import state_machines
 
 from business_workflows.bulk_user_provisioning import BulkUserProvisioningWorkflow
+from business_workflows.options import WorkflowOptions
 from business_workflows.user_provisioning import UserProvisioningWorkflow
 from stacks.user_provisioning import ROLE_RESOURCES
 
@@ -88,9 +89,16 @@ def test_each_role_gets_its_resources_and_an_unknown_role_fails_only_its_row(def
 def test_bad_props_are_rejected_when_the_construct_is_built(props, message):
     stack = cdk.Stack()
     users = UserProvisioningWorkflow(
-        stack, "Users", access_scope_trusted_principal_arn="arn:aws:iam::123456789012:role/sign-in"
+        stack,
+        "Users",
+        options=WorkflowOptions(),
+        access_scope_trusted_principal_arn="arn:aws:iam::123456789012:role/sign-in",
     )
     with pytest.raises(InvalidPropsError, match=message):
         BulkUserProvisioningWorkflow(
-            stack, "Bulk", user_provisioning=users, **{"role_resources": ROLE_RESOURCES, **props}
+            stack,
+            "Bulk",
+            user_provisioning=users,
+            options=WorkflowOptions(),
+            **{"role_resources": ROLE_RESOURCES, **props},
         )

@@ -20,6 +20,7 @@ from workflow_constructs import InvalidPropsError, Workflow, add_checks
 from workflow_constructs.definition import state_machines
 
 from business_workflows.onboarding import OnboardingWorkflow, WelcomeEmail
+from business_workflows.options import WorkflowOptions
 
 STACK = "CustomerOnboarding"
 
@@ -54,10 +55,12 @@ def nested(tmp_path_factory) -> tuple[OnboardingWorkflow, dict]:
         stack,
         "Onboarding",
         sender_address="hello@example.com",
-        allow_reserved_sender=True,
-        alarm_topic=topic,
+        options=WorkflowOptions(
+            alarm_topic=topic,
+            sentry_dsn_secret=secretsmanager.Secret.from_secret_name_v2(stack, "Sentry", "sentry-dsn"),
+            allow_placeholder_senders=True,
+        ),
         user_provisioning=sfn.StateMachine.from_state_machine_name(stack, "Users", "user-provisioning"),
-        sentry_dsn_secret=secretsmanager.Secret.from_secret_name_v2(stack, "Sentry", "sentry-dsn"),
         plans=("basic",),
         welcome_email=WelcomeEmail(subject="Hi {{name}}", text="Hello", html="<p>Hello</p>"),
     )
@@ -72,8 +75,7 @@ def nested(tmp_path_factory) -> tuple[OnboardingWorkflow, dict]:
         "SecondOnboarding",
         workflow_name="second-onboarding",
         sender_address="hello@second.example",
-        allow_reserved_sender=True,
-        alarm_topic=topic,
+        options=WorkflowOptions(alarm_topic=topic, allow_placeholder_senders=True),
         user_provisioning=child_in_stack.state_machine,
     )
     add_checks(app)
@@ -468,8 +470,7 @@ def _build(**overrides):
     stack = cdk.Stack()
     props = {
         "sender_address": "hello@example.com",
-        "allow_reserved_sender": True,
-        "alarm_topic": sns.Topic(stack, "Ops"),
+        "options": WorkflowOptions(alarm_topic=sns.Topic(stack, "Ops"), allow_placeholder_senders=True),
         **overrides,
     }
     return OnboardingWorkflow(stack, "Onboarding", **props)
@@ -511,7 +512,10 @@ def test_a_sender_address_known_only_at_deploy_time_is_not_checked():
     stack = cdk.Stack()
     address = cdk.CfnParameter(stack, "Sender").value_as_string
     workflow = OnboardingWorkflow(
-        stack, "Onboarding", sender_address=address, alarm_topic=sns.Topic(stack, "Ops")
+        stack,
+        "Onboarding",
+        sender_address=address,
+        options=WorkflowOptions(alarm_topic=sns.Topic(stack, "Ops")),
     )
     assert workflow.state_machine is not None
 

@@ -13,6 +13,7 @@ from aws_cdk import aws_sns as sns
 from app import build_app
 from business_workflows.billing import BillingWorkflow, PaymentProviderKind
 from business_workflows.onboarding import OnboardingWorkflow
+from business_workflows.options import WorkflowOptions
 from business_workflows.senders import UnverifiableSenderError
 from stacks.senders import PlaceholderSenderError
 
@@ -71,15 +72,16 @@ def test_the_library_refuses_a_reserved_sender_unless_told_it_runs_locally(build
     stack = cdk.Stack()
     topic = sns.Topic(stack, "Operations")
 
-    def construct(scope, **props):
+    def construct(scope, allow_placeholder_senders=False, **props):
+        options = WorkflowOptions(alarm_topic=topic, allow_placeholder_senders=allow_placeholder_senders)
         if build == "onboarding":
-            return OnboardingWorkflow(scope, "Workflow", alarm_topic=topic, **props)
+            return OnboardingWorkflow(scope, "Workflow", options=options, **props)
         return BillingWorkflow(
-            scope, "Workflow", alarm_topic=topic, payment_provider=PaymentProviderKind.SANDBOX, **props
+            scope, "Workflow", options=options, payment_provider=PaymentProviderKind.SANDBOX, **props
         )
 
     with pytest.raises(
         UnverifiableSenderError, match=r"^sender_address must be an address on a domain you own"
     ):
         construct(cdk.Stack(), sender_address="hello@example.org")
-    construct(stack, sender_address="hello@example.org", allow_reserved_sender=True)
+    construct(stack, sender_address="hello@example.org", allow_placeholder_senders=True)

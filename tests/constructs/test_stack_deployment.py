@@ -15,6 +15,7 @@ from aws_cdk.assertions import Match, Template
 from workflow_constructs import InvalidPropsError, add_checks
 from workflow_constructs.definition import state_machines
 
+from business_workflows.options import WorkflowOptions
 from business_workflows.stack_deployment import (
     APPROVAL_STATE,
     DEFAULT_SERVICE_ROLE_ACTIONS,
@@ -473,6 +474,7 @@ class OwnResources(cdk.Stack):
         self.deployment = StackDeployment(
             self,
             "Deployments",
+            options=WorkflowOptions(),
             stack_name_prefix="team-a-",
             workflow_name="team-a-deployments",
             template_bucket=bucket,
@@ -544,7 +546,13 @@ def test_service_role_statements_replace_the_default_permissions():
         actions=["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:DescribeTable"],
         resources=["arn:aws:dynamodb:eu-west-1:111111111111:table/svc-*"],
     )
-    StackDeployment(stack, "Deployments", stack_name_prefix="svc-", service_role_statements=[tables])
+    StackDeployment(
+        stack,
+        "Deployments",
+        options=WorkflowOptions(),
+        stack_name_prefix="svc-",
+        service_role_statements=[tables],
+    )
     # THEN the service role holds exactly that statement
     template = Template.from_stack(stack)
     assert _policy_statements(template, "DeploymentsServiceRole") == [
@@ -571,7 +579,7 @@ def test_prefix_must_be_a_stack_name_start(scope):
         match=r"stack_name_prefix must be 1-64 letters, digits and '-', starting with a letter. "
         r"Received: \[\*\]",
     ):
-        StackDeployment(scope, "D", stack_name_prefix="*")
+        StackDeployment(scope, "D", options=WorkflowOptions(), stack_name_prefix="*")
 
 
 def test_statements_for_a_given_role_are_refused(scope):
@@ -583,7 +591,12 @@ def test_statements_for_a_given_role_are_refused(scope):
         r"own service_role instead. Received: \[1\]",
     ):
         StackDeployment(
-            scope, "D", stack_name_prefix="svc-", service_role=role, service_role_statements=[statement]
+            scope,
+            "D",
+            options=WorkflowOptions(),
+            stack_name_prefix="svc-",
+            service_role=role,
+            service_role_statements=[statement],
         )
 
 
@@ -592,7 +605,9 @@ def test_an_empty_statement_list_is_refused(scope):
         InvalidPropsError,
         match=r"service_role_statements must hold at least one statement, or be left out. Received: \[\[\]\]",
     ):
-        StackDeployment(scope, "D", stack_name_prefix="svc-", service_role_statements=[])
+        StackDeployment(
+            scope, "D", options=WorkflowOptions(), stack_name_prefix="svc-", service_role_statements=[]
+        )
 
 
 def test_unknown_capabilities_are_refused(scope):
@@ -600,7 +615,11 @@ def test_unknown_capabilities_are_refused(scope):
         InvalidPropsError, match=r"capabilities must each be one of .* Received: \[\['CAPABILITY_ALL'\]\]"
     ):
         StackDeployment(
-            scope, "D", stack_name_prefix="svc-", capabilities=["CAPABILITY_IAM", "CAPABILITY_ALL"]
+            scope,
+            "D",
+            options=WorkflowOptions(),
+            stack_name_prefix="svc-",
+            capabilities=["CAPABILITY_IAM", "CAPABILITY_ALL"],
         )
 
 
@@ -611,7 +630,11 @@ def test_durations_must_be_whole_seconds(scope):
         r"Received: \[500 millis\]",
     ):
         StackDeployment(
-            scope, "D", stack_name_prefix="svc-", change_set_poll_interval=cdk.Duration.millis(500)
+            scope,
+            "D",
+            options=WorkflowOptions(),
+            stack_name_prefix="svc-",
+            change_set_poll_interval=cdk.Duration.millis(500),
         )
 
 
@@ -627,7 +650,7 @@ def test_counts_are_bounded(scope, argument, value, bounds):
     with pytest.raises(
         InvalidPropsError, match=rf"{argument} must be between {bounds}. Received: \[{value}\]"
     ):
-        StackDeployment(scope, "D", stack_name_prefix="svc-", **{argument: value})
+        StackDeployment(scope, "D", options=WorkflowOptions(), stack_name_prefix="svc-", **{argument: value})
 
 
 def test_the_template_bucket_is_access_logged_into_a_bucket_of_its_own(template):

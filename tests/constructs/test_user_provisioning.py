@@ -14,6 +14,7 @@ from aws_cdk.assertions import Match, Template
 from workflow_constructs import InvalidPropsError, add_checks, tasks
 from workflow_constructs.definition import iter_states, state_machines
 
+from business_workflows.options import WorkflowOptions
 from business_workflows.provisioners import (
     AccessScope,
     ApiKey,
@@ -407,13 +408,16 @@ class _Huge(_NoPattern):
 def test_bad_props_are_rejected_when_the_construct_is_built(props, message):
     with pytest.raises(InvalidPropsError, match=message):
         UserProvisioningWorkflow(
-            cdk.Stack(), "UserProvisioning", **{"access_scope_trusted_principal_arn": BROKER, **props}
+            cdk.Stack(),
+            "UserProvisioning",
+            options=WorkflowOptions(),
+            **{"access_scope_trusted_principal_arn": BROKER, **props},
         )
 
 
 def test_the_default_registry_needs_the_access_scope_broker_named():
     with pytest.raises(InvalidPropsError, match=r"^access_scope_trusted_principal_arn must name the one"):
-        UserProvisioningWorkflow(cdk.Stack(), "UserProvisioning")
+        UserProvisioningWorkflow(cdk.Stack(), "UserProvisioning", options=WorkflowOptions())
 
 
 @pytest.mark.parametrize(
@@ -517,6 +521,7 @@ def custom_app(tmp_path_factory):
     workflow = UserProvisioningWorkflow(
         stack,
         "Users",
+        options=WorkflowOptions(),
         workflow_name="users-with-settings",
         resource_types=[*default_resource_types(access_scope_trusted_principal_arn=BROKER), UserSettings()],
         max_concurrency=2,

@@ -56,3 +56,32 @@ def test_the_definitions_write_the_contracts_user_statuses(provisioning, deprovi
 def test_the_events_carry_the_contracts_detail_types(provisioning, deprovisioning):
     assert f'"{contract.EVENT_DETAIL_TYPE}"' in json.dumps(provisioning)
     assert f'"{contract.DEPROVISIONING_EVENT_DETAIL_TYPE}"' in json.dumps(deprovisioning)
+
+
+def test_the_definitions_write_the_contracts_resource_outcomes_and_creator(provisioning, deprovisioning):
+    # The report's and removers' outcomes, and who created a resource, are named once (the contract):
+    # the state machines write them and the handlers (report.py, records.py) read them.
+    assert f'"status":"{contract.RESOURCE_PROVISIONED}"' in json.dumps(provisioning, separators=(",", ":"))
+    assert f'"status":"{contract.RESOURCE_FAILED}"' in json.dumps(provisioning, separators=(",", ":"))
+    assert f'"rollback":"{contract.RESOURCE_REMOVED}"' in json.dumps(provisioning, separators=(",", ":"))
+    assert f'"outcome":"{contract.RESOURCE_REMOVED}"' in json.dumps(deprovisioning, separators=(",", ":"))
+    assert f"{contract.CREATOR_ATTRIBUTE} = :runId" in json.dumps(provisioning)
+    assert f"{contract.CREATOR_ATTRIBUTE} = :createdBy" in json.dumps(deprovisioning)
+    assert f'"{contract.OWNER_TAG}.$"' in json.dumps(provisioning)  # the folder marker's metadata
+
+
+def test_the_handlers_name_outcomes_and_the_creator_from_the_contract():
+    from user_provisioning import records, report, resource_request
+
+    assert (resource_request.REMOVED, resource_request.ALREADY_GONE, resource_request.KEPT) == (
+        contract.RESOURCE_REMOVED,
+        contract.RESOURCE_ALREADY_GONE,
+        contract.RESOURCE_KEPT,
+    )
+    assert (report.PROVISIONED, report.FAILED, report.REMOVED) == (
+        contract.RESOURCE_PROVISIONED,
+        contract.RESOURCE_FAILED,
+        contract.RESOURCE_REMOVED,
+    )
+    assert records.CREATOR_ATTRIBUTE == contract.CREATOR_ATTRIBUTE
+    assert resource_request.OWNER_TAG == contract.OWNER_TAG

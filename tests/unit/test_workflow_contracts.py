@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -178,3 +179,9 @@ def test_every_contract_metric_is_charted_on_a_dashboard(workflow, synthesized_a
     bodies = dashboard_bodies(synthesized_app.template(workflow.stack))
     for metric in workflow.metrics:
         assert any(metric in body for body in bodies), metric
+
+
+def test_the_billing_definition_writes_the_contracts_receipt_status(synthesized_app):
+    # The receipt's outcome is named once, in the contract (it used to be typed out in the construct).
+    definition = definition_by_prefix(synthesized_app.template("Billing"), "BillingWorkflow")
+    assert f'"status": "{billing.RECEIPT_SENT}"' in json.dumps(definition)

@@ -51,6 +51,15 @@ def acknowledge_wildcard_resource(construct: IConstruct, resource: str, *, reaso
     construct.node.add_validation(_WildcardAcknowledgment(construct, resource, reason))
 
 
+def acknowledge_flattened_wildcard(construct: IConstruct, flattened: str, *, reason: str) -> None:
+    """Acknowledge ``AwsSolutions-IAM5`` for a wildcard resource already written as cdk-nag writes it
+    (as :func:`wildcard_resources` returns them), on ``construct``. The one place the finding id is made.
+    """
+    Validations.of(construct).acknowledge(
+        Acknowledgment(id=f"AwsSolutions-IAM5[Resource::{flattened}]", reason=reason)
+    )
+
+
 @jsii.implements(IValidation)
 class _WildcardAcknowledgment:
     def __init__(self, construct: IConstruct, resource: str, reason: str) -> None:
@@ -60,9 +69,7 @@ class _WildcardAcknowledgment:
 
     def validate(self) -> list[str]:
         rendered = flatten_reference(Stack.of(self._construct).resolve(self._resource))
-        Validations.of(self._construct).acknowledge(
-            Acknowledgment(id=f"AwsSolutions-IAM5[Resource::{rendered}]", reason=self._reason)
-        )
+        acknowledge_flattened_wildcard(self._construct, rendered, reason=self._reason)
         return []
 
 

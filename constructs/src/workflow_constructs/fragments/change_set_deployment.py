@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Acknowledgment, Aws, Duration, Stack, Token, Validations
+from aws_cdk import Aws, Duration, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
@@ -48,6 +48,7 @@ from constructs import Construct
 from workflow_constructs import tasks
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.fragments import change_set_expressions as expr
+from workflow_constructs.nag import acknowledge_flattened_wildcard, acknowledge_wildcard_resource
 from workflow_constructs.retry import NoRetry
 
 REQUEST_INVALID_ERROR = "StackDeploymentRequestInvalid"
@@ -201,23 +202,19 @@ class ChangeSetDeployment(sfn.StateMachineFragment):
         template bucket of the same stack allows ``<bucket>/*`` (any template in it may be deployed).
         A bucket of another stack is referenced by name there; acknowledge that one yourself.
         """
-        Validations.of(role).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:"
-                f"<AWS::AccountId>:stack/{self.stack_name_prefix}*/*]",
-                reason="Only stacks named with the deployment prefix; the stack id part of the ARN is "
-                "unknown until the stack exists.",
-            ),
+        acknowledge_flattened_wildcard(
+            role,
+            f"arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/{self.stack_name_prefix}*/*",
+            reason="Only stacks named with the deployment prefix; the stack id part of the ARN is "
+            "unknown until the stack exists.",
         )
         bucket = self.template_bucket
         if isinstance(bucket, s3.Bucket) and Stack.of(bucket) is Stack.of(role):
-            logical_id = Stack.of(bucket).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
-            Validations.of(role).acknowledge(
-                Acknowledgment(
-                    id=f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/*]",
-                    reason="Any template in the template bucket may be deployed; CloudFormation reads it "
-                    "with the caller's permissions.",
-                ),
+            acknowledge_wildcard_resource(
+                role,
+                bucket.arn_for_objects("*"),
+                reason="Any template in the template bucket may be deployed; CloudFormation reads it "
+                "with the caller's permissions.",
             )
 
     @property
