@@ -15,8 +15,9 @@ After upgrading moto, run ``python -m workflow_local_cloud --canary`` first.
 The functions at the bottom (``moto_wsgi_app``, ``pending_callbacks``, ``time_out_callback``,
 ``sent_emails``, ``inventory``, ``lambda_functions``, ``lambda_function_facts``, ``save_lambda_logs``) read or
 write moto's internal state for the server and its control API; they live here too, so this is
-the only module that knows moto's insides, with the two patches kept in modules of their own
-(``integration_errors``, ``rollback_retention``) and registered at the end of :data:`PATCHES`.
+the only module that knows moto's insides, with the patches kept in modules of their own
+(``integration_errors``, ``rollback_retention``, ``causes``, ``evaluation_errors``) registered at the
+end of :data:`PATCHES`.
 """
 
 from __future__ import annotations
@@ -3000,9 +3001,20 @@ PATCHES: tuple[Patch, ...] = (
 
 # Patches in modules of their own: they build on the helpers above, so they are imported after them
 # (the package imports this module first, through ``server``).
-from workflow_local_cloud import integration_errors, rollback_retention  # noqa: E402
+from workflow_local_cloud import (  # noqa: E402
+    causes,
+    evaluation_errors,
+    integration_errors,
+    rollback_retention,
+)
 
-PATCHES = (*PATCHES, *integration_errors.PATCHES, *rollback_retention.PATCHES)
+PATCHES = (
+    *PATCHES,
+    *integration_errors.PATCHES,
+    *rollback_retention.PATCHES,
+    *causes.PATCHES,
+    *evaluation_errors.PATCHES,
+)
 
 
 # Reading moto's state for the control API ----------------------------------------------------------
