@@ -47,6 +47,30 @@ def test_a_parameters_path_that_selects_nothing_names_the_field_and_the_compact_
 
 
 @pytest.mark.conformance("errors")
+def test_a_result_selector_path_that_selects_nothing_names_the_field_and_the_result(cases):
+    definition = {
+        "StartAt": "Read the order",
+        "States": {
+            "Read the order": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:sfn:listActivities",
+                "ResultSelector": {"first.$": "$.NoSuchField"},
+                "End": True,
+            }
+        },
+    }
+
+    run = cases.run(definition, {"a": 1})
+
+    # The selector reads the task's result (ListActivities' answer), so the cause prints that.
+    assert (run.status, run.error) == ("FAILED", "States.Runtime")
+    assert run.cause.startswith(
+        PREFIX.replace("#2", "#5") + "The JSONPath '$.NoSuchField' specified for the field 'first.$' could "
+        'not be found in the input \'{"Activities":['
+    ), run.cause
+
+
+@pytest.mark.conformance("errors")
 def test_a_context_path_that_selects_nothing_names_the_field(cases):
     run = cases.run(_pass(Parameters={"when.$": "$$.Execution.Nothing"}), {"a": 1})
 

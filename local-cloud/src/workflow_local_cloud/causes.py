@@ -71,6 +71,17 @@ def result_path_cause(result_path: str, state_input: Any) -> str:
     return f"Unable to apply ReferencePath {result_path} to input {compact_json(state_input)}"
 
 
+def missing_path_cause(error: Any, field: str | None) -> str:
+    """The cause of a JSONPath that selects nothing, as AWS writes it for a payload template's field.
+
+    ``error`` is moto's ``NoSuchJsonPathError`` (its ``json_path`` and ``data``).
+    """
+    return (
+        f"The JSONPath '{error.json_path}' specified for the field '{field}' could not be found in the input "
+        f"'{compact_json(error.data)}'"
+    )
+
+
 def intrinsic_cause(function: str, detail: str) -> str:
     """The cause of a failed intrinsic function, below the state prefix (undocumented; pinned).
 
@@ -126,6 +137,7 @@ def _classes() -> dict[str, Any]:
             "common.assign.assign_template_binding", "AssignTemplateBindingStringExpressionSimple"
         ),
         "eval_component": load("eval_component", "EvalComponent"),
+        "result_selector": load("common.result_selector", "ResultSelector"),
     }
 
 
@@ -142,6 +154,7 @@ def _check() -> None:
     )
     _require_parameters(PATCH_NAME, classes["choice"]._eval_state, ("self", "env"))
     _require_parameters(PATCH_NAME, classes["result_path"]._eval_body, ("self", "env"))
+    _require_parameters(PATCH_NAME, classes["result_selector"]._eval_body, ("self", "env"))
     _require_parameters(PATCH_NAME, classes["eval_component"].eval, ("self", "env"))
     _require(
         "_field_name" not in classes["assign_binding"].__dict__ or _is_ours(classes["assign_binding"]),
@@ -205,11 +218,23 @@ def _apply() -> None:
     def _field_name(self: Any) -> str:
         return f"{self.identifier}.$"
 
+    from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
+
+    original_selector = classes["result_selector"]._eval_body
+
+    def _eval_result_selector(self: Any, env: Any) -> None:
+        # moto's Task turns the path error into a cause without the field; Parameters' names it.
+        try:
+            original_selector(self, env)
+        except NoSuchJsonPathError as error:
+            raise _failure(env, "States.Runtime", missing_path_cause(error, env.next_field_name)) from error
+
     for wrapper, original in (
         (_eval_state, original_choice),
         (_eval_result_path, original_result_path),
         (eval_function, original_eval),
         (_field_name, None),
+        (_eval_result_selector, original_selector),
     ):
         _mark(wrapper, original)
         setattr(wrapper, CAUSES_MARK, True)
@@ -217,6 +242,7 @@ def _apply() -> None:
     _replace(result_path, "_eval_body", _eval_result_path)
     _replace(function, "eval", eval_function)
     _replace(classes["assign_binding"], "_field_name", _field_name)
+    _replace(classes["result_selector"], "_eval_body", _eval_result_selector)
 
     for name in _INPUT_CAUSE_MODULES:
         _replace(importlib.import_module(name), "to_json_str", _to_json_str_compact)
@@ -238,6 +264,7 @@ def _verify() -> None:
         (classes["result_path"], "_eval_body"),
         (classes["function"], "eval"),
         (classes["assign_binding"], "_field_name"),
+        (classes["result_selector"], "_eval_body"),
     ):
         _require(
             getattr(cls.__dict__.get(name), CAUSES_MARK, False),
