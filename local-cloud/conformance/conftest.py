@@ -50,6 +50,11 @@ class Run:
     def events(self, event_type: str) -> list[dict[str, Any]]:
         return [event for event in self.history if event["type"] == event_type]
 
+    def evaluation_failed(self) -> dict[str, Any]:
+        """The details of the execution's one ``EvaluationFailed`` event (JSONata and variable errors)."""
+        [event] = self.events("EvaluationFailed")
+        return dict(event["evaluationFailedEventDetails"])
+
 
 class Cases:
     """Creates a state machine per case and runs it to its end on the shared local cloud."""

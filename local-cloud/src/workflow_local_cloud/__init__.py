@@ -8,8 +8,8 @@ any step; callbacks can be answered or timed out.
 The layout tells the architecture:
 
 - ``server``: moto on one port, with the control API (``control``) and every patch (``patches``,
-  with ``integration_errors``, ``rollback_retention``, ``redrive`` and ``callback_heartbeat``,
-  the only modules that touch moto's internals; each patch has a canary test);
+  with a module of its own for most patches, listed in ``patches.PATCHES``: the only modules that
+  touch moto's internals; each patch has a canary test);
 - ``lambda_runner`` (+ ``_lambda_worker``): warm Lambda workers; ``clock``: simulated time;
   ``faults``: armed faults; ``steps``: the Task states of a definition and the faults each takes;
 - ``process``: the server in a child process (``start``/``stop``); ``__main__``: the same as a

@@ -8,7 +8,9 @@ Protocol (JSON, one object per line): the worker writes ``{"ready": true, "initE
 then for each request ``{"event": "<json>", "requestId", "deadlineMs", "functionArn"}`` read on
 stdin it answers ``{"ok": bool, "payload": "<json>", "logs": [lines]}`` on its original stdout.
 Everything the handler prints or logs (``sys.stdout``/``sys.stderr``) is captured per request and
-returned as ``logs``, the way Lambda sends a function's output to CloudWatch Logs.
+returned as ``logs``, the way Lambda sends a function's output to CloudWatch Logs. An error's
+``stackTrace`` names the deployed code as Lambda does, under ``/var/task`` (:data:`TASK_ROOT`), not
+the local folder it was unpacked to.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ import threading
 import time
 import traceback
 from typing import Any
+
+TASK_ROOT = "/var/task"
+"""Where Lambda puts a function's code (``LAMBDA_TASK_ROOT``); stack traces name files under it."""
 
 
 class _Capture(io.TextIOBase):
@@ -98,7 +103,21 @@ def _load_handler(spec: str) -> tuple[Any, dict[str, Any] | None]:
     return handler, None
 
 
-def _run(handler: Any, request: dict[str, Any]) -> tuple[bool, str, bool]:
+def task_stack(frames: list[traceback.FrameSummary], code_dir: str) -> list[str]:
+    """The ``stackTrace`` Lambda reports: one formatted entry a frame, the code under ``/var/task``.
+
+    Example: a frame in ``<code_dir>/handler.py`` reads ``  File "/var/task/handler.py", line 2, in
+    handler``; frames outside the code (the standard library, packages) keep their paths.
+    """
+    root = os.path.realpath(code_dir)
+    for frame in frames:
+        path = os.path.realpath(frame.filename)
+        if path == root or path.startswith(root + os.sep):
+            frame.filename = TASK_ROOT + path[len(root) :].replace(os.sep, "/")
+    return traceback.format_list(frames)
+
+
+def _run(handler: Any, request: dict[str, Any], code_dir: str = TASK_ROOT) -> tuple[bool, str, bool]:
     """(ok, payload, exit_after) for one request."""
     request_id = request["requestId"]
     context = LambdaContext(request_id, int(request["deadlineMs"]), request["functionArn"])
@@ -117,7 +136,7 @@ def _run(handler: Any, request: dict[str, Any]) -> tuple[bool, str, bool]:
             True,
         )
     except Exception as error:
-        stack = traceback.format_list(traceback.extract_tb(error.__traceback__)[1:])
+        stack = task_stack(list(traceback.extract_tb(error.__traceback__))[1:], code_dir)
         # The runtime logs the failure before answering, as Lambda does.
         print(f"[ERROR] {type(error).__name__}: {error}", file=sys.stderr)
         return False, json.dumps(_error(type(error).__name__, str(error), request_id, stack)), False
@@ -158,7 +177,7 @@ def main() -> None:
                 False,
             )
         else:
-            ok, payload, exit_after = _run(handler, request)
+            ok, payload, exit_after = _run(handler, request, code_dir)
         protocol.write(json.dumps({"ok": ok, "payload": payload, "logs": capture.drain()}) + "\n")
         if exit_after:
             return

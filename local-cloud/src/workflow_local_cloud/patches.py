@@ -16,7 +16,7 @@ The functions at the bottom (``moto_wsgi_app``, ``pending_callbacks``, ``time_ou
 ``sent_emails``, ``inventory``, ``lambda_functions``, ``lambda_function_facts``, ``save_lambda_logs``) read or
 write moto's internal state for the server and its control API; they live here too, so this is
 the only module that knows moto's insides, with the patches kept in modules of their own
-(``integration_errors``, ``rollback_retention``, ``redrive``) and registered at the end of :data:`PATCHES`.
+(one module per patch, or per pair) registered at the end of :data:`PATCHES`.
 """
 
 from __future__ import annotations
@@ -3002,6 +3002,8 @@ PATCHES: tuple[Patch, ...] = (
 # (the package imports this module first, through ``server``).
 from workflow_local_cloud import (  # noqa: E402
     callback_heartbeat,
+    causes,
+    evaluation_errors,
     integration_errors,
     redrive,
     rollback_retention,
@@ -3013,6 +3015,8 @@ PATCHES = (
     *rollback_retention.PATCHES,
     *redrive.PATCHES,
     *callback_heartbeat.PATCHES,
+    *causes.PATCHES,
+    *evaluation_errors.PATCHES,
 )
 
 
