@@ -3000,9 +3000,23 @@ PATCHES: tuple[Patch, ...] = (
 
 # Patches in modules of their own: they build on the helpers above, so they are imported after them
 # (the package imports this module first, through ``server``).
-from workflow_local_cloud import integration_errors, rollback_retention  # noqa: E402
+from workflow_local_cloud import (  # noqa: E402  # noqa: E402
+    describe_output,
+    error_handling,
+    integration_errors,
+    rollback_retention,
+    sdk_metadata,
+    timeouts,
+)
 
 PATCHES = (*PATCHES, *integration_errors.PATCHES, *rollback_retention.PATCHES)
+PATCHES = (
+    *PATCHES,
+    *sdk_metadata.PATCHES,
+    *describe_output.PATCHES,
+    *timeouts.PATCHES,
+    *error_handling.PATCHES,
+)
 
 
 # Reading moto's state for the control API ----------------------------------------------------------
