@@ -4,7 +4,10 @@ AWS's developer guide shows the request-response result of ``lambda:invoke``
 (https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html) with
 ``SdkHttpMetadata`` (``AllHttpHeaders``: every header's values, ``HttpHeaders``: the last value,
 ``HttpStatusCode``) and ``SdkResponseMetadata`` (``RequestId``); DynamoDB, SQS, SNS and
-``states:startExecution`` answer the same way; ``events:putEvents`` and ``aws-sdk:*`` do not. The
+``states:startExecution`` answer the same way; ``events:putEvents`` and ``aws-sdk:*`` do not (for
+SQS, nested executions, ``.waitForTaskToken``'s ``TaskSubmitted`` output and EventBridge the shapes
+were checked against executions recorded on AWS in LocalStack's snapshot tests,
+``tests/aws/services/stepfunctions/v2/services/*.snapshot.json``). The
 headers AWS's front end sends (``x-amz-crc32``, its ``Server``) are not asserted: the local
 cloud's are its own server's. The status code and the request id are.
 """

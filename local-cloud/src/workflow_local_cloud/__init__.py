@@ -8,7 +8,8 @@ any step; callbacks can be answered or timed out.
 The layout tells the architecture:
 
 - ``server``: moto on one port, with the control API (``control``) and every patch (``patches``,
-  with ``integration_errors`` and ``rollback_retention``, the only modules that touch moto's
+  with ``integration_errors``, ``rollback_retention`` and the conformance fixes ``sdk_metadata``,
+  ``describe_output``, ``timeouts``, ``error_handling``: the only modules that touch moto's
   internals; each patch has a canary test);
 - ``lambda_runner`` (+ ``_lambda_worker``): warm Lambda workers; ``clock``: simulated time;
   ``faults``: armed faults; ``steps``: the Task states of a definition and the faults each takes;

@@ -15,8 +15,9 @@ After upgrading moto, run ``python -m workflow_local_cloud --canary`` first.
 The functions at the bottom (``moto_wsgi_app``, ``pending_callbacks``, ``time_out_callback``,
 ``sent_emails``, ``inventory``, ``lambda_functions``, ``lambda_function_facts``, ``save_lambda_logs``) read or
 write moto's internal state for the server and its control API; they live here too, so this is
-the only module that knows moto's insides, with the two patches kept in modules of their own
-(``integration_errors``, ``rollback_retention``) and registered at the end of :data:`PATCHES`.
+the only module that knows moto's insides, with the patches kept in modules of their own
+(``integration_errors``, ``rollback_retention``, ``sdk_metadata``, ``describe_output``,
+``timeouts``, ``error_handling``) and registered at the end of :data:`PATCHES`.
 """
 
 from __future__ import annotations
