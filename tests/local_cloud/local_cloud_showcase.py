@@ -299,7 +299,11 @@ class ShowcaseStack(cdk.Stack):
             .next(check_stack)
             .next(sfn.Succeed(self, "Order complete"))
         )
-        return Workflow(self, "Orders", workflow_name=ORDERS, definition=definition)
+        # Longer than its waits: a day for the payment plus the hour until the warehouse opens (on AWS
+        # the default hour would time the execution out in "Wait for the warehouse to open").
+        return Workflow(
+            self, "Orders", workflow_name=ORDERS, definition=definition, timeout=cdk.Duration.days(2)
+        )
 
     def _batch_workflow(self) -> Workflow:
         self.bucket = s3.Bucket(self, "BatchItems", removal_policy=cdk.RemovalPolicy.DESTROY)

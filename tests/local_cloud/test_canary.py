@@ -229,3 +229,74 @@ def test_an_explicit_deny_in_the_trust_policy_wins_and_unknown_operators_fail_cl
         "Statement": [{**TENANT_ROLE_TRUST["Statement"][0], "Condition": {"NumericMagic": {"x": "1"}}}]
     }
     assert patches.trust_policy_decision(unknown, _call()) == "sts:AssumeRole"
+
+
+# The conformance patches' own logic (the behaviour on the local cloud: local-cloud/conformance) ------
+
+
+def test_sdk_http_metadata_lists_every_header_value_and_keeps_the_last():
+    from workflow_local_cloud.sdk_metadata import sdk_http_metadata
+
+    shaped = sdk_http_metadata(200, [("x-amzn-RequestId", "r-1"), ("Vary", "a"), ("Vary", "b")], "r-1")
+
+    assert shaped == {
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {"x-amzn-RequestId": ["r-1"], "Vary": ["a", "b"]},
+            "HttpHeaders": {"x-amzn-RequestId": "r-1", "Vary": "b"},
+            "HttpStatusCode": 200,
+        },
+        "SdkResponseMetadata": {"RequestId": "r-1"},
+    }
+
+
+def test_an_execution_output_is_the_json_text_of_any_json_value():
+    import datetime
+
+    from workflow_local_cloud.describe_output import execution_output
+
+    when = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+    assert [execution_output(value) for value in ("hi", None, 3, {"at": when})] == [
+        '"hi"',
+        "null",
+        "3",
+        '{"at": "2024-01-02T03:04:05+00:00"}',
+    ]
+
+
+def test_a_timeout_budget_allows_waits_up_to_the_deadline_then_expires():
+    from workflow_local_cloud import timeouts
+
+    arn = "arn:aws:states:us-east-1:123456789012:execution:budget:test"
+    timeouts._budgets[arn] = timeouts.Budget(env=None, timeout_seconds=60.0, started=0.0)
+    try:
+        assert timeouts.take(arn, 20.0, now=10.0) == (20.0, None)  # 10 real + 20 simulated
+        allowed, expired = timeouts.take(arn, 100.0, now=15.0)  # 15 real + 20 simulated: 25 left
+    finally:
+        timeouts._budgets.pop(arn)
+    assert allowed == 25.0
+    assert expired is not None
+    assert timeouts.take("arn:aws:states:us-east-1:123456789012:execution:none:x", 5.0) == (5.0, None)
+
+
+@pytest.mark.parametrize(
+    ("error", "names", "decided"),
+    [
+        ("States.Runtime", ["States.ALL"], False),
+        ("States.Runtime", ["States.Runtime"], False),
+        ("States.DataLimitExceeded", ["States.ALL"], False),
+        ("States.DataLimitExceeded", ["States.DataLimitExceeded"], None),
+        ("SQS.QueueDoesNotExistException", ["States.ALL"], None),
+    ],
+)
+def test_states_runtime_is_never_matched_and_data_limit_only_by_name(error, names, decided):
+    from workflow_local_cloud.error_handling import matches
+
+    assert matches(error, names) is decided
+
+
+def test_a_states_all_entry_must_be_the_last():
+    from workflow_local_cloud.error_handling import StatesAllNotLastError, check_states_all_last
+
+    check_states_all_last("Retry", [["Lambda.Unknown"], ["States.ALL"]])
+    with pytest.raises(StatesAllNotLastError, match=r"last entry of the Catch array; it is in entry 0 of 2"):
+        check_states_all_last("Catch", [["States.ALL"], ["Lambda.Unknown"]])

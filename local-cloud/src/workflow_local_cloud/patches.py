@@ -3003,10 +3003,14 @@ PATCHES: tuple[Patch, ...] = (
 from workflow_local_cloud import (  # noqa: E402
     callback_heartbeat,
     causes,
+    describe_output,
+    error_handling,
     evaluation_errors,
     integration_errors,
     redrive,
     rollback_retention,
+    sdk_metadata,
+    timeouts,
 )
 
 PATCHES = (
@@ -3017,6 +3021,10 @@ PATCHES = (
     *callback_heartbeat.PATCHES,
     *causes.PATCHES,
     *evaluation_errors.PATCHES,
+    *sdk_metadata.PATCHES,
+    *describe_output.PATCHES,
+    *timeouts.PATCHES,
+    *error_handling.PATCHES,
 )
 
 

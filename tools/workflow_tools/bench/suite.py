@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from workflow_tools.bench.conformance import ConformanceReportError, pass_rates, read_report, suite_command
 from workflow_tools.bench.importtime import probe_import
 from workflow_tools.bench.local import (
     LocalCloudMissingError,
@@ -34,7 +35,7 @@ MAKE_TEST_TARGET = Target(90.0)  # seconds, on 2 cores
 BEHAVIOUR_SUITE_TARGET = Target(30.0)  # seconds
 LOCAL_HAPPY_PATH_TARGET = Target(1.0)  # seconds per workflow, simulated time
 
-GROUPS = ("imports", "app", "synth", "local", "tests")
+GROUPS = ("imports", "app", "synth", "local", "conformance", "tests")
 """In the order they run: quick and noisy first, the long test-suite runs last."""
 
 
@@ -325,6 +326,47 @@ def bench_local(options: Options) -> list[Result]:
     ]
 
 
+def bench_conformance(options: Options) -> list[Result]:
+    """The local cloud's conformance suite: the pass rate of each feature area (its cases' marker).
+
+    A failing case is what this measures, not an error: the rates are reported whatever pytest's
+    exit code, as long as the suite ran and wrote its report.
+    """
+    repo = options.repo
+    report = options.work / "conformance.json"
+    report.unlink(missing_ok=True)
+    command = suite_command(python(repo), report)
+    seconds: tuple[float, ...] = ()
+    try:
+        seconds = (
+            run_measured(
+                command,
+                cwd=repo,
+                env=environment(repo),
+                log=options.work / "logs" / "conformance.log",
+                timeout_seconds=options.timeout_seconds,
+            ).seconds,
+        )
+    except BenchError:
+        if not report.exists():
+            raise
+    try:
+        rates = pass_rates(read_report(report))
+    except ConformanceReportError as error:
+        raise BenchError(str(error)) from error
+    return [
+        Result(
+            key=f"conformance_{rate.area.replace('-', '_')}",
+            title=f"conformance: {rate.area}",
+            unit="%",
+            samples=(rate.percent,),
+            note=f"{rate.passed} of {rate.total} cases pass",
+            details={"passed": rate.passed, "total": rate.total, "suite_seconds": list(seconds)},
+        )
+        for rate in rates
+    ]
+
+
 def _local_skipped(reason: str) -> Result:
     return Result(
         key="local_happy_paths",
@@ -340,6 +382,7 @@ BENCHMARKS: dict[str, Callable[[Options], list[Result]]] = {
     "app": bench_app,
     "synth": bench_synth,
     "local": bench_local,
+    "conformance": bench_conformance,
     "tests": bench_tests,
 }
 
