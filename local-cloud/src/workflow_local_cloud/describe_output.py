@@ -89,13 +89,18 @@ def _check() -> None:
         _require(f"self.{attribute}" in init, PATCH_NAME, f"the parser's Execution has no {attribute}")
 
 
+DESCRIBE_MARK = "_local_cloud_describe_output"
+
+
 def _apply() -> None:
     from moto.core.responses import ActionResult
     from moto.stepfunctions.parser.backend.execution import Execution
     from moto.stepfunctions.responses import StepFunctionResponse
 
     original = StepFunctionResponse.describe_execution
-    if getattr(original, "_local_cloud", False):
+    # Its own mark, not the shared ``_local_cloud``: the redrive patch wraps this answer afterwards
+    # (PATCHES lists this one first), and neither may skip the other.
+    if getattr(original, DESCRIBE_MARK, False):
         return
 
     def describe_execution(self: Any) -> Any:
@@ -106,6 +111,7 @@ def _apply() -> None:
         return ActionResult(describe(execution, arn))
 
     _mark(describe_execution, original)
+    setattr(describe_execution, DESCRIBE_MARK, True)
     _replace(StepFunctionResponse, "describe_execution", describe_execution)
 
 
@@ -115,6 +121,13 @@ def _verify() -> None:
     from moto.stepfunctions.responses import StepFunctionResponse
 
     _require_replaced(PATCH_NAME, StepFunctionResponse.describe_execution)
+    # Another patch may wrap this answer (redrive does), but it must still be in the chain.
+    answer: Any = StepFunctionResponse.describe_execution
+    chain: list[bool] = []
+    while answer is not None:
+        chain.append(getattr(answer, DESCRIBE_MARK, False))
+        answer = getattr(answer, "__wrapped__", None)
+    _require(any(chain), PATCH_NAME, "DescribeExecution no longer goes through this patch's answer")
     when = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
     for value, wanted in (
         ("hello", '"hello"'),

@@ -3017,12 +3017,13 @@ PATCHES = (
     *PATCHES,
     *integration_errors.PATCHES,
     *rollback_retention.PATCHES,
+    # DescribeExecution's answer: describe_output builds it, redrive then adds its fields (this order).
+    *describe_output.PATCHES,
     *redrive.PATCHES,
     *callback_heartbeat.PATCHES,
     *causes.PATCHES,
     *evaluation_errors.PATCHES,
     *sdk_metadata.PATCHES,
-    *describe_output.PATCHES,
     *timeouts.PATCHES,
     *error_handling.PATCHES,
 )
