@@ -56,7 +56,10 @@ SANDBOX_AUTHORISATION_PREFIX = "sbx_auth_"
 SANDBOX_EVENT_PREFIX = "evt_sbx_"
 WEBHOOK_RESOURCE = "/payments/webhook"
 EXECUTION_INDEX = "byExecution"
+FIRST_POLL_SECONDS = 0.005
+"""The first pause while waiting for the execution to ask; each later one doubles, up to the next."""
 POLL_INTERVAL_SECONDS = 0.5
+"""The longest pause between two looks for the waiting authorisation (one query and one read each)."""
 HTTP_TIMEOUT_SECONDS = 15.0
 WAITING_STATUSES = ("REQUESTED",)
 """Statuses of an authorisation whose execution still waits for the provider."""
@@ -336,13 +339,19 @@ def deliver_sandbox_webhook(
     outputs = stack_outputs(clients.cloudformation, stack_name)
     table = _required(outputs, "AuthorisationsTableName", stack_name)
     deadline = time.monotonic() + wait_seconds
+    # Back off from a few milliseconds: on the local cloud the execution asks within a few tens of
+    # them, so a fixed half-second poll was most of a happy path; against AWS the interval reaches
+    # POLL_INTERVAL_SECONDS after a handful of looks.
+    pause = FIRST_POLL_SECONDS
     while True:
         record = find_authorisation(
             clients.dynamodb, table, execution_arn=execution_arn, authorisation_id=authorisation_id
         )
-        if record is not None or time.monotonic() >= deadline:
+        remaining = deadline - time.monotonic()
+        if record is not None or remaining <= 0:
             break
-        time.sleep(POLL_INTERVAL_SECONDS)
+        time.sleep(min(pause, remaining))
+        pause = min(pause * 2, POLL_INTERVAL_SECONDS)
     if record is None:
         raise AuthorisationNotFoundError(
             f"no payment authorisation is waiting for [{execution_arn or authorisation_id}] in stack "

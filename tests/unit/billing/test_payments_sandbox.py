@@ -14,6 +14,7 @@ from billing.providers.sandbox import SandboxPaymentProvider
 from billing.request import parse_request
 from billing.signature import verify_signature
 from billing.webhook import handle_webhook, request_from_api_gateway
+from workflow_tools import payments_sandbox
 from workflow_tools.payments_sandbox import (
     AuthorisationNotFoundError,
     NotASandboxAuthorisationError,
@@ -192,6 +193,60 @@ def test_nothing_to_answer_yet(tables, stack):
         AuthorisationNotFoundError, match="has the execution reached 'Request payment authorisation'"
     ):
         deliver_sandbox_webhook(execution_arn=EXECUTION, clients=clients)
+
+
+class FakeClock:
+    """Stands in for the sandbox module's ``time``: sleeping advances it and runs ``on_sleep``."""
+
+    def __init__(self, on_sleep):
+        self.now, self.pauses, self.on_sleep = 1_000.0, [], on_sleep
+
+    def monotonic(self):
+        return self.now
+
+    def time(self):
+        return time.time()
+
+    def sleep(self, seconds):
+        self.pauses.append(seconds)
+        self.now += seconds
+        self.on_sleep(len(self.pauses))
+
+
+def test_the_wait_backs_off_from_milliseconds_and_answers_once_the_execution_asks(
+    tables, states, stack, monkeypatch
+):
+    # GIVEN an execution that asks for authorisation only while the tool waits (after its 8th pause)
+    clients, function = stack
+    clock = FakeClock(lambda pauses: _waiting(tables, states) if pauses == 8 else None)
+    monkeypatch.setattr(payments_sandbox, "time", clock)
+
+    # WHEN the tool waits for it
+    delivery = deliver_sandbox_webhook(
+        execution_arn=EXECUTION, clients=clients, transport="invoke", wait_seconds=20
+    )
+
+    # THEN it looked again after 5 ms, doubling each pause up to POLL_INTERVAL_SECONDS, and answered
+    assert clock.pauses == pytest.approx(
+        [0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, payments_sandbox.POLL_INTERVAL_SECONDS]
+    )
+    assert delivery.accepted
+    assert len(function.events) == 1
+
+
+def test_the_wait_never_pauses_past_its_deadline(tables, stack, monkeypatch):
+    # GIVEN an execution that never asks
+    clients, function = stack
+    clock = FakeClock(lambda pauses: None)
+    monkeypatch.setattr(payments_sandbox, "time", clock)
+
+    # WHEN the tool waits 0.1 s for it
+    with pytest.raises(AuthorisationNotFoundError):
+        deliver_sandbox_webhook(execution_arn=EXECUTION, clients=clients, wait_seconds=0.1)
+
+    # THEN its last pause ends at the deadline and nothing was delivered
+    assert clock.pauses == pytest.approx([0.005, 0.01, 0.02, 0.04, 0.025])
+    assert function.events == []
 
 
 @pytest.mark.parametrize(
