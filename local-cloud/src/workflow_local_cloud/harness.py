@@ -400,8 +400,12 @@ class LocalCloudHarness:
                 for row in self.control("GET", "callbacks")
                 if row["executionArn"] == execution.arn
             }
-            token = next(
-                (t for t in _scheduled_strings(self.history(execution), state) if t in pending), None
+            # The history is the expensive read (every page, every poll): only read it once the
+            # local cloud holds a pending token of this execution, since the answer must be one.
+            token = (
+                next((t for t in _scheduled_strings(self.history(execution), state) if t in pending), None)
+                if pending
+                else None
             )
             if token is not None:
                 return token

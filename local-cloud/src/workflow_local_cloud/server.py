@@ -29,6 +29,7 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"  # moto's account when credentials name none
 PREWARMED_SERVICES = ("lambda", "dynamodb", "sns", "sqs", "events", "stepfunctions", "sesv2", "s3")
 """Services whose botocore models the interpreter loads on first use (~0.1 s each): load them early."""
+SHUTDOWN_POLL_SECONDS = 0.05  # between two looks for stop() in the serving loop; werkzeug waits 0.5 s
 
 
 class PortInUseError(OSError):
@@ -191,7 +192,13 @@ class LocalCloudServer:
         self.runtime = Runtime(clock=clock, faults=faults, runner=runner, port=self.port)
         patches.apply_all(self.runtime)
         app.target = ControlApp(patches.moto_wsgi_app(), self.runtime)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="local-cloud", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            # How often the loop looks for stop(); werkzeug's 0.5 s default made every stop wait for it.
+            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+            name="local-cloud",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
