@@ -32,7 +32,7 @@ def test_the_first_succeeding_scenario_of_each_deployed_workflow_is_its_happy_pa
     ]
 
 
-class _Synthesized(Exception):
+class _SynthesizedError(Exception):
     """Stops local_cloud_with_app once it has synthesized (no local cloud is started)."""
 
 
@@ -42,12 +42,15 @@ def test_the_local_cloud_synth_allows_the_placeholder_senders(tmp_path, monkeypa
 
     def run_measured(command, *, cwd, env, log):
         runs.append((command, env))
-        raise _Synthesized
+        raise _SynthesizedError
 
     monkeypatch.setattr(local, "run_measured", run_measured)
 
     # WHEN the benchmark synthesizes the app for the local cloud
-    with pytest.raises(_Synthesized), local.local_cloud_with_app(tmp_path, tmp_path, {"KEEP": "1"}, "python"):
+    with (
+        pytest.raises(_SynthesizedError),
+        local.local_cloud_with_app(tmp_path, tmp_path, {"KEEP": "1"}, "python"),
+    ):
         pass
 
     # THEN app.py ran with the placeholder senders allowed (the local cloud verifies no SES identity)
