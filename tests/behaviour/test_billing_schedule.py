@@ -31,7 +31,7 @@ def outputs(local_cloud) -> dict[str, str]:
 @pytest.fixture
 def scheduled_time() -> datetime:
     """The 1st of a month no other test bills, 06:00 UTC (the schedule's default time)."""
-    year, month = random.randint(2040, 2099), random.randint(2, 12)  # noqa: S311 - not security
+    year, month = random.randint(2040, 2099), random.randint(2, 12)
     return datetime(year, month, 1, 6, tzinfo=UTC)
 
 

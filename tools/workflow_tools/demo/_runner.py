@@ -161,7 +161,10 @@ def _run_one(console: Console, harness: LocalCloudHarness, scenario: Scenario) -
     try:
         if scenario.before is not None:
             scenario.before(harness)
-        execution = harness.start(scenario.workflow, scenario.input(), reason=scenario.reason)
+        if scenario.start is not None:
+            execution = scenario.start(harness)
+        else:
+            execution = harness.start(scenario.workflow, scenario.input(), reason=scenario.reason)
         if scenario.during is not None:
             scenario.during(harness, execution)
         result = harness.wait(execution, timeout=scenario.timeout_seconds)
