@@ -589,12 +589,7 @@ def test_the_scheduler_role_may_invoke_the_function_and_dead_letter_only(templat
     assert "aws:SourceAccount" in trust["Condition"]["StringEquals"]
     statements = _statements(template, "BillingScheduleSchedulerRole")
     actions = sorted(a for s in statements for a in _actions(s))
-    assert actions == [
-        "lambda:InvokeFunction",
-        "sqs:GetQueueAttributes",
-        "sqs:GetQueueUrl",
-        "sqs:SendMessage",
-    ]
+    assert actions == ["lambda:InvokeFunction", "sqs:SendMessage"]
     for statement in statements:
         resources = (
             statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]

@@ -154,7 +154,7 @@ def test_an_unknown_or_disabled_schedule_is_refused(cloud, names):
 
 
 def test_a_role_scheduler_may_not_assume_is_refused(cloud, names):
-    role, machine, _, _ = _setup(cloud, names)
+    _, machine, _, _ = _setup(cloud, names)
     lambda_trust = json.dumps(TRUST).replace("scheduler.amazonaws.com", "lambda.amazonaws.com")
     other = cloud.client("iam").create_role(RoleName=f"{names}-l", AssumeRolePolicyDocument=lambda_trust)[
         "Role"

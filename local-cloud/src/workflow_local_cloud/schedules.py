@@ -11,8 +11,8 @@ stack's schedule would be skipped with a warning), and it never fires a schedule
   (``<aws.scheduler.schedule-arn>``, ``<aws.scheduler.scheduled-time>``,
   ``<aws.scheduler.execution-id>``, ``<aws.scheduler.attempt-number>``), checks that the schedule's
   role lets Scheduler assume it (its trust policy, with ``aws:SourceAccount`` and ``aws:SourceArn``,
-  evaluated as AWS does) and calls the target: a Lambda function (invoked asynchronously, as Scheduler does), a
-  state machine (``StartExecution``) or a universal target
+  evaluated as AWS does) and calls the target: a Lambda function (invoked asynchronously, as
+  Scheduler does), a state machine (``StartExecution``) or a universal target
   (``arn:aws:scheduler:::aws-sdk:<service>:<Action>``).
   When the call fails, the input goes to the schedule's dead-letter queue with Scheduler's message
   attributes (``ERROR_CODE``, ``ERROR_MESSAGE``, ``EXECUTION_ID``, ``SCHEDULE_ARN``, ``TARGET_ARN``).
@@ -303,7 +303,7 @@ def _verify() -> None:
     _require(SCHEDULE_TYPE in parsing.get_model_map(), PATCH_NAME, f"{SCHEDULE_TYPE} not registered")
 
 
-PATCHES = (
+PATCHES: tuple[Patch, ...] = (
     Patch(
         PATCH_NAME,
         "moto has no CloudFormation model for AWS::Scheduler::Schedule: a stack's schedule would not exist.",
