@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
@@ -12,6 +14,7 @@ from business_workflows.billing import (
     BillingWorkflow,
     PaymentProviderKind,
 )
+from business_workflows.billing_schedule import DEFAULT_TIME_ZONE, BillingSchedule
 from business_workflows.options import WorkflowOptions
 from constructs import Construct
 from stacks.senders import sender_address
@@ -20,6 +23,9 @@ CONTEXT_PAYMENT_PROVIDER = "billing:paymentProvider"
 CONTEXT_SENDER_ADDRESS = "billing:senderAddress"
 CONTEXT_AUTHORISATION_TIMEOUT_MINUTES = "billing:authorisationTimeoutMinutes"
 CONTEXT_MANAGE_API_GATEWAY_ACCOUNT = "billing:manageApiGatewayAccount"
+CONTEXT_SCHEDULED_CUSTOMERS = "billing:scheduledCustomers"
+CONTEXT_SCHEDULE_TIME_ZONE = "billing:scheduleTimeZone"
+APP_ROOT = Path(__file__).resolve().parents[1]  # relative context paths are read from the app's folder
 DEFAULT_PAYMENT_PROVIDER = PaymentProviderKind.SANDBOX  # nothing is charged until someone opts in
 DEFAULT_SENDER_ADDRESS = "billing@example.com"
 
@@ -35,14 +41,19 @@ class BillingStack(Stack):
       unless ``allowPlaceholderSenders`` is set (the local cloud and tests only);
     - ``billing:authorisationTimeoutMinutes``: how long to wait for the provider; default 1440 (24 h);
     - ``billing:manageApiGatewayAccount``: ``true`` to have this stack set the region's API Gateway
-      CloudWatch role (``AWS::ApiGateway::Account``); default ``false`` (the account's setting is used).
+      CloudWatch role (``AWS::ApiGateway::Account``); default ``false`` (the account's setting is used);
+    - ``billing:scheduledCustomers``: a JSON file (a list of billing requests without ``billingPeriod``
+      and ``correlationId``) of the customers billed every month by EventBridge Scheduler
+      (:class:`~business_workflows.billing_schedule.BillingSchedule`); default: no schedule;
+    - ``billing:scheduleTimeZone``: the IANA zone the monthly schedule runs in; default ``UTC``.
 
     ``options`` (the app's one :class:`~business_workflows.options.WorkflowOptions`: the operations
     topic, the Sentry secret, whether placeholder senders are allowed) goes to the workflow as is.
 
     Outputs, read by the operator tooling (``workflow_tools.payments_sandbox``): ``WebhookUrl``,
     ``WebhookFunctionName``, ``StateMachineArn``, ``InvoicesTableName``, ``AuthorisationsTableName``,
-    ``ProviderSecretArn``; ``AnswerGuardPolicyArn`` (see ``docs/billing.md``, "Who can answer a payment").
+    ``ProviderSecretArn``; ``AnswerGuardPolicyArn`` (see ``docs/billing.md``, "Who can answer a payment");
+    with a schedule, ``ScheduleName`` and ``ScheduleDeadLetterQueueUrl``.
     """
 
     def __init__(
@@ -105,5 +116,35 @@ class BillingStack(Stack):
                 "signingSecret (and endpoint, apiKey for the http provider)",
             ),
         }
+        self.schedule = self._schedule(options)
+        if self.schedule is not None:
+            outputs["ScheduleName"] = (self.schedule.schedule.ref, "Starts each month's billing runs")
+            outputs["ScheduleDeadLetterQueueUrl"] = (
+                self.schedule.dead_letter_queue.queue_url,
+                "Triggers of the billing schedule that could not be delivered",
+            )
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)
+
+    def _schedule(self, options: WorkflowOptions) -> BillingSchedule | None:
+        path = self.node.try_get_context(CONTEXT_SCHEDULED_CUSTOMERS)
+        if path is None:
+            return None
+        file = APP_ROOT / str(path)
+        try:
+            customers = json.loads(file.read_text())
+        except (OSError, ValueError) as error:
+            raise InvalidPropsError(
+                CONTEXT_SCHEDULED_CUSTOMERS, f"must name a readable JSON file ({error})", path
+            ) from None
+        if not isinstance(customers, list):
+            raise InvalidPropsError(CONTEXT_SCHEDULED_CUSTOMERS, "must hold a JSON list of customers", path)
+        return BillingSchedule(
+            self,
+            "BillingSchedule",
+            state_machine=self.billing.state_machine,
+            workflow_name=self.billing.workflow_name,
+            alarm_topic=options.required_alarm_topic("BillingSchedule"),
+            customers=customers,
+            time_zone=str(self.node.try_get_context(CONTEXT_SCHEDULE_TIME_ZONE) or DEFAULT_TIME_ZONE),
+        )

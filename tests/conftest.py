@@ -41,12 +41,21 @@ settings.load_profile("suite")
 pytest_plugins = ("tests.reliability.plugin",)
 
 
+SCHEDULED_CUSTOMERS_SAMPLE = "samples/billing/scheduled-customers.json"
+
+
 def cdk_json_context() -> dict[str, Any]:
     """The context the CDK CLI would pass the app from cdk.json (feature flags), with version
     reporting off as cdk.json's ``"versionReporting": false`` makes the CLI do, and the placeholder
-    senders allowed (``allowPlaceholderSenders``): the local cloud verifies no SES identity."""
+    senders allowed (``allowPlaceholderSenders``): the local cloud verifies no SES identity; and
+    the sample customers billed on a schedule (``billing:scheduledCustomers``), as ``make demo`` has."""
     context = dict(json.loads((REPO_ROOT / "cdk.json").read_text())["context"])
-    return {**context, "aws:cdk:version-reporting": False, "allowPlaceholderSenders": True}
+    return {
+        **context,
+        "aws:cdk:version-reporting": False,
+        "allowPlaceholderSenders": True,
+        "billing:scheduledCustomers": SCHEDULED_CUSTOMERS_SAMPLE,
+    }
 
 
 @dataclass(frozen=True)

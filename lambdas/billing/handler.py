@@ -2,7 +2,8 @@
 
 Environment (set by the ``BillingWorkflow`` construct): ``INVOICES_TABLE_NAME``,
 ``AUTHORISATIONS_TABLE_NAME``, ``IDEMPOTENCY_TABLE_NAME``, ``AUTHORISATION_TIMEOUT_SECONDS``,
-``PAYMENT_PROVIDER`` and ``PAYMENT_PROVIDER_SECRET_ARN`` (see :mod:`billing.providers.config`).
+``PAYMENT_PROVIDER`` and ``PAYMENT_PROVIDER_SECRET_ARN`` (see :mod:`billing.providers.config`);
+the schedule's function (``BillingSchedule``) has ``STATE_MACHINE_ARN`` and ``WORKFLOW_NAME`` instead.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from billing.invoices import InvoiceStore
 from billing.providers import Capture
 from billing.providers.config import provider_from_environment, read_provider_secret, signing_secret
 from billing.request import parse_request
+from billing.schedule import start_period_runs as start_runs
 from billing.webhook import WebhookResponse, handle_webhook, request_from_api_gateway
 
 
@@ -183,3 +185,19 @@ def payment_webhook(event: dict[str, Any], context: Any) -> dict[str, Any]:
         response = WebhookResponse(status_code=503, body={"message": "try again later"})
     _count_decision(response.delivery)
     return response.to_api_gateway()
+
+
+@handler
+def start_period_runs(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """EventBridge Scheduler's target: start the period's billing run of every customer, once."""
+    runs = start_runs(
+        event,
+        states=_states(),
+        state_machine_arn=os.environ["STATE_MACHINE_ARN"],
+        workflow=os.environ["WORKFLOW_NAME"],
+    )
+    logger.info(
+        "Billing runs started for the period",
+        extra={"started": sum(r.started for r in runs), "already_started": sum(not r.started for r in runs)},
+    )
+    return {"runs": [r.to_json() for r in runs]}

@@ -237,9 +237,15 @@ def test_every_function_runs_a_handler_that_exists_with_the_environment_it_reads
     assert handlers == sorted(f"billing.handler.{name}" for name in _handler_functions())
     read_by_handlers = set(re.findall(r'os\.environ\["([A-Z_]+)"\]', HANDLER_SOURCE.read_text()))
     read_by_config = {"PAYMENT_PROVIDER", "PAYMENT_PROVIDER_SECRET_ARN"}
+    # The schedule's function starts runs; it reads only these two (and touches no table or provider).
+    read_by_scheduler = {"STATE_MACHINE_ARN", "WORKFLOW_NAME"}
     for function in functions.values():
         variables = function["Properties"]["Environment"]["Variables"]
-        assert read_by_handlers | read_by_config <= set(variables)
+        if function["Properties"]["Handler"] == "billing.handler.start_period_runs":
+            assert read_by_scheduler <= set(variables)
+            assert variables["POWERTOOLS_SERVICE_NAME"] == "billing"
+            continue
+        assert (read_by_handlers - read_by_scheduler) | read_by_config <= set(variables)
         assert variables["PAYMENT_PROVIDER"] == "sandbox"
         assert variables["AUTHORISATION_TIMEOUT_SECONDS"] == "86400"
         assert variables["POWERTOOLS_SERVICE_NAME"] == "billing"
@@ -331,6 +337,8 @@ def test_email_templates_and_operator_outputs(template):
         "AuthorisationsTableName",
         "InvoicesTableName",
         "ProviderSecretArn",
+        "ScheduleDeadLetterQueueUrl",
+        "ScheduleName",
         "StateMachineArn",
         "WebhookFunctionName",
         "WebhookUrl",
@@ -518,3 +526,201 @@ def test_the_billing_stack_rejects_an_opt_in_that_is_no_boolean():
         BillingStack(
             app, "Billing", options=WorkflowOptions(alarm_topic=topic, allow_placeholder_senders=True)
         )
+
+
+# Billing on a schedule (business_workflows/billing_schedule.py) ------------------------------------
+
+
+def _schedule(template: Template) -> dict:
+    (schedule,) = _resources(template, "AWS::Scheduler::Schedule").values()
+    return schedule["Properties"]
+
+
+def test_the_schedule_runs_monthly_in_its_zone_with_a_window_retries_and_a_dead_letter_queue(template):
+    schedule = _schedule(template)
+
+    assert schedule["ScheduleExpression"] == "cron(0 6 1 * ? *)"
+    assert schedule["ScheduleExpressionTimezone"] == "UTC"
+    assert schedule["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 60}
+    target = schedule["Target"]
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 6 * 3600}
+    assert target["Arn"]["Fn::GetAtt"][0].startswith("BillingScheduleStartPeriodRunsFunction")
+    assert target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0].startswith("BillingScheduleDeadLetterQueue")
+
+
+def test_the_schedule_hands_its_time_execution_id_and_the_customers_to_the_function(template):
+    schedule_input = json.loads(_schedule(template)["Target"]["Input"])
+    customers = json.loads((REPO_ROOT / "samples" / "billing" / "scheduled-customers.json").read_text())
+
+    assert schedule_input == {
+        "scheduledTime": "<aws.scheduler.scheduled-time>",
+        "correlationId": "<aws.scheduler.execution-id>",
+        "timeZone": "UTC",
+        "customers": customers,
+    }
+
+
+def test_the_dead_letter_queue_is_encrypted_tls_only_and_alarms_operations(template):
+    (queue,) = _resources(template, "AWS::SQS::Queue").values()
+    assert queue["Properties"]["SqsManagedSseEnabled"] is True
+    (policy,) = _resources(template, "AWS::SQS::QueuePolicy").values()
+    (deny,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    alarms = [
+        a["Properties"]
+        for a in _resources(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+    ]
+    (alarm,) = alarms
+    assert alarm["Threshold"] == 0
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["AlarmActions"], "the dead-letter alarm must notify operations"
+
+
+def test_the_scheduler_role_may_invoke_the_function_and_dead_letter_only(template):
+    (role,) = [
+        r
+        for name, r in _resources(template, "AWS::IAM::Role").items()
+        if name.startswith("BillingScheduleSchedulerRole")
+    ]
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert "aws:SourceAccount" in trust["Condition"]["StringEquals"]
+    statements = _statements(template, "BillingScheduleSchedulerRole")
+    actions = sorted(a for s in statements for a in _actions(s))
+    assert actions == ["lambda:InvokeFunction", "sqs:SendMessage"]
+    for statement in statements:
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        assert all("Fn::GetAtt" in r or "Fn::Join" in r for r in resources), statement
+
+
+def test_the_function_starts_billing_runs_only_and_dead_letters_what_fails_in_it(template):
+    statements = _statements(template, "BillingScheduleStartPeriodRunsFunctionRole")
+    starts = [s for s in statements if "states:StartExecution" in _actions(s)]
+    (start,) = starts
+    assert start["Resource"]["Ref"].startswith("BillingWorkflowStateMachine")
+    (config,) = _resources(template, "AWS::Lambda::EventInvokeConfig").values()
+    assert config["Properties"]["MaximumRetryAttempts"] == 2
+    destination = config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+    assert destination["Fn::GetAtt"][0].startswith("BillingScheduleDeadLetterQueue")
+
+
+def _schedule_stack(tmp_path: Path, customers: object, **context: object):
+    from stacks.billing import BillingStack
+
+    file = tmp_path / "customers.json"
+    file.write_text(json.dumps(customers))
+    app = cdk.App(
+        context={"allowPlaceholderSenders": True, "billing:scheduledCustomers": str(file), **context}
+    )
+    topic = sns.Topic(cdk.Stack(app, "Ops"), "Topic")
+    return BillingStack(
+        app, "Billing", options=WorkflowOptions(alarm_topic=topic, allow_placeholder_senders=True)
+    )
+
+
+CUSTOMER = {
+    "customerId": "cus_1",
+    "currency": "EUR",
+    "paymentMethodId": "pm_card_visa",
+    "customerEmail": "ada@example.com",
+    "lineItems": [{"description": "Plan", "quantity": 1, "unitPriceCents": 100}],
+}
+
+
+def test_the_schedules_time_zone_comes_from_context(tmp_path):
+    stack = _schedule_stack(tmp_path, [CUSTOMER], **{"billing:scheduleTimeZone": "Europe/Berlin"})
+    schedule = Template.from_stack(stack).find_resources("AWS::Scheduler::Schedule")
+    (props,) = [s["Properties"] for s in schedule.values()]
+    assert props["ScheduleExpressionTimezone"] == "Europe/Berlin"
+    assert json.loads(props["Target"]["Input"])["timeZone"] == "Europe/Berlin"
+
+
+def test_without_scheduled_customers_there_is_no_schedule():
+    from stacks.billing import BillingStack
+
+    app = cdk.App(context={"allowPlaceholderSenders": True})
+    topic = sns.Topic(cdk.Stack(app, "Ops"), "Topic")
+    stack = BillingStack(
+        app, "Billing", options=WorkflowOptions(alarm_topic=topic, allow_placeholder_senders=True)
+    )
+    assert stack.schedule is None
+    assert Template.from_stack(stack).find_resources("AWS::Scheduler::Schedule") == {}
+
+
+@pytest.mark.parametrize(
+    ("customers", "context", "message"),
+    [
+        ([], {}, r"^customers must name at least one customer to bill. Received: \[\[\]\]$"),
+        ({"customerId": "cus_1"}, {}, r"^billing:scheduledCustomers must hold a JSON list of customers"),
+        ([CUSTOMER, CUSTOMER], {}, r"^customers must list each customer once. Received: \[\['cus_1'\]\]$"),
+        ([{"currency": "EUR"}], {}, r"^customers\[0\] must be an object with a customerId"),
+        (
+            [{**CUSTOMER, "billingPeriod": "2026-01"}],
+            {},
+            r"^customers\[0\].billingPeriod is set by each trigger",
+        ),
+        ([CUSTOMER], {"billing:scheduleTimeZone": "Mars/Olympus"}, r"^time_zone must be an IANA time zone"),
+    ],
+)
+def test_a_bad_schedule_is_refused_at_synth(tmp_path, customers, context, message):
+    with pytest.raises(InvalidPropsError, match=message):
+        _schedule_stack(tmp_path, customers, **context)
+
+
+def test_an_unreadable_customers_file_is_refused_at_synth():
+    from stacks.billing import BillingStack
+
+    app = cdk.App(context={"allowPlaceholderSenders": True, "billing:scheduledCustomers": "no/such.json"})
+    topic = sns.Topic(cdk.Stack(app, "Ops"), "Topic")
+    with pytest.raises(
+        InvalidPropsError, match=r"^billing:scheduledCustomers must name a readable JSON file"
+    ):
+        BillingStack(
+            app, "Billing", options=WorkflowOptions(alarm_topic=topic, allow_placeholder_senders=True)
+        )
+
+
+def _bare_schedule(flexible_window: cdk.Duration | None) -> cdk.Stack:
+    """A BillingSchedule on a stand-in state machine, with ``flexible_window``."""
+    from business_workflows.billing_schedule import BillingSchedule
+
+    stack = cdk.Stack()
+    machine = cdk.aws_stepfunctions.StateMachine(
+        stack,
+        "M",
+        definition_body=cdk.aws_stepfunctions.DefinitionBody.from_chainable(
+            cdk.aws_stepfunctions.Pass(stack, "P")
+        ),
+    )
+    BillingSchedule(
+        stack,
+        "S",
+        state_machine=machine,
+        workflow_name="billing",
+        alarm_topic=sns.Topic(stack, "T"),
+        customers=[CUSTOMER],
+        flexible_window=flexible_window,
+    )
+    return stack
+
+
+@pytest.mark.parametrize(
+    ("window", "message"),
+    [(cdk.Duration.seconds(90), r"\[1 minute 30 seconds\]"), (cdk.Duration.hours(25), r"\[1 day 1 hour\]")],
+)
+def test_a_flexible_window_must_be_whole_minutes_up_to_a_day(window, message):
+    with pytest.raises(InvalidPropsError, match=r"^flexible_window must be whole minutes .*" + message):
+        _bare_schedule(window)
+
+
+def test_no_flexible_window_means_on_time():
+    stack = _bare_schedule(None)
+    (props,) = [
+        s["Properties"]
+        for s in Template.from_stack(stack).find_resources("AWS::Scheduler::Schedule").values()
+    ]
+    assert props["FlexibleTimeWindow"] == {"Mode": "OFF"}

@@ -54,7 +54,8 @@ def test_every_declared_scenario_has_a_readable_sample():
 
     assert "local-cloud-check" in {scenario.workflow for scenario in declared}
     for scenario in declared:
-        assert isinstance(scenario.input(), dict), scenario.title
+        # A scenario that starts its own run (a fired schedule) reads its sample itself.
+        assert isinstance(scenario.input(), list if scenario.start else dict), scenario.title
 
 
 def test_scenarios_pass_when_they_end_as_expected_and_are_skipped_when_not_deployed(console, monkeypatch):

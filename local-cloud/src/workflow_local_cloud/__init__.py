@@ -34,6 +34,9 @@ Harness API (stable; tests use it through the plugin's ``local_cloud`` fixture):
         .run(workflow, input, *, reason=..., timeout=30) -> ExecutionResult
         .redrive(execution) -> Execution    # RedriveExecution: on from the state that did not succeed
         .backdate(execution, *, days)      # started and stopped earlier (the 14-day redrive window)
+        .fire_schedule(name, *, group="default", scheduled_time=None, execution_id=None) -> Firing
+            # EventBridge Scheduler's invocation, now: context attributes replaced in the input, the
+            # target called as the schedule's role, the dead-letter queue on failure (schedules.py)
         .history(execution) -> list[dict];  .trace(execution) -> Trace   # Trace.render() -> str
         .pauses(execution=None) -> list[Pause]                  # waits skipped by simulated time
         .task_steps(workflow=None) -> list[TaskStep];  .step(workflow, state) -> TaskStep
@@ -70,6 +73,7 @@ from workflow_local_cloud.harness import (
 from workflow_local_cloud.inventory import Change, Inventory
 from workflow_local_cloud.loader import DeployedStack, LoadError, load_assembly
 from workflow_local_cloud.process import LocalCloudProcess, LocalCloudStartError, launch, start
+from workflow_local_cloud.schedules import Firing, ScheduleFireError
 from workflow_local_cloud.server import LocalCloudServer, PortInUseError
 from workflow_local_cloud.steps import TaskStep, task_steps, task_steps_of_templates
 from workflow_local_cloud.trace import StateRun, Trace
@@ -82,6 +86,7 @@ __all__ = [
     "ExecutionResult",
     "Fault",
     "FaultError",
+    "Firing",
     "HarnessError",
     "Inventory",
     "LoadError",
@@ -92,6 +97,7 @@ __all__ = [
     "LogLine",
     "Pause",
     "PortInUseError",
+    "ScheduleFireError",
     "SentEmail",
     "StateRun",
     "TaskStep",

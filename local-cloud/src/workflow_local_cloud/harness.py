@@ -23,6 +23,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from workflow_local_cloud.faults import DEFAULT_CAUSE, Answer, Fault, FaultError
 from workflow_local_cloud.inventory import Inventory
 from workflow_local_cloud.loader import DeployedStack, LoadError, load_assembly
 from workflow_local_cloud.process import launch
+from workflow_local_cloud.schedules import DEFAULT_GROUP, Firing, fire_schedule
 from workflow_local_cloud.server import DEFAULT_REGION, LocalCloudServer
 from workflow_local_cloud.steps import TaskStep, task_steps
 from workflow_local_cloud.trace import Trace, build_trace
@@ -282,6 +284,30 @@ class LocalCloudHarness:
         execution = self._execution(execution)
         self.client("stepfunctions").redrive_execution(executionArn=execution.arn)
         return execution
+
+    def fire_schedule(
+        self,
+        name: str,
+        *,
+        group: str = DEFAULT_GROUP,
+        scheduled_time: datetime | None = None,
+        execution_id: str | None = None,
+    ) -> Firing:
+        """Fire EventBridge Scheduler schedule ``name`` once, as Scheduler would at ``scheduled_time``
+        (default now): its input with the context attributes replaced, its target called as its role,
+        its dead-letter queue given the input when the call fails (see ``workflow_local_cloud.schedules``).
+
+        ``execution_id`` is Scheduler's id of the invocation (default: a new one); fire twice with the
+        same ``scheduled_time`` and another id to play a duplicate delivery.
+        """
+        return fire_schedule(
+            self.session,
+            self.endpoint_url,
+            name,
+            group=group,
+            scheduled_time=scheduled_time,
+            execution_id=execution_id,
+        )
 
     def backdate(self, execution: ExecutionRef, *, days: float) -> None:
         """Make an execution look as if it started and stopped ``days`` earlier (14-day redrive window)."""

@@ -3009,6 +3009,7 @@ from workflow_local_cloud import (  # noqa: E402
     integration_errors,
     redrive,
     rollback_retention,
+    schedules,
     sdk_metadata,
     timeouts,
 )
@@ -3026,6 +3027,7 @@ PATCHES = (
     *sdk_metadata.PATCHES,
     *timeouts.PATCHES,
     *error_handling.PATCHES,
+    *schedules.PATCHES,
 )
 
 

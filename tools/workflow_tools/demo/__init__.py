@@ -38,6 +38,7 @@ SAMPLES_DIR = Path(__file__).resolve().parents[3] / "samples"
 
 Hook = Callable[[LocalCloudHarness], None]
 DuringHook = Callable[[LocalCloudHarness, Execution], None]
+StartHook = Callable[[LocalCloudHarness], Execution]
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,9 @@ class Scenario:
     """One demo run of a workflow: its input, what should happen, and what to do while it runs.
 
     ``before`` runs before the execution starts (seed data); ``during`` runs right after it
-    started (answer a callback, time one out: the harness waits for the step itself).
+    started (answer a callback, time one out: the harness waits for the step itself). ``start``
+    replaces the start itself, for a run something else starts (a fired schedule): it returns the
+    execution the scenario follows.
     """
 
     workflow: str
@@ -59,6 +62,7 @@ class Scenario:
     before: Hook | None = None
     during: DuringHook | None = None
     timeout_seconds: float = 30.0
+    start: StartHook | None = None
 
     def input(self) -> Any:
         """The execution input, read from ``samples/<workflow>/<sample>``."""

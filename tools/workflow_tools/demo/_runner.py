@@ -28,7 +28,13 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 WORK_DIR = REPO_ROOT / ".local-cloud" / "demo"
 CDK_FLAGS = ("--no-notices", "--no-version-reporting", "--ci")
 # The local cloud verifies no SES identity: the placeholder senders are fine there (stacks/senders.py).
-LOCAL_CLOUD_CONTEXT = ("--context", "allowPlaceholderSenders=true")
+# The sample customers are billed on a schedule there (stacks/billing.py), never in a real deploy.
+LOCAL_CLOUD_CONTEXT = (
+    "--context",
+    "allowPlaceholderSenders=true",
+    "--context",
+    "billing:scheduledCustomers=samples/billing/scheduled-customers.json",
+)
 CLI_TIMEOUT_SECONDS = 600  # the CLI retries for ~50 s on some errors; a cold npx can be slow too
 
 
@@ -155,7 +161,10 @@ def _run_one(console: Console, harness: LocalCloudHarness, scenario: Scenario) -
     try:
         if scenario.before is not None:
             scenario.before(harness)
-        execution = harness.start(scenario.workflow, scenario.input(), reason=scenario.reason)
+        if scenario.start is not None:
+            execution = scenario.start(harness)
+        else:
+            execution = harness.start(scenario.workflow, scenario.input(), reason=scenario.reason)
         if scenario.during is not None:
             scenario.during(harness, execution)
         result = harness.wait(execution, timeout=scenario.timeout_seconds)
