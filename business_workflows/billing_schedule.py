@@ -34,6 +34,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from workflow_constructs.checkov_skips import skip_checkov
 from workflow_constructs.errors import InvalidPropsError
 from workflow_constructs.function import DEFAULT_LOG_RETENTION, PythonFunction
+from workflow_constructs.nag import acknowledge_wildcard_resource
 
 from business_workflows.handler_code import app_handler_code
 from constructs import Construct
@@ -175,11 +176,10 @@ class BillingSchedule(Construct):
         self.role.add_to_policy(
             iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.dead_letter_queue.queue_arn])
         )
-        Validations.of(self.role).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::<{_logical_id(self.function)}.Arn>:*]",
-                reason="lambda:InvokeFunction on this one function and its versions (CDK's grant_invoke).",
-            )
+        acknowledge_wildcard_resource(
+            self.role,
+            f"{self.function.function_arn}:*",
+            reason="lambda:InvokeFunction on this one function and its versions (CDK's grant_invoke).",
         )
 
         self.schedule = scheduler.CfnSchedule(
@@ -215,14 +215,6 @@ class BillingSchedule(Construct):
                 ),
             ),
         )
-
-
-def _logical_id(construct: Construct) -> str:
-    from aws_cdk import Stack
-
-    child = construct.node.default_child
-    assert child is not None
-    return Stack.of(construct).get_logical_id(child)  # type: ignore[arg-type]
 
 
 def _validate(
