@@ -28,6 +28,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_destinations as lambda_destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
@@ -89,6 +90,7 @@ class BillingSchedule(Construct):
         time_zone: str = DEFAULT_TIME_ZONE,
         flexible_window: Duration | None = DEFAULT_FLEXIBLE_WINDOW,
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
+        sentry_dsn_secret: secretsmanager.ISecret | None = None,
     ) -> None:
         """Create the schedule, its function, role and dead-letter queue.
 
@@ -102,6 +104,8 @@ class BillingSchedule(Construct):
         :param flexible_window: how much later than scheduled Scheduler may start; default 1 hour;
             ``None`` for exactly on time.
         :param log_retention: how long the function's logs are kept; default three months.
+        :param sentry_dsn_secret: a secret holding a Sentry DSN; when given, the function reports its
+            exceptions to Sentry like every other function of the app. Default: none (Sentry off).
         """
         super().__init__(scope, id)
         _validate(customers, schedule_expression, time_zone, flexible_window)
@@ -153,6 +157,7 @@ class BillingSchedule(Construct):
                 "WORKFLOW_NAME": workflow_name,
             },
             log_retention=log_retention,
+            sentry_dsn_secret=sentry_dsn_secret,
         )
         state_machine.grant_start_execution(self.function)
         # Scheduler invokes it asynchronously: what fails inside it lands in the same queue.

@@ -145,6 +145,7 @@ class BillingStack(Stack):
             state_machine=self.billing.state_machine,
             workflow_name=self.billing.workflow_name,
             alarm_topic=options.required_alarm_topic("BillingSchedule"),
+            sentry_dsn_secret=options.sentry_dsn_secret,
             customers=customers,
             time_zone=str(self.node.try_get_context(CONTEXT_SCHEDULE_TIME_ZONE) or DEFAULT_TIME_ZONE),
         )
