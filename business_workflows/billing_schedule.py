@@ -39,6 +39,7 @@ from workflow_constructs.nag import acknowledge_wildcard_resource
 
 from business_workflows.handler_code import app_handler_code
 from constructs import Construct
+from lambdas.billing import contract
 
 __all__ = ["BillingSchedule"]
 
@@ -153,8 +154,8 @@ class BillingSchedule(Construct):
             service=workflow_name,
             description=f"{workflow_name}: starts the period's billing run of every customer, once",
             environment={
-                "STATE_MACHINE_ARN": state_machine.state_machine_arn,
-                "WORKFLOW_NAME": workflow_name,
+                contract.STATE_MACHINE_ARN_ENV: state_machine.state_machine_arn,
+                contract.WORKFLOW_NAME_ENV: workflow_name,
             },
             log_retention=log_retention,
             sentry_dsn_secret=sentry_dsn_secret,

@@ -65,3 +65,9 @@ METRIC_NAMES = (
     METRIC_AUTHORISATIONS_TIMED_OUT,
     METRIC_AMOUNT_CAPTURED,
 )
+
+# The schedule's function (business_workflows.billing_schedule): its environment variables.
+STATE_MACHINE_ARN_ENV = "STATE_MACHINE_ARN"
+"""The billing state machine the period's runs are started on."""
+WORKFLOW_NAME_ENV = "WORKFLOW_NAME"
+"""The workflow's name, the first part of each run's execution name."""

@@ -28,6 +28,8 @@ from billing.contract import (
     METRIC_INVOICES_CREATED,
     METRIC_PAYMENTS_AUTHORISED,
     METRIC_PAYMENTS_DECLINED,
+    STATE_MACHINE_ARN_ENV,
+    WORKFLOW_NAME_ENV,
 )
 from billing.invoice import calculate_invoice as calculate
 from billing.invoices import InvoiceStore
@@ -193,8 +195,8 @@ def start_period_runs(event: dict[str, Any], context: Any) -> dict[str, Any]:
     runs = start_runs(
         event,
         states=_states(),
-        state_machine_arn=os.environ["STATE_MACHINE_ARN"],
-        workflow=os.environ["WORKFLOW_NAME"],
+        state_machine_arn=os.environ[STATE_MACHINE_ARN_ENV],
+        workflow=os.environ[WORKFLOW_NAME_ENV],
     )
     logger.info(
         "Billing runs started for the period",
